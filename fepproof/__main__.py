@@ -1,0 +1,3 @@
+from fepproof.cli.main import entry
+
+entry()

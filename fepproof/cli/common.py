@@ -1,0 +1,110 @@
+"""Shared CLI plumbing: loading networks, the failure-model flags, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from fractions import Fraction
+from typing import Any, TextIO
+
+from ..exact import ExactError, to_fraction
+from ..failures import FailureError, FailureModel, check_failures, parse_failures
+from ..netio import load_network
+from ..network import Network, NetworkError
+
+__all__ = ["CliError", "add_network_arg", "add_model_args", "model_from_args", "load",
+           "number", "failures_from_args", "add_epsilon_args", "epsilons", "emit_json",
+           "add_output_arg"]
+
+
+class CliError(Exception):
+    """A usage or input error: printed as one line, exit code 2."""
+
+
+def add_network_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("network", metavar="NET",
+                   help="network file: fepproof-network/1 JSON (.json) or .npz")
+
+
+def add_output_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", type=int, default=None, metavar="K",
+                   help="for networks with several outputs: bound output K (0-based); "
+                        "default: the maximum error over all outputs")
+
+
+def add_model_args(p: argparse.ArgumentParser, synapse: bool = True) -> None:
+    kinds = ["crash", "byzantine"] + (["synapse"] if synapse else [])
+    p.add_argument("--model", choices=kinds, default="crash",
+                   help="failure model: crash (failed neurons send 0; Definition 2), "
+                        "byzantine (arbitrary values within capacity C; Assumption 1)"
+                        + (", synapse (Byzantine synapses; Lemma 2, Theorem 4)" if synapse
+                           else "") + ". Default: crash")
+    p.add_argument("--capacity", metavar="C", default=None,
+                   help="transmission capacity C for byzantine/synapse (exact: 2, 0.5, 1/3)")
+    p.add_argument("--capacity-reading", choices=["deviation", "value"], default="deviation",
+                   help="deviation: |sent - nominal| <= C (the paper's proofs; default); "
+                        "value: |sent| <= C (Assumption 1 literally; deviation up to C + 1)")
+
+
+def add_epsilon_args(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument("--epsilon", metavar="E", required=required,
+                   help="required accuracy eps (Definition 1)")
+    p.add_argument("--epsilon-prime", metavar="E2", required=required,
+                   help="achieved accuracy eps' (0 < eps' <= eps); the failure budget is "
+                        "eps - eps'")
+
+
+def number(text: str | None, field: str) -> Fraction | None:
+    if text is None:
+        return None
+    try:
+        return to_fraction(text, field)
+    except ExactError as exc:
+        raise CliError(str(exc)) from None
+
+
+def model_from_args(args: argparse.Namespace) -> FailureModel:
+    try:
+        return FailureModel(args.model, number(args.capacity, "--capacity"),
+                            args.capacity_reading)
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def load(path: str) -> Network:
+    try:
+        return load_network(path)
+    except NetworkError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"file: cannot read {path}: {exc.strerror}") from None
+
+
+def failures_from_args(net: Network, text: str, model: FailureModel) -> tuple[int, ...]:
+    try:
+        return check_failures(net, parse_failures(text), model)
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def epsilons(args: argparse.Namespace) -> tuple[Fraction, Fraction] | None:
+    eps = number(args.epsilon, "--epsilon")
+    epsp = number(args.epsilon_prime, "--epsilon-prime")
+    if (eps is None) != (epsp is None):
+        raise CliError("--epsilon and --epsilon-prime go together")
+    if eps is None or epsp is None:
+        return None
+    if not 0 < epsp <= eps:
+        raise CliError(f"--epsilon-prime: need 0 < eps' <= eps, got eps = {args.epsilon}, "
+                       f"eps' = {args.epsilon_prime}")
+    return eps, epsp
+
+
+def emit_json(obj: Any, out: TextIO) -> None:
+    out.write(json.dumps(obj, indent=2) + "\n")
+
+
+def check_output(net: Network, k: int | None) -> int | None:
+    if k is not None and not 0 <= k < net.n_outputs:
+        raise CliError(f"--output: the network has {net.n_outputs} output(s); got {k}")
+    return k

@@ -1,0 +1,150 @@
+"""High-precision replay of one failure scenario with the exact sigmoid (mpmath).
+
+Soundness rule 2: a ``refuted`` verdict stands only on a witness that this module
+re-evaluates at >= 40 significant digits and finds above the claimed bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+from .exact import fmt_decimal
+from .failures import FailureModel
+from .network import Network
+from .verdict import Witness
+
+__all__ = ["ReplayResult", "replay", "mp_forward"]
+
+DEFAULT_DPS = 50
+
+
+def _mp(q: Fraction) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _phi(s: mpmath.mpf, slope: mpmath.mpf) -> mpmath.mpf:
+    return 1 / (1 + mpmath.exp(-slope * s))
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """Nominal and failed outputs, the error, and whether the witness obeys the model."""
+
+    nominal: tuple[mpmath.mpf, ...]
+    failed: tuple[mpmath.mpf, ...]
+    error: mpmath.mpf  # |nominal - failed| (max over outputs, or the chosen output)
+    valid: bool
+    problems: tuple[str, ...]
+    dps: int
+
+    def error_fraction_lower(self) -> Fraction:
+        """A rational slightly below the error (safe to compare against a bound)."""
+        with mpmath.workdps(self.dps):
+            lo = self.error * (1 - mpmath.mpf(10) ** (5 - self.dps))
+            m, e = mpmath.frexp(lo)
+            scaled = int(mpmath.floor(m * 2**80))
+            return Fraction(scaled) * Fraction(2) ** (int(e) - 80)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": mpmath.nstr(self.error, 20), "error_float": float(self.error),
+                "nominal": [mpmath.nstr(v, 20) for v in self.nominal],
+                "failed": [mpmath.nstr(v, 20) for v in self.failed],
+                "valid": self.valid, "problems": list(self.problems), "dps": self.dps}
+
+
+def mp_forward(net: Network, x: tuple[Fraction, ...]) -> list[list[mpmath.mpf]]:
+    """Nominal activations of every hidden layer at input x (current mpmath precision)."""
+    slope = _mp(net.activation.slope)
+    y = [_mp(v) for v in x]
+    acts = []
+    for layer in net.layers:
+        y = [_phi(mpmath.fsum(_mp(w) * yi for w, yi in zip(row, y, strict=True)) + _mp(b), slope)
+             for row, b in zip(layer.weights, layer.bias, strict=True)]
+        acts.append(y)
+    return acts
+
+
+def replay(net: Network, witness: Witness, model: FailureModel | None = None,
+           dps: int = DEFAULT_DPS, output: int | None = None) -> ReplayResult:
+    """Re-evaluate ``witness`` in high precision and return the output error.
+
+    With ``model`` given, also check the witness obeys it (crash values are 0; Byzantine
+    values within C of the nominal value or within [-C, C]; synapse deltas within the
+    capacity).  ``output`` picks one output; ``None`` takes the maximum over outputs.
+    """
+    if dps < 40:
+        raise ValueError("replay needs at least 40 significant digits")
+    problems: list[str] = []
+    if len(witness.input) != net.input_dim:
+        raise ValueError(f"witness.input: expected {net.input_dim} values, "
+                         f"got {len(witness.input)}")
+    if len(witness.failed) not in (0, net.depth):
+        raise ValueError(f"witness.failed: expected {net.depth} lists, got {len(witness.failed)}")
+    output = witness.output if output is None else output
+    with mpmath.workdps(dps):
+        slope = _mp(net.activation.slope)
+        for i, (v, (lo, hi)) in enumerate(zip(witness.input, net.input_domain, strict=True)):
+            if not lo <= v <= hi:
+                problems.append(f"input[{i}] = {fmt_decimal(v)} outside [{lo}, {hi}]")
+        nominal_acts = mp_forward(net, witness.input)
+        syn: dict[tuple[int, int, int], mpmath.mpf] = {}
+        for (l, j, i), d in zip(witness.synapses, witness.synapse_deltas, strict=True):
+            syn[(l, j, i)] = syn.get((l, j, i), mpmath.mpf(0)) + _mp(d)
+            if model is not None and model.kind == "synapse" and model.reading == "deviation" \
+                    and abs(d) > model.C:
+                problems.append(f"synapse {(l, j, i)}: |delta| = {fmt_decimal(abs(d))} > C")
+        y = [_mp(v) for v in witness.input]
+        weights = [*net.layers, net.output]
+        for l, layer in enumerate(weights):
+            s = []
+            for j, (row, b) in enumerate(zip(layer.weights, layer.bias, strict=True)):
+                terms = []
+                for i, (w, yi) in enumerate(zip(row, y, strict=True)):
+                    t = _mp(w) * yi
+                    if (l + 1, j, i) in syn:
+                        t += syn[(l + 1, j, i)]
+                        if model is not None and model.kind == "synapse" and \
+                                model.reading == "value" and abs(t) > _mp(model.C):
+                            problems.append(f"synapse {(l + 1, j, i)}: |delivered| > C")
+                    terms.append(t)
+                s.append(mpmath.fsum(terms) + _mp(b))
+            if l == net.depth:
+                y = s
+                break
+            y = [_phi(v, slope) for v in s]
+            if witness.failed:
+                failed = witness.failed[l]
+                for k, idx in enumerate(failed):
+                    if not 0 <= idx < len(y):
+                        raise ValueError(f"witness.failed[{l}]: neuron {idx} out of range")
+                    sent = (mpmath.mpf(0) if witness.values is None
+                            else _mp(witness.values[l][k]))
+                    if model is not None:
+                        problems.extend(_check_sent(model, l, idx, sent, nominal_acts[l][idx]))
+                    y[idx] = sent
+        failed_out = tuple(y)
+        nominal_out = []
+        for row, b in zip(net.output.weights, net.output.bias, strict=True):
+            nominal_out.append(mpmath.fsum(_mp(w) * v for w, v in
+                                           zip(row, nominal_acts[-1], strict=True)) + _mp(b))
+        errs = [abs(a - c) for a, c in zip(nominal_out, failed_out, strict=True)]
+        err = errs[output] if output is not None else max(errs)
+        return ReplayResult(tuple(nominal_out), failed_out, err, not problems, tuple(problems), dps)
+
+
+def _check_sent(model: FailureModel, l: int, idx: int, sent: mpmath.mpf,
+                nominal: mpmath.mpf) -> list[str]:
+    where = f"layer {l + 1} neuron {idx}"
+    if model.kind == "crash" and sent != 0:
+        return [f"{where}: a crashed neuron sends 0, witness sends {mpmath.nstr(sent, 8)}"]
+    if model.kind == "byzantine":
+        C = _mp(model.C)
+        if model.reading == "deviation" and abs(sent - nominal) > C:
+            return [f"{where}: |sent - nominal| = {mpmath.nstr(abs(sent - nominal), 8)} > C"]
+        if model.reading == "value" and abs(sent) > C:
+            return [f"{where}: |sent| = {mpmath.nstr(abs(sent), 8)} > C"]
+    return []

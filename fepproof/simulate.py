@@ -1,0 +1,138 @@
+"""Numpy simulation of the nominal and the failed network (Equations 1-3, Definition 2).
+
+Vectorised over many inputs (n) and many failure sets (S) at once.  Float64 only: for
+evidence that must hold up, replay the case with :mod:`fepproof.replay` (mpmath).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .network import Network
+
+__all__ = [
+    "phi", "forward", "failed_outputs", "neuron_errors", "synapse_errors",
+    "precision_errors", "random_failure_masks", "sample_inputs",
+]
+
+
+def phi(s: np.ndarray, K: float) -> np.ndarray:
+    """phi_K(s) = sigmoid(4 K s), computed without overflow."""
+    z = 4.0 * K * s
+    out = np.empty_like(z, dtype=np.float64)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def forward(net: Network, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Nominal pass: (hidden activations per layer, each (n, N_l); outputs (n, M))."""
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    K = float(net.K)
+    acts = []
+    y = X
+    for W, b in net.float_layers:
+        y = phi(y @ W.T + b, K)
+        acts.append(y)
+    Wo, bo = net.float_output
+    return acts, y @ Wo.T + bo
+
+
+def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
+                   sent: Sequence[np.ndarray | None] | None = None,
+                   acts: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """Outputs (S, n, M) with the neurons in ``masks[l]`` (S, N_l) failed.
+
+    ``sent[l]`` (broadcastable to (S, n, N_l)) holds the values failed neurons send;
+    ``None`` means crash (they send 0).  Correct neurons recompute from what they receive.
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    K = float(net.K)
+    S = masks[0].shape[0]
+    y = np.broadcast_to(X, (S,) + X.shape)
+    for l, (W, b) in enumerate(net.float_layers):
+        y = phi(y @ W.T + b, K)
+        m = masks[l][:, None, :]
+        value = 0.0 if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
+        y = np.where(m, value, y)
+    Wo, bo = net.float_output
+    return y @ Wo.T + bo
+
+
+def neuron_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
+                  sent: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
+    """|F_neu(X) - F_fail(X)| for every failure set and input: shape (S, n, M)."""
+    _, nominal = forward(net, X)
+    return np.abs(failed_outputs(net, X, masks, sent) - nominal[None])
+
+
+def synapse_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
+                   deltas: Sequence[np.ndarray]) -> np.ndarray:
+    """Output error (S, n, M) with Byzantine synapses (Lemma 2).
+
+    ``masks[l]`` (S, N_l, N_(l-1)) marks failed synapses into layer l = 1..L+1 (the last
+    into the output); ``deltas[l]`` (broadcastable to (S, n, N_l, N_(l-1))) is how much
+    each failed synapse changes its delivered term w_ji * y_i.
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    K = float(net.K)
+    _, nominal = forward(net, X)
+    S = masks[0].shape[0]
+    y = np.broadcast_to(X, (S,) + X.shape)
+    weights = list(net.float_layers) + [net.float_output]
+    for l, (W, b) in enumerate(weights):
+        extra = (np.broadcast_to(deltas[l], (S, X.shape[0]) + W.shape)
+                 * masks[l][:, None, :, :]).sum(axis=-1)
+        s = y @ W.T + b + extra
+        y = phi(s, K) if l < net.depth else s
+    return np.abs(y - nominal[None])
+
+
+def precision_errors(net: Network, X: np.ndarray, deltas: Sequence[np.ndarray],
+                     reading: str = "output") -> np.ndarray:
+    """Output error (S, n, M) when every neuron of layer l errs by deltas[l] (Theorem 5).
+
+    ``reading="output"`` adds the error after phi, ``"preactivation"`` before it.
+    ``deltas[l]`` is broadcastable to (S, n, N_l).
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    K = float(net.K)
+    _, nominal = forward(net, X)
+    S = np.broadcast_shapes(*[np.shape(d)[:1] or (1,) for d in deltas])[0]
+    y = np.broadcast_to(X, (S,) + X.shape)
+    for l, (W, b) in enumerate(net.float_layers):
+        s = y @ W.T + b
+        if reading == "preactivation":
+            y = phi(s + deltas[l], K)
+        else:
+            y = phi(s, K) + deltas[l]
+    Wo, bo = net.float_output
+    return np.abs(y @ Wo.T + bo - nominal[None])
+
+
+def random_failure_masks(widths: Sequence[int], failures: Sequence[int], S: int,
+                         rng: np.random.Generator) -> list[np.ndarray]:
+    """S random failure sets with exactly failures[l] failed neurons in layer l."""
+    masks = []
+    for n, f in zip(widths, failures, strict=True):
+        keys = rng.random((S, n))
+        idx = np.argsort(keys, axis=1)[:, :f]
+        m = np.zeros((S, n), dtype=bool)
+        np.put_along_axis(m, idx, True, axis=1)
+        masks.append(m)
+    return masks
+
+
+def sample_inputs(net: Network, n: int, rng: np.random.Generator,
+                  corners: bool = True) -> np.ndarray:
+    """n points of the input box: uniform samples, plus its corners when few enough."""
+    dom = net.float_domain
+    X = dom[:, 0] + rng.random((n, dom.shape[0])) * (dom[:, 1] - dom[:, 0])
+    if corners and dom.shape[0] <= 10:
+        grid = np.array(np.meshgrid(*dom, indexing="ij")).reshape(dom.shape[0], -1).T
+        X = np.vstack([grid, X])
+    return X
