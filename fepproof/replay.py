@@ -49,6 +49,18 @@ class ReplayResult:
             scaled = int(mpmath.floor(m * 2**80))
             return Fraction(scaled) * Fraction(2) ** (int(e) - 80)
 
+    def error_fraction_upper(self) -> Fraction:
+        """A rational slightly above the error."""
+        with mpmath.workdps(self.dps):
+            hi = self.error * (1 + mpmath.mpf(10) ** (5 - self.dps)) + mpmath.mpf(10) ** -self.dps
+            m, e = mpmath.frexp(hi)
+            scaled = int(mpmath.ceil(m * 2**80))
+            return Fraction(scaled) * Fraction(2) ** (int(e) - 80)
+
+    def exceeds(self, bound: Fraction) -> bool:
+        """True only when the replayed error is certainly above ``bound`` (soundness rule 2)."""
+        return self.error_fraction_lower() > bound
+
     def to_json(self) -> dict[str, Any]:
         return {"error": mpmath.nstr(self.error, 20), "error_float": float(self.error),
                 "nominal": [mpmath.nstr(v, 20) for v in self.nominal],
