@@ -164,3 +164,10 @@ def save_network(net: Network, path: str | os.PathLike[str]) -> None:
         known = ", ".join(sorted(SAVERS))
         raise NetworkError(f"output: cannot write format {path.suffix!r} (known: {known})")
     saver(net, path)
+
+
+# Formats defined in fepproof.interop (.onnx, .net) register themselves here; the onnx
+# package is imported only when an .onnx file is read or written.
+from .interop import register as _register_interop  # noqa: E402
+
+_register_interop(LOADERS, SAVERS)
