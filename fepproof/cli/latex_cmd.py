@@ -1,0 +1,162 @@
+"""``fepproof latex``: compilable LaTeX of the checked derivation (Theorem 2), of every
+proof obligation with the paper's errata, or of the bound for one network."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from ..failures import FailureError
+from ..netio import atomic_write
+from .common import (
+    CliError,
+    add_epsilon_args,
+    add_model_args,
+    add_output_arg,
+    check_output,
+    epsilons,
+    failures_from_args,
+    load,
+    model_from_args,
+)
+
+HELP = "LaTeX documents of the checked derivations, the obligations, or one network's bound"
+DESCRIPTION = """\
+Write a LaTeX document generated from the same sympy expressions, exact numbers and
+verdicts the checker uses (never from hand-typed formulas). One of:
+
+  --derivation fep [--depth L]   the model, the error recurrence, its unrolling for depth L
+                                 (or a symbolic depth when --depth is omitted or 'L'), the
+                                 induction step with each = / <= justified, and the verdict
+                                 of the obligation that checked it (run now)
+  --proofs [PATHS ...]           every obligation (default: proofs/) with statement, method
+                                 and result; each erratum of the paper as written, its
+                                 counterexample or residual, and the corrected statement
+  --network NET --failures F     Fep (Theorem 2) for one network: N_l, w_m^(l), K, C, each
+                                 term with the numbers filled in, the sum, the tolerance
+                                 verdict (Theorem 3, with --epsilon/--epsilon-prime), and
+                                 the verified worst-case bracket and witness (z3 engine)
+
+Output: a standalone document (to stdout, or -o FILE.tex), or with --fragment a piece to
+\\input (needs amsmath, amssymb, booktabs, longtable). --pdf compiles FILE.tex with latexmk
+or pdflatex and says so plainly when no TeX is installed. Exact rationals are shown as
+fractions when short, otherwise as decimals (rounded ones are marked and the rounding
+stated).
+
+exit codes: 0 written, 1 some obligation not proved (--proofs/--derivation, only with
+--strict), 2 usage or input error, or --pdf without a working TeX (the .tex is written)
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--derivation", choices=["fep"],
+                      help="the Theorem 2 derivation (fep)")
+    what.add_argument("--proofs", nargs="*", metavar="PATH",
+                      help="obligation files or directories (default: proofs/)")
+    what.add_argument("--network", metavar="NET", help="network file (.json or .npz)")
+    p.add_argument("--depth", metavar="L",
+                   help="--derivation: a concrete depth (1, 2, ...) or 'L' for a symbolic "
+                        "depth (default)")
+    p.add_argument("--failures", metavar="F1,F2,...",
+                   help="--network: failed neurons per hidden layer, e.g. 1,0,1")
+    add_model_args(p, synapse=False)
+    add_epsilon_args(p)
+    add_output_arg(p)
+    p.add_argument("--verify-timeout", type=float, default=30.0, metavar="S",
+                   help="--network: seconds for the z3 worst-case bracket (default 30)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="--network: leave out the verified worst-case bracket")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="S",
+                   help="--proofs/--derivation: seconds per obligation (default 20)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="--proofs: obligations run in parallel (default: the runner's)")
+    p.add_argument("--strict", action="store_true",
+                   help="--proofs/--derivation: exit 1 when an obligation is not as expected")
+    p.add_argument("-o", "--out", metavar="FILE.tex", help="write here (default: stdout)")
+    p.add_argument("--fragment", action="store_true",
+                   help="a fragment to \\input instead of a standalone document")
+    p.add_argument("--pdf", action="store_true",
+                   help="also compile FILE.tex to FILE.pdf (needs -o; latexmk or pdflatex)")
+
+
+def _verifier(args: argparse.Namespace):  # -> (callable | None, reason)
+    if args.no_verify:
+        return None, "not requested (--no-verify)."
+    try:
+        from ..smt import verify_z3  # type: ignore[attr-defined]
+    except ImportError:
+        return None, ("the z3 verify engine (fepproof.smt.verify_z3) is not available in "
+                      "this installation of fepproof, so only the closed-form bound is shown.")
+    return verify_z3, ""
+
+
+def _network_doc(args: argparse.Namespace):
+    from ..latex.network_doc import network_document
+    if args.failures is None:
+        raise CliError("--failures: required with --network")
+    net = load(args.network)
+    model = model_from_args(args)
+    output = check_output(net, args.output)
+    f = failures_from_args(net, args.failures, model)
+    verifier, reason = _verifier(args)
+    if args.verify_timeout <= 0:
+        raise CliError("--verify-timeout: must be > 0")
+    try:
+        return network_document(net, f, model, epsilons(args), output, verifier, reason,
+                                args.verify_timeout), True
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _depth(text: str | None) -> int | None:
+    if text is None or text.strip() in ("L", "l"):
+        return None
+    try:
+        depth = int(text)
+    except ValueError:
+        raise CliError(f"--depth: expected a positive integer or 'L', got {text!r}") from None
+    if depth < 1:
+        raise CliError(f"--depth: expected a positive integer or 'L', got {text!r}")
+    return depth
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.pdf and not args.out:
+        raise CliError("--pdf: needs -o FILE.tex")
+    if args.pdf and args.fragment:
+        raise CliError("--pdf: a --fragment cannot be compiled on its own; drop one of them")
+    if args.timeout <= 0:
+        raise CliError("--timeout: must be > 0")
+    if args.network is not None:
+        doc, ok = _network_doc(args)
+    elif args.derivation is not None:
+        from ..latex.derivation_doc import derivation_document
+        doc, ok = derivation_document(_depth(args.depth), timeout=args.timeout)
+    else:
+        from ..latex.proofs_doc import proofs_document
+        from ..obligations.runner import ObligationLoadError
+        try:
+            doc, ok = proofs_document(args.proofs or None, jobs=args.jobs,
+                                      timeout=args.timeout)
+        except ObligationLoadError as exc:
+            raise CliError(f"--proofs: {exc}") from None
+    source = doc.render(standalone=not args.fragment)
+    if not args.out:
+        out.write(source)
+        return 0 if ok or not args.strict else 1
+    path = Path(args.out)
+    try:
+        atomic_write(path, lambda p: Path(p).write_text(source, encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"-o: cannot write {path}: {exc.strerror}") from None
+    out.write(f"wrote {path}\n")
+    if args.pdf:
+        from ..latex.pdf import TexError, compile_pdf
+        try:
+            pdf = compile_pdf(path)
+        except TexError as exc:
+            raise CliError(f"--pdf: {exc} (wrote {path} only)") from None
+        out.write(f"wrote {pdf}\n")
+    return 0 if ok or not args.strict else 1
