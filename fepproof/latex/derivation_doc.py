@@ -7,39 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import sympy
-
 from .document import Document
-from .printer import to_latex, verdict_items
+from .printer import split_latex, to_latex, verdict_items
 from .proofs_doc import find_and_run
 from .text import escape
 
 __all__ = ["derivation_document", "RELATIONS", "step_rows"]
 
 RELATIONS = {"=": "=", "<=": "\\le", ">=": "\\ge", "<": "<", ">": ">"}
-_LINE = 150  # LaTeX source characters per displayed line before an Add is broken
-
-
-def _terms_latex(expr: sympy.Basic) -> list[str]:
-    """A long sum as printed pieces (``+ t`` / ``- t``), else the whole expression."""
-    whole = to_latex(expr)
-    if len(whole) <= _LINE or not isinstance(expr, sympy.Add):
-        return [whole]
-    pieces = []
-    for i, term in enumerate(expr.as_ordered_terms()):
-        t = to_latex(term)
-        pieces.append(t if i == 0 else (f"- {t[1:].lstrip()}" if t.startswith("-")
-                                        else f"+ {t}"))
-    lines, cur = [], ""
-    for p in pieces:
-        if cur and len(cur) + len(p) > _LINE:
-            lines.append(cur)
-            cur = p
-        else:
-            cur = f"{cur} {p}".strip()
-    return lines + [cur]
-
-
 def step_rows(steps: Sequence[object]) -> list[str]:
     """align* rows for a chain of ``Step``s, each preceded by its rule (\\intertext)."""
     rows: list[str] = []
@@ -49,7 +24,7 @@ def step_rows(steps: Sequence[object]) -> list[str]:
             raise ValueError(f"derivation: unknown relation {step.relation!r} in step {k}")
         rule = f"\\intertext{{\\small ({k}) {escape(step.rule)}:}}"
         lhs = "" if step.lhs is None else to_latex(step.lhs)
-        lines = _terms_latex(step.rhs)
+        lines = split_latex(step.rhs)
         first = f"{rule}\n{lhs} &{rel} {lines[0]}"
         rows.append(first)
         rows.extend(f"&\\quad {ln}" for ln in lines[1:])

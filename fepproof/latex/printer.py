@@ -19,7 +19,8 @@ from ..verdict import Status, Verdict
 from .numfmt import number
 from .text import escape
 
-__all__ = ["FepPrinter", "to_latex", "status_latex", "filled_in", "value_latex", "verdict_items"]
+__all__ = ["FepPrinter", "to_latex", "status_latex", "filled_in", "value_latex", "verdict_items",
+           "split_latex", "display"]
 
 _STATUS_WORDS = {Status.PROVED: "proved", Status.REFUTED: "refuted",
                  Status.UNKNOWN: "unknown", Status.ERROR: "error"}
@@ -126,3 +127,44 @@ def verdict_items(v: Verdict) -> list[str]:
     for key, value in v.evidence.items():
         items.append(f"{escape(key)}: {value_latex(value)}")
     return items
+
+
+LINE = 150  # LaTeX source characters per displayed line before a sum is broken
+
+
+def split_latex(expr: sympy.Basic, width: int = LINE) -> list[str]:
+    """A long sum as lines of printed terms (``+ t`` / ``- t``), else one line."""
+    whole = to_latex(expr)
+    if len(whole) <= width or not isinstance(expr, sympy.Add):
+        return [whole]
+    pieces = []
+    for i, term in enumerate(expr.as_ordered_terms()):
+        t = to_latex(term)
+        pieces.append(t if i == 0 else (f"- {t[1:].lstrip()}" if t.startswith("-")
+                                        else f"+ {t}"))
+    lines, cur = [], ""
+    for p in pieces:
+        if cur and len(cur) + len(p) > width:
+            lines.append(cur)
+            cur = p
+        else:
+            cur = f"{cur} {p}".strip()
+    return lines + [cur]
+
+
+_REL = {"==": "=", "<=": "\\le", ">=": "\\ge", "<": "<", ">": ">", "!=": "\\ne"}
+
+
+def display(expr: sympy.Basic, width: int = LINE) -> str:
+    """A displayed formula: ``equation*`` when short, else ``multline*`` with the
+    relation's sides (and long sums) on their own lines."""
+    whole = to_latex(expr)
+    if len(whole) <= width:
+        return f"\\begin{{equation*}}\n{whole}\n\\end{{equation*}}"
+    if isinstance(expr, sympy.core.relational.Relational) and expr.rel_op in _REL:
+        lines = split_latex(expr.lhs, width)
+        rhs = split_latex(expr.rhs, width)
+        lines += [f"{_REL[expr.rel_op]} {rhs[0]}"] + rhs[1:]
+    else:
+        lines = split_latex(expr, width)
+    return "\\begin{multline*}\n" + " \\\\\n".join(lines) + "\n\\end{multline*}"

@@ -12,7 +12,7 @@ from typing import Any
 import sympy
 
 from .document import Document
-from .printer import status_latex, to_latex, value_latex, verdict_items
+from .printer import display, status_latex, value_latex, verdict_items
 from .text import escape
 
 __all__ = ["default_proof_paths", "find_and_run", "proofs_document"]
@@ -49,7 +49,7 @@ def _statement(doc: Document, statement: object) -> None:
     if statement is None:
         return
     if isinstance(statement, sympy.Basic):
-        doc.equation(to_latex(statement))
+        doc.raw(display(statement))
     else:
         doc.raw(f"Checked object: {value_latex(statement)}")
 
@@ -84,7 +84,8 @@ def proofs_document(paths: Sequence[str | Path] | None = None, jobs: int | None 
                 status_latex(o.verdict.status) + ("" if o.passed else " (!)")]
                for o in outcomes], "lllll")
     doc.section("Obligations")
-    for result, group in groupby(outcomes, key=lambda o: o.obligation.result):
+    ordered = sorted(outcomes, key=lambda o: (o.obligation.result, o.obligation.id))
+    for result, group in groupby(ordered, key=lambda o: o.obligation.result):
         doc.section(result, level=2)
         for o in group:
             ob = o.obligation
