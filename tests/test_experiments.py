@@ -112,3 +112,14 @@ def test_experiment_cli_errors(tmp_path: Path) -> None:
     assert code == 2 and "--workers" in err
     code, _, err = cli("experiment", "nosuch")
     assert code == 2
+
+
+def test_engine_bracket_consistent_when_installed() -> None:
+    from fepproof.experiments.evaluate import engine_available
+
+    if not engine_available():
+        pytest.skip("numeric engine not installed")
+    net, f = family("two-layer", Fraction(2))
+    row = evaluate(EvalTask(net, f, seed=0, samples=16, engine_timeout=1.0))
+    assert row["certified_by"] == "numeric"
+    assert row["worst_found"] <= row["certified"]  # replayed lower <= certified upper

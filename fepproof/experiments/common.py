@@ -20,7 +20,7 @@ class ExperimentOptions:
     progress: TextIO | None = sys.stderr
     samples: int = 256
     engine: bool = True
-    engine_timeout: float = 20.0
+    engine_timeout: float = 3.0
     seed: int = 0
 
 
