@@ -22,7 +22,7 @@ from fepproof.latex.network_doc import network_document
 from fepproof.latex.numfmt import number
 from fepproof.netio import load_network
 from fepproof.network import network_from_dict
-from tests.latex_helpers import demo_proofs
+from tests.test_latex import demo_proofs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE1 = ROOT / "cases" / "figure1.json"
