@@ -88,9 +88,7 @@ def _network_table(doc: Document, net: Network, res: FepResult) -> None:
              str(res.failures[l - 1])] for l in range(1, L + 1)]
     rows.append([f"{L + 1} (output)", str(net.n_outputs), _m(number(res.wm[L]).latex()),
                  "--"])
-    doc.raw("\\begin{center}")
     doc.table(["layer $l$", "$N_l$", "$w_m^{(l)} = \\max |w^{(l)}|$", "failed $f_l$"], rows, "lrrr")
-    doc.raw("\\end{center}")
 
 
 def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureModel,
@@ -118,9 +116,7 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
         rows.append(["sound bound ($C + 1$ per failed neuron)", _m(with_decimal(res.sound))])
     if vr.upper is not None and res.value:
         rows.append(["upper / Fep", _m(number(vr.upper / res.value).latex())])
-    doc.raw("\\begin{center}")
     doc.table(["worst-case error", "value"], rows, "lr")
-    doc.raw("\\end{center}")
     w = vr.witness
     if w is None:
         doc.text("The engine returned no witness.")
@@ -130,7 +126,6 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
             f"$\\ge {with_decimal(rep.error_fraction_lower(), 'down')}$"
             + ("" if rep.valid else ", replay problems: " + escape("; ".join(rep.problems)))
             + "):")
-    doc.raw("\\begin{center}")
     doc.table(["input $i$", "$x_i$"], [[str(i), _m(number(x).latex())]
                                   for i, x in enumerate(w.input, start=1)], "rr")
     frows = []
@@ -139,7 +134,6 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
                 else ", ".join(_m(number(v).latex()) for v in w.values[l - 1]) or "--")
         frows.append([str(l), ", ".join(str(i + 1) for i in failed) or "--", sent])
     doc.table(["layer $l$", "failed neurons (1-based)", "values sent"], frows, "rll")
-    doc.raw("\\end{center}")
 
 
 def network_document(net: Network, failures: Sequence[int], model: FailureModel | None = None,
@@ -190,16 +184,14 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
                 f"$\\varepsilon' = {number(epsp).latex()}$, budget "
                 f"$\\varepsilon - \\varepsilon' = {with_decimal(budget)}$.")
         rows = []
-        for reading, label in (("exactly", "exactly f_l per layer (Definition 3)"),
-                               ("at_most", "at most f_l per layer (max over g <= f)")):
+        for reading, label in (("exactly", "exactly $f_l$ per layer (Definition 3)"),
+                               ("at_most", "at most $f_l$ per layer ($\\max_{g \\le f}$ Fep)")):
             t = tolerance(net, res.failures, model, eps, epsp, reading=reading, output=output)
             rel = "\\le" if t.value <= t.budget else ">"
-            rows.append([escape(label), _m(f"{number(t.value).latex()} {rel} "
-                                           f"{number(t.budget).latex()}"),
+            rows.append([label, _m(f"{number(t.value).latex()} {rel} "
+                                   f"{number(t.budget).latex()}"),
                          "(" + ", ".join(map(str, t.worst)) + ")",
                          "\\textbf{tolerated}" if t.tolerated else "\\textbf{not tolerated}"])
-        doc.raw("\\begin{center}")
         doc.table(["reading", "bound vs.\\ budget", "worst $f$", "verdict"], rows, "llll")
-        doc.raw("\\end{center}")
     _verify_section(doc, net, res, model, output, verifier, unavailable, timeout)
     return doc
