@@ -1,0 +1,9 @@
+"""Numeric engine for networks too large for z3 (issue 6): certified upper bound
+(:mod:`.upper`), witness search (:mod:`.search`), the engine (:mod:`.engine`)."""
+
+from .engine import build_witness, choose_engine, verify_numeric
+from .search import search
+from .upper import FloatNet, box_upper, certified_upper
+
+__all__ = ["verify_numeric", "choose_engine", "build_witness", "search", "FloatNet",
+           "box_upper", "certified_upper"]

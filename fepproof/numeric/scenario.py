@@ -1,0 +1,113 @@
+"""One failure scenario in float64 with its gradient (the witness search's inner loop).
+
+A scenario fixes the failed neurons (and Byzantine signs) or the failed synapses; the
+objective is J = c . (F_fail(X) - F_neu(X)) for a signed output selector c.  ``run``
+returns J, dJ/dX and the sensitivities the search uses to rank candidate failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .sigmoid import phi
+from .upper import FloatNet
+
+__all__ = ["Scenario", "Run"]
+
+DEV_SHRINK = 1 - 1e-6  # Byzantine deviation sent slightly inside the capacity (replay-safe)
+VAL_SHRINK = 1 - 1e-9  # synapse value reading: delivered value slightly inside [-C, C]
+
+
+@dataclass
+class Scenario:
+    """Failed neurons per hidden layer with signs, or failed synapses (t, j, i, sign)."""
+
+    sets: list[list[int]] = field(default_factory=list)
+    signs: list[list[float]] = field(default_factory=list)
+    synapses: list[tuple[int, int, int, float]] = field(default_factory=list)
+
+    def key(self) -> tuple:
+        return (tuple(tuple(sorted(zip(s, g, strict=True))) for s, g in
+                      zip(self.sets, self.signs, strict=True)),
+                tuple(sorted(self.synapses)))
+
+    def copy(self) -> Scenario:
+        return Scenario([list(s) for s in self.sets], [list(g) for g in self.signs],
+                        list(self.synapses))
+
+
+@dataclass
+class Run:
+    J: np.ndarray            # (n,)
+    grad: np.ndarray | None  # (n, d)
+    gy: list[np.ndarray]     # dJ/d(failed outputs of hidden layer t), before masking
+    gs: list[np.ndarray]     # dJ/d(failed pre-activations of layer t), t = 0..L
+    ys: list[np.ndarray]     # failed-network values entering layer t (t = 0: X)
+    nom: list[np.ndarray]    # nominal hidden outputs
+
+
+def _weights(fn: FloatNet, sc: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    Ws = [W for W in fn.Ws]
+    bs = [b.copy() for b in fn.bs]
+    if fn.kind == "synapse":
+        Ws = [W.copy() for W in Ws]
+        for t, j, i, sign in sc.synapses:
+            if fn.reading == "deviation":
+                bs[t][j] += sign * fn.C
+            else:
+                Ws[t][j, i] = 0.0
+                bs[t][j] += sign * fn.C * VAL_SHRINK
+    return Ws, bs
+
+
+def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
+        grad: bool = True) -> Run:
+    """Forward both networks on the batch X; backward if ``grad``."""
+    L, slope = fn.L, fn.slope
+    Wt, bt = _weights(fn, sc)
+    nom, y = [], X
+    for t in range(L):
+        y = phi(y @ fn.Ws[t].T + fn.bs[t], slope)
+        nom.append(y)
+    out_nom = y @ fn.Ws[L].T + fn.bs[L]
+    ys, pre, yt = [X], [], X
+    for t in range(L):
+        a = phi(yt @ Wt[t].T + bt[t], slope)
+        pre.append(a)
+        yt = a.copy()
+        if fn.kind != "synapse" and sc.sets[t]:
+            idx = np.array(sc.sets[t])
+            if fn.kind == "crash":
+                yt[:, idx] = 0.0
+            elif fn.reading == "deviation":
+                yt[:, idx] = nom[t][:, idx] + np.array(sc.signs[t]) * fn.C * DEV_SHRINK
+            else:
+                yt[:, idx] = np.array(sc.signs[t]) * fn.C
+        ys.append(yt)
+    out = yt @ Wt[L].T + bt[L]
+    J = (out - out_nom) @ c
+    gy: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+    gs: list[np.ndarray] = [None] * (L + 1)  # type: ignore[list-item]
+    if not grad:
+        return Run(J, None, gy, gs, ys, nom)
+    n = X.shape[0]
+    g = np.broadcast_to(c, (n, c.size)).copy()
+    gs[L] = g
+    gn = -g
+    g_y, gn_y = g @ Wt[L], gn @ fn.Ws[L]
+    for t in range(L - 1, -1, -1):
+        gy[t] = g_y.copy()
+        if fn.kind != "synapse" and sc.sets[t]:
+            idx = np.array(sc.sets[t])
+            if fn.kind == "byzantine" and fn.reading == "deviation":
+                gn_y[:, idx] += g_y[:, idx]
+            g_y[:, idx] = 0.0
+        a = pre[t]
+        g_s = g_y * slope * a * (1 - a)
+        gs[t] = g_s
+        g_y = g_s @ Wt[t]
+        yn = nom[t]
+        gn_y = (gn_y * slope * yn * (1 - yn)) @ fn.Ws[t]
+    return Run(J, g_y + gn_y, gy, gs, ys, nom)

@@ -1,0 +1,315 @@
+"""Lower bound from a real witness: search over failure sets and inputs (issue 6).
+
+* Few failure sets (<= ``ENUM_LIMIT`` including Byzantine signs): every one is scored on
+  a batch of inputs, the best few are refined.
+* Otherwise: a greedy start (each layer's failures chosen by their first-order gain),
+  then local search (swap one failed neuron/synapse for one of the best-ranked others,
+  or flip a Byzantine sign), alternated with multi-start projected-gradient ascent over
+  the input box.  Each objective is one signed output, J = +-(F_fail - F_neu)_k.
+
+The search only proposes: the lower bound is the error of the best witness replayed in
+high precision by :func:`fepproof.replay.replay` (engine.py does that).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .scenario import Scenario, run
+from .upper import FloatNet
+
+__all__ = ["SearchResult", "search", "count_scenarios", "ENUM_LIMIT"]
+
+ENUM_LIMIT = 4000
+
+
+@dataclass
+class SearchResult:
+    value: float          # float64 error of the best scenario (replay decides the truth)
+    x: np.ndarray
+    scenario: Scenario
+    output: int           # index into fn.rows
+    sign: float
+    evaluated: int
+    exhaustive: bool
+    seconds: float
+
+
+def count_scenarios(fn: FloatNet) -> int:
+    """How many failure sets (times Byzantine sign patterns) the distribution allows."""
+    total = 1
+    for t, f in enumerate(fn.failures):
+        if fn.kind == "synapse":
+            n = fn.Ws[t].size
+        else:
+            n = fn.Ws[t].shape[0]
+        total *= math.comb(n, f) * (1 if fn.kind == "crash" else 2 ** f)
+    return total
+
+
+def _all_scenarios(fn: FloatNet):
+    per_layer = []
+    for t, f in enumerate(fn.failures):
+        opts = []
+        if fn.kind == "synapse":
+            pairs = [(j, i) for j in range(fn.Ws[t].shape[0]) for i in range(fn.Ws[t].shape[1])]
+            for combo in itertools.combinations(pairs, f):
+                for signs in itertools.product((1.0, -1.0), repeat=f):
+                    opts.append([(t, j, i, s) for (j, i), s in zip(combo, signs, strict=True)])
+        else:
+            sign_opts = [(0.0,) * f] if fn.kind == "crash" else \
+                list(itertools.product((1.0, -1.0), repeat=f))
+            for combo in itertools.combinations(range(fn.Ws[t].shape[0]), f):
+                for signs in sign_opts:
+                    opts.append((list(combo), list(signs)))
+        per_layer.append(opts)
+    for choice in itertools.product(*per_layer):
+        if fn.kind == "synapse":
+            yield Scenario([[] for _ in range(fn.L)], [[] for _ in range(fn.L)],
+                           [s for layer in choice for s in layer])
+        else:
+            yield Scenario([c[0] for c in choice], [c[1] for c in choice])
+
+
+def _empty(fn: FloatNet) -> Scenario:
+    return Scenario([[] for _ in range(fn.L)], [[] for _ in range(fn.L)])
+
+
+def _syn_gain(fn: FloatNet, r, t: int, x_row: int) -> np.ndarray:
+    """First-order gain of failing each synapse into layer t, and the best sign (j, i)."""
+    gsj = r.gs[t][x_row]                           # (N_t,)
+    if fn.reading == "deviation":
+        g = np.abs(gsj)[:, None] * fn.C * np.ones(fn.Ws[t].shape)
+        sign = np.sign(gsj)[:, None] * np.ones(fn.Ws[t].shape)
+    else:
+        term = fn.Ws[t] * r.ys[t][x_row][None, :]   # current delivered w_ji * y_i
+        up = gsj[:, None] * (fn.C - term)
+        dn = gsj[:, None] * (-fn.C - term)
+        g = np.maximum(up, dn)
+        sign = np.where(up >= dn, 1.0, -1.0)
+    return np.stack([g, sign])
+
+
+def _neuron_gain(fn: FloatNet, r, t: int, x_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """First-order gain of failing each neuron of layer t, and its best Byzantine sign."""
+    g = r.gy[t][x_row]
+    cur = r.ys[t + 1][x_row]
+    nom = r.nom[t][x_row]
+    if fn.kind == "crash":
+        return g * (0.0 - cur), np.zeros_like(g)
+    if fn.reading == "deviation":
+        up, dn = g * (nom + fn.C - cur), g * (nom - fn.C - cur)
+    else:
+        up, dn = g * (fn.C - cur), g * (-fn.C - cur)
+    return np.maximum(up, dn), np.where(up >= dn, 1.0, -1.0)
+
+
+def _greedy(fn: FloatNet, x: np.ndarray, c: np.ndarray) -> Scenario:
+    sc = _empty(fn)
+    r = run(fn, sc, x[None], c)
+    for t, f in enumerate(fn.failures):
+        if f == 0:
+            continue
+        if fn.kind == "synapse":
+            gain, sign = _syn_gain(fn, r, t, 0)
+            flat = np.argsort(-gain, axis=None)[:f]
+            for k in flat:
+                j, i = np.unravel_index(k, gain.shape)
+                sc.synapses.append((t, int(j), int(i), float(sign[j, i])))
+        else:
+            gain, sign = _neuron_gain(fn, r, t, 0)
+            idx = np.argsort(-gain)[:f]
+            sc.sets[t] = [int(j) for j in idx]
+            sc.signs[t] = [float(sign[j]) for j in idx]
+        r = run(fn, sc, x[None], c)
+    return sc
+
+
+def _perturb(fn: FloatNet, sc: Scenario, rng: np.random.Generator) -> Scenario:
+    """Replace one random failed neuron (or synapse) by a random other one."""
+    new = sc.copy()
+    if fn.kind == "synapse":
+        if new.synapses:
+            k = int(rng.integers(len(new.synapses)))
+            t = new.synapses[k][0]
+            j, i = (int(rng.integers(n)) for n in fn.Ws[t].shape)
+            if all((s[0], s[1], s[2]) != (t, j, i) for s in new.synapses):
+                new.synapses[k] = (t, j, i, float(rng.choice([-1.0, 1.0])))
+        return new
+    layers = [t for t in range(fn.L) if new.sets[t] and len(new.sets[t]) < fn.Ws[t].shape[0]]
+    if layers:
+        t = layers[int(rng.integers(len(layers)))]
+        free = [j for j in range(fn.Ws[t].shape[0]) if j not in new.sets[t]]
+        new.sets[t][int(rng.integers(len(new.sets[t])))] = free[int(rng.integers(len(free)))]
+    return new
+
+
+def _neighbours(fn: FloatNet, sc: Scenario, x: np.ndarray, c: np.ndarray, top: int):
+    """Scenarios one swap (or one sign flip) away, ranked candidates first."""
+    r = run(fn, sc, x[None], c)
+    if fn.kind == "synapse":
+        for t in range(fn.L + 1):
+            mine = [s for s in sc.synapses if s[0] == t]
+            if not mine:
+                continue
+            gain, sign = _syn_gain(fn, r, t, 0)
+            used = {(s[1], s[2]) for s in mine}
+            order = np.argsort(-gain, axis=None)[:top + len(mine)]
+            cands = [np.unravel_index(k, gain.shape) for k in order]
+            for old in mine:
+                rest = [s for s in sc.synapses if s != old]
+                yield Scenario(sc.sets, sc.signs, rest + [(t, old[1], old[2], -old[3])])
+                for j, i in cands:
+                    if (int(j), int(i)) not in used:
+                        yield Scenario(sc.sets, sc.signs,
+                                       rest + [(t, int(j), int(i), float(sign[j, i]))])
+        return
+    for t in range(fn.L):
+        if not sc.sets[t]:
+            continue
+        gain, sign = _neuron_gain(fn, r, t, 0)
+        cands = [int(j) for j in np.argsort(-gain)[:top + len(sc.sets[t])]
+                 if int(j) not in sc.sets[t]][:top]
+        for k in range(len(sc.sets[t])):
+            if fn.kind == "byzantine":
+                new = sc.copy()
+                new.signs[t][k] = -new.signs[t][k]
+                yield new
+            for j in cands:
+                new = sc.copy()
+                new.sets[t][k] = j
+                if fn.kind == "byzantine":
+                    new.signs[t][k] = float(sign[j])
+                yield new
+
+
+def optimise_input(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
+                   steps: int = 60) -> tuple[float, np.ndarray]:
+    """Projected sign-gradient ascent from every row of X; the best point found."""
+    lo, hi = fn.dom[:, 0], fn.dom[:, 1]
+    width = hi - lo
+    X = X.copy()
+    best_v, best_x = -np.inf, X[0]
+    for s in range(steps + 1):
+        r = run(fn, sc, X, c, grad=s < steps)
+        k = int(np.argmax(r.J))
+        if r.J[k] > best_v:
+            best_v, best_x = float(r.J[k]), X[k].copy()
+        if s == steps:
+            break
+        eta = 0.2 * (0.02 / 0.2) ** (s / max(steps - 1, 1))
+        X = np.clip(X + eta * width * np.sign(r.grad), lo, hi)
+    return best_v, best_x
+
+
+def _starts(fn: FloatNet, rng: np.random.Generator, n: int, extra: list[np.ndarray]) -> np.ndarray:
+    lo, hi = fn.dom[:, 0], fn.dom[:, 1]
+    pts = [0.5 * (lo + hi)] + extra
+    X = lo + rng.random((n, lo.size)) * (hi - lo)
+    return np.vstack([np.array(pts), X])
+
+
+def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int = 24,
+           progress: Callable[[str], None] | None = None,
+           hint: SearchResult | None = None) -> SearchResult:
+    """Best scenario found for max_k |F_fail - F_neu|_k within ``time_budget`` seconds."""
+    t0 = time.monotonic()
+    rng = np.random.default_rng(seed)
+    M = len(fn.rows)
+    objectives = [(k, s) for k in range(M) for s in (1.0, -1.0)]
+    n_total = count_scenarios(fn)
+    exhaustive = n_total <= ENUM_LIMIT
+    evaluated = 0
+    best: SearchResult | None = None
+    X0 = _starts(fn, rng, starts, [] if hint is None else [hint.x])
+    last = [t0]
+
+    def consider(v: float, x: np.ndarray, sc: Scenario, k: int, s: float) -> None:
+        nonlocal best
+        if best is None or v > best.value:
+            best = SearchResult(v, x.copy(), sc.copy(), k, s, evaluated, exhaustive, 0.0)
+
+    def c_of(k: int, s: float) -> np.ndarray:
+        c = np.zeros(fn.Ws[-1].shape[0])
+        c[fn.rows[k]] = s
+        return c
+
+    # 1. candidate scenarios per objective: all of them, or a greedy start per start point
+    seeds: list[tuple[float, Scenario, int, float]] = []
+    for k, s in objectives:
+        c = c_of(k, s)
+        if exhaustive:
+            scored = []
+            for sc in _all_scenarios(fn):
+                J = run(fn, sc, X0, c, grad=False).J
+                evaluated += 1
+                scored.append((float(J.max()), sc))
+            scored.sort(key=lambda p: -p[0])
+            seeds += [(v, sc, k, s) for v, sc in scored[:3]]
+        else:
+            cands = {}
+            for x in X0[: min(len(X0), 6)]:
+                sc = _greedy(fn, x, c)
+                cands[sc.key()] = sc
+            for sc in cands.values():
+                J = run(fn, sc, X0, c, grad=False).J
+                evaluated += 1
+                seeds.append((float(J.max()), sc, k, s))
+        if time.monotonic() - t0 > 0.3 * time_budget:
+            break
+    if hint is not None:
+        seeds.append((hint.value, hint.scenario, hint.output, hint.sign))
+    seeds.sort(key=lambda p: -p[0])
+    # 2. refine the most promising seeds: input ascent <-> local search over failure sets;
+    #    then random restarts (new start points, greedy failure sets) until the budget
+    rounds, restarts, max_restarts_exhaustive = 0, 0, 8
+    queue = [(sc, k, s) for _, sc, k, s in seeds[: max(4, 2 * len(objectives))]]
+    seen = {(sc.key(), k, s) for sc, k, s in queue}
+    while time.monotonic() - t0 < time_budget:
+        if not queue:
+            restarts += 1
+            if exhaustive and restarts > max_restarts_exhaustive:
+                break
+            k, s = objectives[int(rng.integers(len(objectives)))] if best is None or \
+                rng.random() < 0.5 else (best.output, best.sign)
+            X0 = _starts(fn, rng, starts, [] if best is None else [best.x])
+            sc = _greedy(fn, X0[int(rng.integers(len(X0)))], c_of(k, s))
+            if (sc.key(), k, s) in seen and not exhaustive:
+                sc = _perturb(fn, sc, rng)
+            seen.add((sc.key(), k, s))
+            queue.append((sc, k, s))
+        sc, k, s = queue.pop(0)
+        c = c_of(k, s)
+        v, x = optimise_input(fn, sc, X0, c)
+        evaluated += 1
+        improved = True
+        while improved and time.monotonic() - t0 < time_budget:
+            improved = False
+            rounds += 1
+            for nb in _neighbours(fn, sc, x, c, top=6):
+                Xb = np.vstack([x[None], X0[:4]])
+                J = run(fn, nb, Xb, c, grad=False).J
+                evaluated += 1
+                if J.max() > v + 1e-12:
+                    sc = nb
+                    v, x = float(J.max()), Xb[int(np.argmax(J))]
+                    v2, x2 = optimise_input(fn, sc, np.vstack([x[None], X0[:8]]), c, steps=30)
+                    if v2 > v:
+                        v, x = v2, x2
+                    improved = True
+                    break
+        consider(v, x, sc, k, s)
+        if progress is not None and time.monotonic() - last[0] > 2.0:
+            last[0] = time.monotonic()
+            progress(f"numeric: search best error {best.value:.6g} "
+                     f"({evaluated} scenario evaluations)")
+    assert best is not None
+    best.evaluated = evaluated
+    best.seconds = time.monotonic() - t0
+    return best

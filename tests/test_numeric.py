@@ -1,0 +1,252 @@
+"""Numeric engine (issue 6): soundness of the certified upper bound, replayed witnesses,
+verdicts and the engine choice."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fepproof.bounds import fep, synapse_bound
+from fepproof.failures import FailureModel
+from fepproof.network import Network, network_from_dict
+from fepproof.numeric import FloatNet, box_upper, choose_engine, verify_numeric
+from fepproof.numeric.samples import random_network
+from fepproof.numeric.search import count_scenarios, search
+from fepproof.replay import replay
+from fepproof.simulate import forward, neuron_errors, sample_inputs, synapse_errors
+from fepproof.verdict import Status
+from fepproof.verify_api import VerifyProblem
+
+rationals = st.builds(Fraction, st.integers(-30, 30), st.sampled_from([4, 5, 10]))
+
+
+@st.composite
+def small_nets(draw, max_depth: int = 3, max_width: int = 3, max_d: int = 2) -> Network:
+    d = draw(st.integers(1, max_d))
+    widths = [draw(st.integers(1, max_width)) for _ in range(draw(st.integers(1, max_depth)))]
+    layers, n = [], d
+    for w in widths:
+        layers.append({"weights": [[draw(rationals) for _ in range(n)] for _ in range(w)],
+                       "bias": [draw(rationals) for _ in range(w)]})
+        n = w
+    n_out = draw(st.integers(1, 2))
+    return network_from_dict({
+        "activation": {"name": "sigmoid", "K": draw(st.sampled_from(["1/4", "1", "3/2"]))},
+        "layers": layers,
+        "output": {"weights": [[draw(rationals) for _ in range(n)] for _ in range(n_out)],
+                   "bias": [0] * n_out},
+    })
+
+
+models = st.sampled_from([FailureModel.crash(), FailureModel.byzantine("1/2"),
+                          FailureModel.byzantine("2", "value"),
+                          FailureModel.byzantine("1/3", "value")])
+
+
+def _all_masks(widths, failures):
+    per = [list(itertools.combinations(range(n), f)) for n, f in zip(widths, failures,
+                                                                      strict=True)]
+    sets = list(itertools.product(*per))
+    masks = []
+    for l, n in enumerate(widths):
+        m = np.zeros((len(sets), n), dtype=bool)
+        for s, choice in enumerate(sets):
+            m[s, list(choice[l])] = True
+        masks.append(m)
+    return masks
+
+
+def _sampled_worst(net: Network, failures, model: FailureModel, rng) -> float:
+    """Max error over dense inputs, every failure set and extreme/random sent values."""
+    X = sample_inputs(net, 150, rng)
+    masks = _all_masks(net.widths, failures)
+    if model.kind == "crash":
+        return float(neuron_errors(net, X, masks).max())
+    acts, _ = forward(net, X)
+    C = float(model.C)
+    best = 0.0
+    for trial in range(6):
+        sent = []
+        for a, m in zip(acts, masks, strict=True):
+            S, n = m.shape[0], a.shape[1]
+            sign = rng.choice([-1.0, 1.0], size=(S, 1, n)) if trial < 5 else \
+                rng.uniform(-1, 1, size=(S, 1, n))
+            if model.reading == "deviation":
+                sent.append(a[None] + sign * C)
+            else:
+                sent.append(np.broadcast_to(sign * C, (S, X.shape[0], n)))
+        best = max(best, float(neuron_errors(net, X, masks, sent).max()))
+    return best
+
+
+def _root_upper(net, failures, model, output=None) -> float:
+    fn = FloatNet.make(net, failures, model, output)
+    return float(box_upper(fn, fn.dom[:, 0], fn.dom[:, 1]).max())
+
+
+@given(data=st.data())
+def test_upper_bound_dominates_sampled_errors_neurons(data):
+    net = data.draw(small_nets())
+    model = data.draw(models)
+    failures = tuple(data.draw(st.integers(0, n)) for n in net.widths)
+    rng = np.random.default_rng(0)
+    upper = _root_upper(net, failures, model)
+    worst = _sampled_worst(net, failures, model, rng)
+    assert upper >= worst - 1e-12
+    # and never above the sound Fep (the paper's bound with the real per-neuron deviation)
+    fe = float(fep(net, failures, model).sound)
+    assert upper <= fe * (1 + 1e-6) + 1e-9
+
+
+@given(data=st.data())
+def test_upper_bound_dominates_sampled_errors_synapses(data):
+    net = data.draw(small_nets(max_depth=2, max_width=2))
+    model = data.draw(st.sampled_from([FailureModel.synapse("1/2"),
+                                       FailureModel.synapse("1", "value")]))
+    fan_in = [net.input_dim] + list(net.widths)
+    sizes = [n * m for n, m in zip([*net.widths, net.n_outputs], fan_in, strict=True)]
+    failures = tuple(data.draw(st.integers(0, min(s, 2))) for s in sizes)
+    upper = _root_upper(net, failures, model)
+    rng = np.random.default_rng(1)
+    X = sample_inputs(net, 100, rng)
+    shapes = [(n, m) for n, m in zip([*net.widths, net.n_outputs], fan_in, strict=True)]
+    C = float(model.C)
+    worst = 0.0
+    for _ in range(40):
+        masks, deltas = [], []
+        for (n, m), f in zip(shapes, failures, strict=True):
+            mask = np.zeros((1, n, m), dtype=bool)
+            mask.reshape(1, -1)[0, rng.choice(n * m, size=f, replace=False)] = True
+            masks.append(mask)
+            sign = rng.choice([-1.0, 1.0], size=(1, 1, n, m))
+            deltas.append(sign * C)
+        if model.reading == "value":
+            # deliver +-C instead of w * y: only checkable on layer-1 synapses (y = x)
+            if any(m.any() for m in masks[1:]):
+                continue
+            W = net.float_layers[0][0]
+            deltas[0] = deltas[0] - W[None, None] * X[None, :, None, :]
+        worst = max(worst, float(synapse_errors(net, X, masks, deltas).max()))
+    assert upper >= worst - 1e-12
+    assert upper <= float(synapse_bound(net, failures, model).value) * (1 + 1e-6) + 1e-9
+
+
+@given(data=st.data())
+def test_witness_replays_and_search_below_upper(data):
+    net = data.draw(small_nets(max_depth=2))
+    model = data.draw(models)
+    failures = tuple(data.draw(st.integers(0, n)) for n in net.widths)
+    fn = FloatNet.make(net, failures, model)
+    found = search(fn, time_budget=0.2)
+    upper = float(box_upper(fn, fn.dom[:, 0], fn.dom[:, 1]).max())
+    assert found.value <= upper + 1e-9
+    if found.value > 0:
+        from fepproof.numeric import build_witness
+        w = build_witness(net, fn, model, found, None)
+        rep = replay(net, w, model)
+        assert rep.valid, rep.problems
+        assert abs(float(rep.error) - found.value) <= 1e-9 * max(1.0, found.value)
+
+
+def _problem(net, failures, model, bound, timeout=1.5, output=None, bracket=True):
+    fe = fep(net, failures, model).value if model.kind != "synapse" else \
+        synapse_bound(net, failures, model).value
+    return VerifyProblem(net, tuple(failures), model, Fraction(bound), fe, timeout=timeout,
+                         output=output, bracket=bracket)
+
+
+@pytest.fixture(scope="module")
+def mid_net() -> Network:
+    return random_network(6, [16, 16], n_out=2, seed=3)
+
+
+def test_verdicts_follow_the_bracket(mid_net):
+    model = FailureModel.crash()
+    res = verify_numeric(_problem(mid_net, (1, 1), model, 1))
+    assert res.engine == "numeric"
+    assert res.lower is not None and res.upper is not None
+    assert 0 < res.lower <= res.upper < res.problem.fep
+    assert res.witness is not None
+    rep = replay(mid_net, res.witness, model)
+    assert rep.valid and rep.error_fraction_lower() >= res.lower
+    hi = verify_numeric(_problem(mid_net, (1, 1), model, res.upper * 2, bracket=False))
+    assert hi.verdict == Status.PROVED and hi.upper <= hi.problem.bound
+    lo = verify_numeric(_problem(mid_net, (1, 1), model, res.lower / 2))
+    assert lo.verdict == Status.REFUTED and lo.witness_error > lo.problem.bound
+    if res.lower < res.upper:
+        mid = (res.lower + res.upper) / 2
+        m = verify_numeric(_problem(mid_net, (1, 1), model, mid, timeout=0.5))
+        assert m.verdict in (Status.UNKNOWN, Status.PROVED, Status.REFUTED)
+        if m.verdict == Status.PROVED:
+            assert m.upper <= mid
+        if m.verdict == Status.REFUTED:
+            assert m.witness_error > mid
+    data = res.to_json()
+    assert data["engine"] == "numeric" and data["worst_case"]["upper"] == float(res.upper)
+
+
+def test_single_output_and_byzantine_readings(mid_net):
+    for model in (FailureModel.byzantine("1/2"), FailureModel.byzantine("1/2", "value")):
+        both = verify_numeric(_problem(mid_net, (1, 0), model, 10, timeout=1.0))
+        one = verify_numeric(_problem(mid_net, (1, 0), model, 10, timeout=1.0, output=1))
+        assert one.stats["root_upper"] <= both.stats["root_upper"]
+        assert one.lower <= both.upper
+        assert one.witness is not None and one.witness.output == 1
+        rep = replay(mid_net, one.witness, model, output=1)
+        assert rep.valid and rep.error_fraction_lower() >= one.lower
+    # the value reading allows deviations up to C + 1: its worst case is larger
+    dev = verify_numeric(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2"), 10, 1.0))
+    val = verify_numeric(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2", "value"),
+                                  10, 1.0))
+    assert val.lower > 0 and val.upper > dev.upper
+
+
+def test_synapse_engine_witness_replays(mid_net):
+    for model in (FailureModel.synapse("1/2"), FailureModel.synapse("1/2", "value")):
+        res = verify_numeric(_problem(mid_net, (1, 1, 1), model, 100, timeout=1.0))
+        assert res.verdict == Status.PROVED
+        assert res.witness is not None and res.witness.synapses
+        rep = replay(mid_net, res.witness, model)
+        assert rep.valid, rep.problems
+        assert res.upper <= synapse_bound(mid_net, (1, 1, 1), model).value
+
+
+def test_no_failures_is_proved_with_zero_bound(mid_net):
+    res = verify_numeric(_problem(mid_net, (0, 0), FailureModel.crash(), "1/1000000",
+                                  timeout=0.5))
+    assert res.verdict == Status.PROVED and res.upper < Fraction(1, 10**6)
+
+
+def test_progress_lines(mid_net):
+    lines: list[str] = []
+    verify_numeric(_problem(mid_net, (1, 1), FailureModel.crash(), 1, timeout=0.5),
+                   lines.append)
+    assert any("lower bound" in s for s in lines)
+
+
+def test_choose_engine_rule():
+    tiny = random_network(2, [3, 2], seed=0)
+    crash = FailureModel.crash()
+    assert choose_engine(_problem(tiny, (1, 1), crash, 1)) == "z3"
+    wide = random_network(16, [64, 64], seed=0)
+    assert choose_engine(_problem(wide, (2, 2), crash, 1)) == "numeric"
+    # many failure sets on a small network also go to the numeric engine
+    eight = random_network(3, [6, 6], seed=0)
+    assert count_scenarios(FloatNet.make(eight, (3, 3), crash)) == 400
+    assert choose_engine(_problem(eight, (3, 3), crash, 1)) == "numeric"
+
+
+def test_upper_at_least_z3_worst_case():
+    smt = pytest.importorskip("fepproof.smt")
+    net = random_network(2, [3, 2], seed=5)
+    for model, f in ((FailureModel.crash(), (1, 1)),
+                     (FailureModel.byzantine("1/2", "value"), (1, 0))):
+        z = smt.verify_z3(_problem(net, f, model, "1/1000", timeout=10, bracket=False))
+        numeric_upper = Fraction(_root_upper(net, f, model))
+        assert z.lower is not None
+        assert numeric_upper >= z.lower
