@@ -85,17 +85,23 @@ def _concrete_steps(depth: int) -> list[Step]:
 
 def _symbolic_steps() -> list[Step]:
     ind = induction_step(fep_sum, theorem2_step)
-    Fep = sp.Function("Fep")
-    steps = [Step(Fep(L + 1), "=", ind.chain[0][0], ind.chain[0][1])]
-    for expr, rule in ind.chain[1:]:
-        steps.append(Step(None, "=", expr, rule))
-    steps.append(Step(None, "=", theorem2_step(L, Fep(L)),
-                      "induction hypothesis Fep(L) = closed form at depth L "
-                      f"(residual {ind.residual})"))
-    steps.append(Step(None, ">=", Delta,
-                      "one-layer recurrence: failed neurons of layer L+1 add C, correct ones "
-                      "K times the error of their L-layer input network, output weight "
-                      "<= w_m^(L+2)"))
+    Err = sp.Function("Delta")
+    steps = [
+        Step(Err(L + 1), "<=", theorem2_step(L, Err(L)),
+             "one-layer recurrence: each neuron of layer L+1 is the output node of an "
+             "L-layer network; failed ones add C, correct ones K times that network's "
+             "error, and the linear output node weighs both by at most w_m^(L+2)"),
+        Step(None, "<=", ind.target,
+             "induction hypothesis Delta(L) <= Fep(L) (the right side is increasing in it)"),
+        Step(None, "=", ind.chain[3][0],
+             f"expand; equal to the next line with residual {ind.residual} "
+             "(checked by theorem2.induction_step)"),
+    ]
+    # the rewrite chain read backwards: from the normalized sum back to Fep(L+1)
+    rules = [rule for _, rule in ind.chain]
+    for k in (2, 1, 0):
+        steps.append(Step(None, "=", ind.chain[k][0], rules[k + 1]))
+    steps.append(Step(None, "=", sp.Function("Fep")(L + 1), rules[0]))
     return steps
 
 
