@@ -86,7 +86,8 @@ def witness_exceeds(claim: str, net, witness, model, bound: Fraction,
     from ..replay import replay
     r = replay(net, witness, model)
     lower = r.error_fraction_lower()
-    ev = {"network": network_to_dict(net), "witness": witness.to_json(),
+    ev = {"network": network_to_dict(net), "failure_model": model.to_json(),
+          "witness": witness.to_json(),
           "replay": r.to_json(), "bound": fmt_exact(bound), "bound_float": float(bound),
           "error_lower": fmt_exact(lower), **(extra or {})}
     if r.valid and lower > bound:
