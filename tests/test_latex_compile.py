@@ -15,6 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fepproof.bounds import fep, tolerance
 from fepproof.cli.main import main
@@ -22,6 +24,7 @@ from fepproof.latex.network_doc import network_document
 from fepproof.latex.numfmt import number
 from fepproof.netio import load_network
 from fepproof.network import network_from_dict
+from tests.netgen import failure_counts, networks
 from tests.test_latex import demo_proofs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +32,7 @@ FIGURE1 = ROOT / "cases" / "figure1.json"
 XOR = ROOT / "cases" / "xor.json"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def tex() -> None:
     missing = [t for t in ("pdflatex", "pdftotext") if shutil.which(t) is None]
     if not missing:
@@ -91,6 +94,18 @@ def test_network_document_rounded_numbers(tex, tmp_path) -> None:
     text = compile_text(network_document(net, [1, 1]).render(), tmp_path)
     assert re.search(rf"Fep = {re.escape(nearest10(res.value))}\s*†\s*\.", text)
     assert "rounded to nearest (ties to even) at 10 significant digits" in text
+
+
+@settings(max_examples=4)
+@given(st.data())
+def test_random_networks_compile(tex, tmp_path_factory, data) -> None:
+    net = data.draw(networks())
+    f = data.draw(failure_counts(net, allow_full=False))
+    res = fep(net, f)
+    text = compile_text(network_document(net, f).render(), tmp_path_factory.mktemp("rand"))
+    shown = number(res.value)
+    value = shown.text if shown.exact else nearest10(res.value)
+    assert re.search(rf"Fep = {re.escape(value)}", text)
 
 
 def test_network_document_byzantine_value_reading(tex, tmp_path) -> None:

@@ -100,7 +100,12 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
         return
     problem = VerifyProblem(net, res.failures, model, res.sound, res.value, timeout=timeout,
                             output=output)
-    vr = verifier(problem)
+    try:
+        vr = verifier(problem)
+    except Exception as exc:  # an engine failure is reported in the document, not hidden
+        doc.text(f"The verify engine failed ({type(exc).__name__}: {exc}); no worst-case "
+                 "bracket is given.")
+        return
     sizes = ", ".join(map(str, res.failures))
     doc.raw(f"Claim checked by the {escape(vr.engine)} engine: "
             f"$|F_{{\\mathrm{{neu}}}}(X) - F_{{\\mathrm{{fail}}}}(X)| \\le "
