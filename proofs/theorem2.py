@@ -12,6 +12,7 @@ import sympy as sp
 
 from fepproof.obligations import Erratum, obligation
 from fepproof.obligations.engines import identity
+from fepproof.obligations.model import proved, unknown
 from fepproof.symbolic.derivation import theorem2_step, theorem2_step_as_written
 from fepproof.symbolic.induction import induction_step, rules_agree
 from fepproof.symbolic.notation import C, K, L, N, f, w
@@ -70,3 +71,20 @@ def induction_step_as_written():
     point = {L: 1, K: 2, C: 1, f[1]: 1, f[2]: 0, N[1]: 2, N[2]: 2, w[1]: 1, w[2]: 1,
              w[3]: sp.Rational(1, 2)}
     return identity("Theorem 2 induction step as printed", {"step": ind.residual}, point)
+
+
+@obligation(
+    id="theorem2.tight_in_limit", result="Theorem 2", method="sympy identity",
+    expected="proved",
+    statement_text="'the bound is tight' holds as a limit: L = 2, N = (1, 1), f = (1, 0), a "
+                   "Byzantine layer-1 neuron off by C, the layer-2 neuron's nominal sum at 0: "
+                   "error / Fep = (phi_K(w C) - 1/2) / (K w C) -> 1 as w = w_m^(2) -> 0")
+def tight_in_limit():
+    a = sp.Symbol("a", positive=True)  # a = w_m^(2) C, the shift of the layer-2 sum
+    k = sp.Symbol("K", positive=True)
+    ratio = (1 / (1 + sp.exp(-4 * k * a)) - sp.Rational(1, 2)) / (k * a)
+    lim = sp.limit(ratio, a, 0, "+")
+    if lim == 1:
+        return proved("sup error / Fep = 1 (approached as w_m^(2) C -> 0)", "sympy",
+                      ratio=str(ratio), limit="1")
+    return unknown("tight in the limit", "sympy", limit=str(lim))

@@ -45,9 +45,9 @@ def test_table_and_junit(tmp_path):
     assert code == 0
     assert out.splitlines()[0].split()[:5] == ["id", "method", "expected", "got", "seconds"]
     assert "theorem2.induction_step_as_written" in out and "refuted" in out
-    assert "3 obligations: 3 passed, 0 failed" in out
+    assert "4 obligations: 4 passed, 0 failed" in out
     cases = ET.parse(junit).getroot().findall(".//testcase")
-    assert len(cases) == 3
+    assert len(cases) == 4
 
 
 def test_select_and_deterministic_statuses():
