@@ -196,6 +196,36 @@ def test_network_document_value_reading_sound_bound() -> None:
     assert "\\mathrm{Fep}_{\\mathrm{sound}}" in src and "273/32 = 8.53125" in src
 
 
+def test_synapse_document_terms_match_checker() -> None:
+    from fepproof.bounds import synapse_bound
+    from fepproof.latex.synapse_doc import synapse_document
+
+    net = load_network(FIGURE1)
+    for reading in ("deviation", "value"):
+        model = FailureModel.synapse(Fraction(1, 2), reading)
+        sb = synapse_bound(net, [1, 0, 1, 1], model)
+        src = synapse_document(net, [1, 0, 1, 1], model).render()  # raises on any drift
+        assert f"\\textbf{{Bound}} $= {with_decimal(sb.value)}$" in src
+        assert with_decimal(sb.as_written) in src
+
+
+@given(st.data())
+def test_synapse_terms_match_checker_on_random_networks(data) -> None:
+    from hypothesis import assume
+
+    from fepproof.failures import FailureError
+    from fepproof.latex.synapse_doc import synapse_document
+
+    net = data.draw(networks())
+    f = data.draw(st.lists(st.integers(0, 2), min_size=net.depth + 1, max_size=net.depth + 1))
+    model = FailureModel.synapse(data.draw(st.sampled_from(["1/2", "3"])),
+                                 data.draw(st.sampled_from(["deviation", "value"])))
+    try:
+        synapse_document(net, f, model)  # raises RuntimeError if a printed term drifts
+    except FailureError:
+        assume(False)
+
+
 # ---- derivation and proofs documents -------------------------------------------------
 
 @pytest.mark.parametrize("depth", [2, None])

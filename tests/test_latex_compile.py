@@ -139,6 +139,24 @@ def test_network_document_verified_bracket(tex, tmp_path) -> None:
         assert "upper (sound proof)" in text
 
 
+def test_synapse_document(tex, tmp_path) -> None:
+    from fepproof.bounds import synapse_bound
+    from fepproof.failures import FailureModel
+
+    out = tmp_path / "syn.tex"
+    code = main(["latex", "--network", str(FIGURE1), "--failures", "1,0,1,1", "--model",
+                 "synapse", "--capacity", "1/2", "--capacity-reading", "value", "--epsilon",
+                 "3", "--epsilon-prime", "1", "-o", str(out), "--pdf"], out=io.StringIO(),
+                err=io.StringIO())
+    assert code == 0
+    sb = synapse_bound(load_network(FIGURE1), [1, 0, 1, 1],
+                       FailureModel.synapse(Fraction(1, 2), "value"))
+    assert sb.value == Fraction(109, 32)
+    text = pdf_text(out.with_suffix(".pdf"))
+    assert "Bound = 109/32 = 3.40625." in text and "not tolerated" in text  # > 3 - 1
+    assert f"Theorem 4 as printed = {number(sb.as_written).text}" in text
+
+
 def test_fragment_inputs_into_a_document(tex, tmp_path) -> None:
     frag = tmp_path / "fep-fragment.tex"
     code = main(["latex", "--network", str(FIGURE1), "--failures", "1,0,1", "--no-verify",

@@ -36,7 +36,9 @@ verdicts the checker uses (never from hand-typed formulas). One of:
   --network NET --failures F     Fep (Theorem 2) for one network: N_l, w_m^(l), K, C, each
                                  term with the numbers filled in, the sum, the tolerance
                                  verdict (Theorem 3, with --epsilon/--epsilon-prime), and
-                                 the verified worst-case bracket and witness (z3 engine)
+                                 the verified worst-case bracket and witness (z3 engine);
+                                 with --model synapse: Lemma 2 + Theorem 4 (L+1 counts),
+                                 next to Theorem 4 as printed
 
 Output: a standalone document (to stdout, or -o FILE.tex), or with --fragment a piece to
 \\input (needs amsmath, amssymb, booktabs, longtable). --pdf compiles FILE.tex with latexmk
@@ -61,7 +63,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "depth (default)")
     p.add_argument("--failures", metavar="F1,F2,...",
                    help="--network: failed neurons per hidden layer, e.g. 1,0,1")
-    add_model_args(p, synapse=False)
+    add_model_args(p)
     add_epsilon_args(p)
     add_output_arg(p)
     p.add_argument("--verify-timeout", type=float, default=30.0, metavar="S",
@@ -104,6 +106,9 @@ def _network_doc(args: argparse.Namespace):
     if args.verify_timeout <= 0:
         raise CliError("--verify-timeout: must be > 0")
     try:
+        if model.kind == "synapse":
+            from ..latex.synapse_doc import synapse_document
+            return synapse_document(net, f, model, epsilons(args), output), True
         return network_document(net, f, model, epsilons(args), output, verifier, reason,
                                 args.verify_timeout), True
     except FailureError as exc:
