@@ -5,7 +5,7 @@ import sympy as sp
 
 from fepproof.obligations import obligation
 from fepproof.obligations.model import proved, unknown
-from fepproof.symbolic.notation import C, K, N, f, u, w
+from fepproof.symbolic.notation import C, f
 from fepproof.symbolic.recurrence import correct_counts, fep_closed
 
 
@@ -38,7 +38,6 @@ def limit_of_theorem3():
                  for s in e.atoms(sp.Indexed)}
         e = e.xreplace(plain)
         lims[f"L={d}"] = sp.limit(e, C, sp.oo)
-    _ = (K, N, u, w)
     if all(x is sp.oo for x in lims.values()):
         return proved("Fep -> oo as C -> oo", "sympy", limits={k: str(x) for k, x in lims.items()})
     return unknown("Fep -> oo as C -> oo", "sympy", limits={k: str(x) for k, x in lims.items()})

@@ -7,7 +7,7 @@ import z3
 from fepproof.obligations import obligation
 from fepproof.obligations.engines import identity, z3_unsat
 from fepproof.obligations.model import proved, unknown
-from fepproof.symbolic.notation import C, N, f, w
+from fepproof.symbolic.notation import C, f, w
 from fepproof.symbolic.recurrence import fep_closed, theorem2_unrolled
 
 n, wm, eps, epsp = z3.Reals("N_fail w_m eps eps_prime")
@@ -98,5 +98,4 @@ def tightness_limit():
 def is_theorem2_at_depth_1():
     res = {"recurrence": sp.expand(theorem2_unrolled(1)[1].subs(C, 1) - f[1] * w[2]),
            "Fep": sp.expand(fep_closed(1).subs(C, 1) - f[1] * w[2])}
-    _ = N
     return identity("Theorem 1 = Theorem 2 at L = 1, C = 1", res)

@@ -18,7 +18,9 @@ from fepproof.failures import FailureModel
 from fepproof.network import network_from_dict
 from fepproof.obligations import Erratum, obligation
 from fepproof.obligations.engines import identity, witness_exceeds
-from fepproof.symbolic.notation import N, f
+from fepproof.obligations.model import unknown
+from fepproof.symbolic.induction import induction_step, rules_agree
+from fepproof.symbolic.notation import C, K, L, N, f, l, lp, w
 from fepproof.symbolic.recurrence import (
     correct_counts,
     theorem4_as_printed,
@@ -42,6 +44,34 @@ DEPTHS = range(1, 9)
 def closed_form_delivered():
     return identity("Theorem 4 corrected closed form", {
         f"L={d}": residual(theorem4_unrolled(d), theorem4_closed(d)) for d in DEPTHS})
+
+
+def layer_sum(depth):
+    """S(L) = sum_l f_l C K^(L-l+1) prod_{l'=l+1}^{L} N_l' w_m^(l') (Sum/Product form): the
+    summed output error of layer L; Delta = w_m^(L+1) S(L) + f_(L+1) C."""
+    return sp.Sum(f[l] * C * K ** (depth - l + 1)
+                  * sp.Product(N[lp] * w[lp], (lp, l + 1, depth)), (l, 1, depth))
+
+
+def layer_step(depth, S):
+    """S(L+1) = K (N_(L+1) w_m^(L+1) S(L) + f_(L+1) C): every neuron of layer L+1 relays
+    the upstream error; its failed input synapses add C each to its sum."""
+    return K * (N[depth + 1] * w[depth + 1] * S + f[depth + 1] * C)
+
+
+@obligation(
+    id="theorem4.induction_step", result="Theorem 4", method="sympy identity",
+    expected="proved",
+    statement_text="symbolic L (delivered-term reading): S(L+1) = K (N_(L+1) w_m^(L+1) S(L) "
+                   "+ f_(L+1) C) for S(L) = sum_l f_l C K^(L-l+1) prod_{l'=l+1}^{L} N_l' "
+                   "w_m^(l')",
+    statement=sp.Eq(layer_sum(L + 1), layer_step(L, layer_sum(L))))
+def induction_step_holds():
+    ind = induction_step(layer_sum, layer_step)
+    v = identity("Theorem 4 (corrected) induction step", {"step": ind.residual})
+    if v.status.value == "proved" and not rules_agree(layer_sum, ind.chain[-1][0]):
+        return unknown("rewrite rules disagree with doit()", "sympy")
+    return v
 
 
 @obligation(

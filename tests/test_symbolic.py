@@ -42,7 +42,8 @@ def _mutant(kind):
             exp = depth - i + (1 if kind == "K_power" else 0)
             t = f[i] * K ** exp * (1 if kind == "drop_output_weight" else w[depth + 1])
             for j in range(i + 1, depth + 1):
-                count = N[j] if kind == "missing_correct_count" else N[j] - f[j]
+                count = {"missing_correct_count": N[j],
+                         "dropped_correct_count": 1}.get(kind, N[j] - f[j])
                 t *= count * (1 if kind == "drop_inner_weight" else w[j])
             total += t
         return C * total
@@ -54,7 +55,7 @@ POINT = {K: 2, C: 1, **{f[i]: 1 for i in range(1, 8)}, **{N[i]: 3 for i in range
 
 
 @pytest.mark.parametrize("kind", ["K_power", "drop_output_weight", "drop_inner_weight",
-                                  "missing_correct_count"])
+                                  "missing_correct_count", "dropped_correct_count"])
 @pytest.mark.parametrize("depth", [2, 3, 5])
 def test_mutants_are_refuted(kind, depth):
     assert check_closed_form(_mutant(kind), _unrolled, depth) != 0

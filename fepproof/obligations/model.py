@@ -34,7 +34,7 @@ class Obligation:
     id: str
     result: str
     statement_text: str
-    statement: Any
+    statement: Any = field(compare=False)
     method: str
     expected: str
     check: Callable[[], Verdict] = field(repr=False, compare=False)
