@@ -7,7 +7,29 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from .common import CliError
+from ..failures import FailureError, FailureModel, check_failures
+from ..netio import load_network
+from ..network import Network, NetworkError
+from .common import CliError, check_output
+
+
+def parse_failures(text: str) -> tuple[int, ...]:
+    from ..failures import parse_failures as parse
+
+    try:
+        return parse(text)
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _load(path: str, sizes: str | None) -> Network:
+    opts = {"sizes": sizes} if sizes and path.lower().endswith(".net") else {}
+    try:
+        return load_network(path, **opts)
+    except NetworkError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"file: cannot read {path}: {exc.strerror}") from None
 
 HELP = "reproduce Figure 3 and run the tightness / depth sweeps (PNG, SVG, CSV)"
 DESCRIPTION = """\
@@ -19,6 +41,11 @@ NAME.png, NAME.svg and NAME.csv into -o DIR.
              certified worst-case bound and the worst error found
   tightness  worst / Fep along families where the bound is attained in the limit
   depth      output error against the depth of the failing layer
+
+fig3 and depth use three seeded synthetic networks unless --net FILE is given
+(repeatable): fig3 then keeps each network's weights and varies only K; depth crashes
+one neuron in each layer in turn.  --output K picks one output of a multi-output
+network (default: the maximum error over outputs).
 
 "worst error found" is a replayed lower bound (mpmath, fepproof.replay) from a seeded
 search, or the numeric engine's witness; "certified" comes only from the numeric engine
@@ -40,6 +67,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", choices=NAMES, help="which experiment")
     p.add_argument("-o", "--outdir", default=".", metavar="DIR",
                    help="directory for NAME.png, NAME.svg, NAME.csv (default: .)")
+    p.add_argument("--net", action="append", default=[], metavar="FILE",
+                   help="fig3/depth: use this network (repeatable; .json .npz .onnx .net) "
+                        "instead of the seeded synthetic ones")
+    p.add_argument("--failures", metavar="F1,F2,...",
+                   help="fig3: failed neurons per hidden layer (default 1 per layer)")
+    p.add_argument("--output", type=int, default=None, metavar="K",
+                   help="multi-output networks: output K (0-based); default: the maximum "
+                        "error over all outputs")
+    p.add_argument("--sizes", metavar="SIZES",
+                   help="StaticNet sizes (784-98-10) for .net files whose name lacks them")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the sweep on this Dask distributed scheduler")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -66,13 +103,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outdir = Path(args.outdir)
     if outdir.exists() and not outdir.is_dir():
         raise CliError(f"--outdir: {outdir} is not a directory")
-    opts = ExperimentOptions(outdir=outdir, scheduler=args.scheduler, workers=args.workers,
+    nets = tuple(_load(path, args.sizes) for path in args.net)
+    if nets and args.name == "tightness":
+        raise CliError("--net: the tightness experiment uses its own families")
+    failures = None
+    if args.failures is not None:
+        if args.name != "fig3":
+            raise CliError("--failures: only for fig3 (depth fails one layer at a time)")
+        failures = parse_failures(args.failures)
+    for net in nets:
+        check_output(net, args.output)
+        try:
+            check_failures(net, failures or (1,) * net.depth, FailureModel.crash())
+        except FailureError as exc:
+            raise CliError(f"{exc} (network {net.name})") from None
+    opts = ExperimentOptions(outdir=outdir, networks=nets, failures=failures,
+                             output=args.output, scheduler=args.scheduler, workers=args.workers,
                              progress=None if args.quiet else err, samples=args.samples,
                              engine=not args.no_engine, engine_timeout=args.engine_timeout,
                              seed=args.seed)
     try:
         res = run_experiment(args.name, opts)
-    except SweepError as exc:
+    except (SweepError, ValueError) as exc:
         raise CliError(str(exc)) from None
     except ImportError as exc:
         raise CliError(f"experiment needs matplotlib ({exc}); "

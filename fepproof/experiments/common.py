@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["ExperimentOptions", "ExperimentResult"]
+__all__ = ["ExperimentOptions", "ExperimentResult", "unique_names"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class ExperimentOptions:
     engine: bool = True
     engine_timeout: float = 3.0
     seed: int = 0
+    networks: tuple[Any, ...] = ()  # user networks (fig3, depth); default: seeded ones
+    failures: tuple[int, ...] | None = None  # fig3: per-layer failures for every network
+    output: int | None = None  # multi-output networks: None = max over outputs
 
 
 @dataclass
@@ -32,3 +35,11 @@ class ExperimentResult:
     rows: list[dict[str, Any]]
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+def unique_names(nets: Any) -> list[Any]:
+    """The networks, renamed ``name#i`` when two share a name (rows are keyed by name)."""
+    nets = list(nets)
+    if len({n.name for n in nets}) == len(nets):
+        return nets
+    return [replace(n, name=f"{n.name}#{i}") for i, n in enumerate(nets)]

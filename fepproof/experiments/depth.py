@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .common import ExperimentOptions, ExperimentResult
-from .evaluate import EvalTask, engine_available, evaluate
+from .common import ExperimentOptions, ExperimentResult, unique_names
+from .evaluate import EvalTask, engine_notes, evaluate
 from .networks import random_network
 from .output import new_figure, save_figure, write_csv
 from .sweep import run_sweep
@@ -19,16 +19,19 @@ def run_depth(opts: ExperimentOptions, n_networks: int = 3, d: int = 3, depth: i
               width: int = 5, K: Fraction = Fraction(1, 2), per_layer: int = 1
               ) -> ExperimentResult:
     """For each seeded network, crash ``per_layer`` neurons in one layer l at a time."""
-    bases = [random_network(opts.seed + i, d, (width,) * depth, K, name=f"net{i}")
-             for i in range(n_networks)]
+    if opts.networks:
+        bases = unique_names(opts.networks)
+    else:
+        bases = [random_network(opts.seed + i, d, (width,) * depth, K, name=f"net{i}")
+                 for i in range(n_networks)]
     tasks = []
     for i, net in enumerate(bases):
-        for l in range(1, depth + 1):
-            f = tuple(per_layer if k == l else 0 for k in range(1, depth + 1))
+        for l in range(1, net.depth + 1):
+            f = tuple(per_layer if k == l else 0 for k in range(1, net.depth + 1))
             tasks.append(EvalTask(net, f, seed=opts.seed * 1000 + 100 * i + l,
                                   labels=(("experiment", "depth"), ("failing_layer", l)),
                                   samples=opts.samples, engine=opts.engine,
-                                  engine_timeout=opts.engine_timeout))
+                                  engine_timeout=opts.engine_timeout, output=opts.output))
     rows = run_sweep(evaluate, tasks, opts.scheduler, opts.workers, opts.progress, "depth")
     fig, ax = new_figure()
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown"]
@@ -43,19 +46,20 @@ def run_depth(opts: ExperimentOptions, n_networks: int = 3, d: int = 3, depth: i
         ax.plot(ls, [r["worst_found"] for r in mine], ":o", color=c, ms=4,
                 label=f"{net.name}: worst error found")
     ax.set_yscale("log")
-    ax.set_xticks(range(1, depth + 1))
+    ax.set_xticks(range(1, max(n.depth for n in bases) + 1))
     ax.set_xlabel("failing layer l (1 = next to the input)")
     ax.set_ylabel("output error |F_neu - F_fail|")
-    ax.set_title(f"Error vs depth of the failure: L = {depth}, N_l = {width}, K = {K}, "
-                 f"{per_layer} crash(es)")
+    if opts.networks:
+        ax.set_title(f"Error vs depth of the failure: {per_layer} crash(es)"
+                     + ("" if opts.output is None else f", output {opts.output}"))
+    else:
+        ax.set_title(f"Error vs depth of the failure: L = {depth}, N_l = {width}, K = {K}, "
+                     f"{per_layer} crash(es)")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     opts.outdir.mkdir(parents=True, exist_ok=True)
     files = save_figure(fig, opts.outdir, "depth")
     write_csv(rows, opts.outdir / "depth.csv")
     files.append(opts.outdir / "depth.csv")
-    notes = [] if any(r["certified"] is not None for r in rows) else [
-        "certified bound not shown: the numeric engine (fepproof.numeric) is "
-        + ("not installed" if not engine_available() else
-           "disabled (--no-engine)" if not opts.engine else "inconclusive on every point")]
+    notes = engine_notes(rows, opts.engine)
     return ExperimentResult("depth", rows, files, notes)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .common import ExperimentOptions, ExperimentResult
-from .evaluate import EvalTask, engine_available, evaluate
+from .common import ExperimentOptions, ExperimentResult, unique_names
+from .evaluate import EvalTask, engine_notes, evaluate
 from .networks import random_network, with_K
 from .output import new_figure, save_figure, write_csv
 from .sweep import run_sweep
@@ -21,12 +21,24 @@ DEFAULT_KS = tuple(Fraction(2) ** k / 4 for k in range(-3, 5))  # 1/32 .. 4
 def run_fig3(opts: ExperimentOptions, n_networks: int = 3, d: int = 3,
              widths: tuple[int, ...] = (6, 6), failures: tuple[int, ...] = (1, 1),
              Ks: tuple[Fraction, ...] = DEFAULT_KS) -> ExperimentResult:
-    """Sweep K for ``n_networks`` seeded networks with the same failure distribution."""
-    bases = [random_network(opts.seed + i, d, widths, name=f"net{i}")
-             for i in range(n_networks)]
-    tasks = [EvalTask(with_K(base, K), failures, seed=opts.seed * 1000 + 100 * i + j,
+    """Sweep K for ``n_networks`` seeded networks (or ``opts.networks``, same depth) with
+    the same failure distribution; each network keeps its weights, only K changes."""
+    if opts.networks:
+        if len({n.depth for n in opts.networks}) != 1:
+            raise ValueError("--net: fig3 needs networks of the same depth")
+        bases = unique_names(opts.networks)
+        widths = bases[0].widths
+        failures = opts.failures or (1,) * len(widths)
+    else:
+        if opts.failures is not None:
+            failures = opts.failures
+            widths = (6,) * len(failures)
+        bases = [random_network(opts.seed + i, d, widths, name=f"net{i}")
+                 for i in range(n_networks)]
+    tasks = [EvalTask(with_K(base, K), tuple(failures), seed=opts.seed * 1000 + 100 * i + j,
                       labels=(("experiment", "fig3"),), samples=opts.samples,
-                      engine=opts.engine, engine_timeout=opts.engine_timeout)
+                      engine=opts.engine, engine_timeout=opts.engine_timeout,
+                      output=opts.output)
              for i, base in enumerate(bases) for j, K in enumerate(Ks)]
     rows = run_sweep(evaluate, tasks, opts.scheduler, opts.workers, opts.progress, "fig3")
     fig, ax = new_figure()
@@ -45,15 +57,13 @@ def run_fig3(opts: ExperimentOptions, n_networks: int = 3, d: int = 3,
     ax.set_yscale("log")
     ax.set_xlabel("Lipschitz constant K")
     ax.set_ylabel("output error |F_neu - F_fail|")
-    ax.set_title(f"Figure 3: N = {list(widths)}, failures f = {list(failures)} (crash)")
+    ax.set_title(f"Figure 3: N = {list(widths)}, failures f = {list(failures)} (crash)"
+                 + ("" if opts.output is None else f", output {opts.output}"))
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
     opts.outdir.mkdir(parents=True, exist_ok=True)
     files = save_figure(fig, opts.outdir, "fig3")
     write_csv(rows, opts.outdir / "fig3.csv")
     files.append(opts.outdir / "fig3.csv")
-    notes = [] if any(r["certified"] is not None for r in rows) else [
-        "certified bound not shown: the numeric engine (fepproof.numeric) is "
-        + ("not installed" if not engine_available() else
-           "disabled (--no-engine)" if not opts.engine else "inconclusive on every point")]
+    notes = engine_notes(rows, opts.engine)
     return ExperimentResult("fig3", rows, files, notes)

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from ..network import Activation, Layer, Network
 from .common import ExperimentOptions, ExperimentResult
-from .evaluate import EvalTask, engine_available, evaluate
+from .evaluate import EvalTask, engine_notes, evaluate
 from .output import new_figure, save_figure, write_csv
 from .sweep import run_sweep
 
@@ -91,8 +91,5 @@ def run_tightness(opts: ExperimentOptions, ts: tuple[Fraction, ...] = DEFAULT_TS
     files = save_figure(fig, opts.outdir, "tightness")
     write_csv(rows, opts.outdir / "tightness.csv")
     files.append(opts.outdir / "tightness.csv")
-    notes = [] if any(r["certified"] is not None for r in rows) else [
-        "certified bound not shown: the numeric engine (fepproof.numeric) is "
-        + ("not installed" if not engine_available() else
-           "disabled (--no-engine)" if not opts.engine else "inconclusive on every point")]
+    notes = engine_notes(rows, opts.engine)
     return ExperimentResult("tightness", rows, files, notes)
