@@ -1,0 +1,167 @@
+"""``fepproof verify``: decide |F_neu(X) - F_fail(X)| <= B over the whole input box and
+every failure set of the given per-layer sizes, and bracket the true worst case."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from fractions import Fraction
+from typing import TextIO
+
+from ..bounds import fep
+from ..exact import fmt_decimal, fmt_exact
+from ..failures import FailureError
+from ..verdict import Status
+from ..verify_api import VerifyProblem, VerifyResult
+from .common import (
+    CliError,
+    add_epsilon_args,
+    add_model_args,
+    add_network_arg,
+    add_output_arg,
+    check_output,
+    emit_json,
+    epsilons,
+    failures_from_args,
+    load,
+    model_from_args,
+    number,
+)
+
+HELP = "verify a network: proved / refuted (with a replayed witness) / unknown"
+DESCRIPTION = """\
+Check the claim |F_neu(X) - F_fail(X)| <= B for every input X in the network's box and
+every failure set with the given number of failed neurons per hidden layer.
+
+B is the network's Fep (Theorem 2) unless --bound B or --epsilon/--epsilon-prime
+(B = eps - eps') is given.  The z3 engine decides the claim over a sound piecewise-linear
+relaxation of the sigmoid (certified envelopes, interval bounds, refinement at spurious
+counterexamples) and narrows the true worst case to a bracket [lower, upper]: lower from
+a witness replayed with the exact sigmoid, upper from UNSAT proofs.
+
+  proved   the relaxation is UNSAT for |error| > B: a proof
+  refuted  a concrete witness (input, failed neurons, sent values) breaks the claim
+  unknown  timeout or resource limit (never reported as proved)
+
+exit codes: 0 proved, 1 refuted, 3 unknown, 2 usage or input error
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_network_arg(p)
+    p.add_argument("--failures", required=True, metavar="F1,F2,...",
+                   help="failed neurons per hidden layer, e.g. 1,1")
+    add_model_args(p)
+    p.add_argument("--bound", metavar="B", help="the claimed bound (default: Fep)")
+    add_epsilon_args(p)
+    add_output_arg(p)
+    p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
+                   help="z3 (this package's SMT engine), numeric (fepproof.numeric, if "
+                        "installed) or auto (numeric's choice when available, else z3)")
+    p.add_argument("--tolerance", default="0.01", metavar="T",
+                   help="narrow the bracket until upper - lower <= T * upper (default 0.01)")
+    p.add_argument("--no-bracket", action="store_true",
+                   help="only decide the claim; do not narrow the worst-case bracket")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="wall-clock budget in seconds (default 60)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--witness-out", metavar="FILE",
+                   help="write the witness (if any) as JSON for `fepproof replay`")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _engine(name: str, problem: VerifyProblem):
+    if name == "z3":
+        from ..smt import verify_z3
+        return verify_z3, "z3"
+    try:
+        numeric = importlib.import_module("fepproof.numeric")
+    except ImportError:
+        numeric = None
+    if name == "numeric":
+        if numeric is None:
+            raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
+        return numeric.verify_numeric, "numeric"
+    if numeric is not None and hasattr(numeric, "choose_engine") \
+            and numeric.choose_engine(problem) == "numeric":
+        return numeric.verify_numeric, "numeric"
+    from ..smt import verify_z3
+    return verify_z3, "z3"
+
+
+def _text(res: VerifyResult, net_name: str) -> str:
+    p = res.problem
+    lines = [f"network   {net_name}: N = {list(p.net.widths)}, failures {list(p.failures)}, "
+             f"{p.model.describe()}",
+             f"claim     |F_neu - F_fail| <= {fmt_exact(p.bound)}  ~ {fmt_decimal(p.bound)}",
+             f"Fep       {fmt_exact(p.fep)}  ~ {fmt_decimal(p.fep)}",
+             f"verdict   {res.verdict.value}" + (f" ({res.reason})" if res.reason else "")]
+    if res.upper is not None:
+        lo = "-" if res.lower is None else fmt_decimal(res.lower, 6)
+        lines.append(f"worst     [{lo}, {fmt_decimal(res.upper, 6)}]"
+                     + ("" if p.fep == 0 or res.lower is None else
+                        f"  worst/Fep in [{float(res.lower / p.fep):.4g}, "
+                        f"{float(res.upper / p.fep):.4g}]"))
+    if res.witness is not None:
+        w = res.witness
+        lines.append("witness   x = [" + ", ".join(fmt_decimal(v, 8) for v in w.input)
+                     + f"], failed {[list(r) for r in w.failed]}"
+                     + ("" if w.values is None else
+                        ", sent " + str([[float(v) for v in r] for r in w.values]))
+                     + f", error {fmt_decimal(res.witness_error or Fraction(0), 8)}")
+    st = res.stats
+    lines.append(f"engine    {res.engine}, {res.seconds:.2f} s"
+                 + (f", {st.get('queries', 0)} z3 queries ({st.get('unsat', 0)} unsat, "
+                    f"{st.get('sat', 0)} sat, {st.get('spurious', 0)} spurious)"
+                    if "queries" in st else ""))
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    net = load(args.network)
+    model = model_from_args(args)
+    output = check_output(net, args.output)
+    f = failures_from_args(net, args.failures, model)
+    if model.kind == "synapse":
+        raise CliError("--model synapse: verify handles neuron failures (crash, byzantine)")
+    try:
+        fe = fep(net, f, model, output).value
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+    eps = epsilons(args)
+    if args.bound is not None and eps is not None:
+        raise CliError("--bound: give either --bound or --epsilon/--epsilon-prime")
+    bound = number(args.bound, "--bound") if args.bound is not None else (
+        eps[0] - eps[1] if eps is not None else fe)
+    if bound is None or bound < 0:
+        raise CliError("--bound: must be >= 0")
+    tol = number(args.tolerance, "--tolerance")
+    if tol is None or not 0 < tol < 1:
+        raise CliError("--tolerance: need 0 < T < 1")
+    if not args.timeout > 0:
+        raise CliError("--timeout: must be > 0")
+    problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
+                            bracket=not args.no_bracket)
+    fn, _ = _engine(args.engine, problem)
+
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            err.write(f"fepproof verify: {msg}\n")
+            err.flush()
+    res = fn(problem, progress)
+    if args.witness_out and res.witness is not None:
+        from ..netio import atomic_write
+        data = res.witness.to_json()
+        data["error"] = None if res.witness_error is None else float(res.witness_error)
+        text = json.dumps(data, indent=2) + "\n"
+        try:
+            atomic_write(args.witness_out, lambda tmp: tmp.write_text(text))
+        except OSError as exc:
+            raise CliError(f"--witness-out: cannot write {args.witness_out}: "
+                           f"{exc.strerror}") from None
+    if args.json:
+        emit_json(res.to_json(), out)
+    else:
+        out.write(_text(res, net.name))
+    return {Status.PROVED: 0, Status.REFUTED: 1}.get(res.verdict, 3)

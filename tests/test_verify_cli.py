@@ -1,0 +1,114 @@
+"""`fepproof verify` end to end: verdicts, exit codes, JSON shape, witness file, errors."""
+
+import io
+import json
+
+import pytest
+
+from fepproof.cli.main import main
+from fepproof.netio import save_network
+from fepproof.network import network_from_dict
+
+NET = {"format": "fepproof-network/1", "name": "tiny",
+       "activation": {"name": "sigmoid", "K": "1/4"},
+       "layers": [{"weights": [["1.2", "-0.7"], ["0.5", "0.9"], ["-1.1", "0.4"]],
+                   "bias": ["0.2", "-0.8", "0.6"]},
+                  {"weights": [["1.3", "-0.2", "0.7"], ["0.1", "-0.9", "1.0"],
+                               ["0.3", "-0.4", "1.5"]],
+                   "bias": ["-1.2", "0.8", "0.1"]}],
+       "output": {"weights": [["1", "-0.5", "0.8"]], "bias": ["0"]}}
+
+SATURATED = {"format": "fepproof-network/1", "name": "saturated",
+             "activation": {"name": "sigmoid", "K": "1/4"},
+             "layers": [{"weights": [["0"]], "bias": ["20"]}],
+             "output": {"weights": [["1"]], "bias": ["0"]}}
+
+
+@pytest.fixture()
+def net_path(tmp_path):
+    p = tmp_path / "tiny.json"
+    save_network(network_from_dict(NET), p)
+    return p
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_fep_claim_is_proved_with_a_bracket(net_path):
+    code, out, err = run("verify", net_path, "--failures", "1,1", "--json", "--timeout", "60")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["verdict"] == "proved" and data["engine"] == "z3"
+    lo, hi = data["worst_case"]["lower"], data["worst_case"]["upper"]
+    assert 0 < lo <= hi <= data["fep_float"]
+    assert data["claim"]["bound"] == data["fep"]
+    assert data["witness"]["failed"] and len(data["witness"]["failed"]) == 2
+    assert data["witness"]["values"] is None
+    assert "fepproof verify: round" in err or data["stats"]["queries"] == 0
+
+
+def test_low_bound_is_refuted_and_the_witness_replays(net_path, tmp_path):
+    wpath = tmp_path / "w.json"
+    code, out, _ = run("verify", net_path, "--failures", "1,1", "--bound", "0.05", "--json",
+                       "--quiet", "--no-bracket", "--witness-out", wpath)
+    assert code == 1
+    data = json.loads(out)
+    assert data["verdict"] == "refuted" and data["witness"]["error"] > 0.05
+    full = tmp_path / "full.json"
+    full.write_text(out)
+    for wfile in (wpath, full):
+        code, rout, _ = run("replay", net_path, wfile, "--bound", "0.05", "--json")
+        assert code == 0
+        assert json.loads(rout)["exceeds_bound"] is True
+
+
+def test_epsilon_claim_and_byzantine_value_reading(tmp_path):
+    p = tmp_path / "sat.json"
+    save_network(network_from_dict(SATURATED), p)
+    code, out, _ = run("verify", p, "--failures", "1", "--model", "byzantine",
+                       "--capacity", "1", "--capacity-reading", "value", "--json", "--quiet")
+    assert code == 1
+    data = json.loads(out)
+    assert data["verdict"] == "refuted" and data["witness"]["values"][0][0] == pytest.approx(-1)
+    code, out, _ = run("verify", p, "--failures", "1", "--epsilon", "3", "--epsilon-prime",
+                       "0.5", "--model", "byzantine", "--capacity", "1", "--quiet", "--json",
+                       "--capacity-reading", "value")
+    assert code == 0 and json.loads(out)["claim"]["bound"] == "5/2"
+
+
+def test_text_output_and_progress(net_path):
+    code, out, err = run("verify", net_path, "--failures", "1,0", "--engine", "z3")
+    assert code == 0
+    assert "verdict   proved" in out and "worst" in out and "worst/Fep" in out
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["--failures", "1"], "--failures"),
+    (["--failures", "1,1", "--bound", "-1"], "--bound"),
+    (["--failures", "1,1", "--tolerance", "2"], "--tolerance"),
+    (["--failures", "1,1", "--timeout", "0"], "--timeout"),
+    (["--failures", "1,1", "--bound", "1", "--epsilon", "2", "--epsilon-prime", "1"],
+     "--bound"),
+    (["--failures", "1,1", "--model", "byzantine"], "--capacity"),
+])
+def test_usage_errors_exit_2(net_path, argv, field):
+    code, _, err = run("verify", net_path, *argv)
+    assert code == 2 and field in err and err.count("\n") == 1
+
+
+def test_missing_file_exits_2(tmp_path):
+    code, _, err = run("verify", tmp_path / "nope.json", "--failures", "1")
+    assert code == 2 and "nope.json" in err
+
+
+def test_timeout_is_unknown(net_path):
+    code, out, _ = run("verify", net_path, "--failures", "1,1", "--bound", "0.6", "--json",
+                       "--quiet", "--timeout", "0.001", "--engine", "z3")
+    data = json.loads(out)
+    assert data["verdict"] in ("unknown", "refuted", "proved")
+    assert code == {"unknown": 3, "refuted": 1, "proved": 0}[data["verdict"]]
+    if data["verdict"] == "unknown":
+        assert data["reason"]
