@@ -137,3 +137,38 @@ def test_crash_errors_match_simulator() -> None:
     X = sample_inputs(net, 30, rng)
     np.testing.assert_allclose(crash_errors(net, X, masks), neuron_errors(net, X, masks),
                                rtol=1e-12, atol=1e-14)
+
+
+def test_experiments_on_user_networks(tmp_path: Path) -> None:
+    from fepproof.netio import save_network
+    from fepproof.network import Layer, Network
+
+    base = random_network(21, 2, (4, 3))
+    two = Network(base.layers, Layer(base.output.weights * 2,
+                                     (Fraction(0), Fraction(1, 2))), base.activation,
+                  base.input_domain, "two-out")
+    save_network(two, tmp_path / "two.onnx")
+    save_network(random_network(22, 2, (3, 3)), tmp_path / "other.json")
+    code, out, err = cli("experiment", "fig3", "--net", str(tmp_path / "two.onnx"),
+                         "--net", str(tmp_path / "other.json"), "--failures", "1,2",
+                         "--output", "1", "-o", str(tmp_path), "--workers", "1",
+                         "--samples", "32", "--no-engine", "--quiet")
+    assert code == 2 and "--output: the network has 1 output(s)" in err
+    code, out, err = cli("experiment", "fig3", "--net", str(tmp_path / "two.onnx"),
+                         "--net", str(tmp_path / "other.json"), "--failures", "1,2",
+                         "-o", str(tmp_path), "--workers", "1", "--samples", "32",
+                         "--no-engine", "--quiet")
+    assert code == 0, err
+    table = list(csv.DictReader((tmp_path / "fig3.csv").open()))
+    assert {r["network"] for r in table} == {"two-out", "net22"}
+    assert {r["failures"] for r in table} == {"1-2"}
+    assert all(float(r["worst_found"]) <= float(r["fep"]) for r in table)
+    code, out, err = cli("experiment", "depth", "--net", str(tmp_path / "two.onnx"),
+                         "--output", "1", "-o", str(tmp_path), "--workers", "1",
+                         "--samples", "32", "--no-engine", "--quiet")
+    assert code == 0, err
+    table = list(csv.DictReader((tmp_path / "depth.csv").open()))
+    assert [r["failures"] for r in table] == ["1-0", "0-1"]
+    code, _, err = cli("experiment", "fig3", "--net", str(tmp_path / "two.onnx"),
+                       "--failures", "1,9", "--quiet")
+    assert code == 2 and "--failures" in err
