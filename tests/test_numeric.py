@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fepproof.bounds import fep, synapse_bound
 from fepproof.failures import FailureModel
 from fepproof.network import Network, network_from_dict
-from fepproof.numeric import FloatNet, box_upper, choose_engine, verify_numeric
+from fepproof.numeric import FloatNet, box_upper, certified_upper, choose_engine, verify_numeric
 from fepproof.numeric.samples import random_network
 from fepproof.numeric.search import count_scenarios, search
 from fepproof.replay import replay
@@ -98,6 +98,9 @@ def test_upper_bound_dominates_sampled_errors_neurons(data):
     upper = _root_upper(net, failures, model)
     worst = _sampled_worst(net, failures, model, rng)
     assert upper >= worst - 1e-12
+    # branch and bound over the input box: still above every sampled error
+    split = certified_upper(FloatNet.make(net, failures, model), time_budget=0.03).upper
+    assert worst - 1e-12 <= split <= upper
     # and never above the sound Fep (the paper's bound with the real per-neuron deviation)
     fe = float(fep(net, failures, model).sound)
     assert upper <= fe * (1 + 1e-6) + 1e-9
@@ -250,3 +253,19 @@ def test_upper_at_least_z3_worst_case():
         numeric_upper = Fraction(_root_upper(net, f, model))
         assert z.lower is not None
         assert numeric_upper >= z.lower
+
+
+@pytest.mark.parametrize("seed,gain", [(0, 1.0), (1, 3.0), (2, 6.0)])
+@pytest.mark.parametrize("model", [FailureModel.crash(), FailureModel.byzantine("1/2"),
+                                   FailureModel.byzantine("1/2", "value")],
+                         ids=["crash", "byz-dev", "byz-val"])
+def test_upper_sound_on_wider_networks(seed, gain, model):
+    """Width 8: the coupled (one failure set for all neurons) bound is decisive here."""
+    net = random_network(3, [8, 8], n_out=2, seed=seed, gain=gain)
+    failures = (1, 2)
+    fn = FloatNet.make(net, failures, model)
+    upper = float(box_upper(fn, fn.dom[:, 0], fn.dom[:, 1]).max())
+    worst = _sampled_worst(net, failures, model, np.random.default_rng(seed))
+    assert worst <= upper
+    found = search(fn, time_budget=0.5)
+    assert found.value <= upper

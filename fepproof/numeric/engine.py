@@ -48,7 +48,8 @@ def choose_engine(problem: VerifyProblem) -> str:
 def build_witness(net: Network, fn: FloatNet, model: FailureModel, found: SearchResult,
                   output: int | None) -> Witness:
     """Turn a float scenario into an exact :class:`Witness` that obeys the model."""
-    x = [Fraction(float(v)) for v in found.x]
+    x = [min(max(Fraction(float(v)), lo), hi)  # exactly inside the box
+         for v, (lo, hi) in zip(found.x, net.input_domain, strict=True)]
     sc: Scenario = found.scenario
     if model.kind == "synapse":
         c = np.zeros(fn.Ws[-1].shape[0])

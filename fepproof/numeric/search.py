@@ -190,7 +190,7 @@ def _neighbours(fn: FloatNet, sc: Scenario, x: np.ndarray, c: np.ndarray, top: i
 
 
 def optimise_input(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
-                   steps: int = 60) -> tuple[float, np.ndarray]:
+                   steps: int = 60, deadline: float = float("inf")) -> tuple[float, np.ndarray]:
     """Projected sign-gradient ascent from every row of X; the best point found."""
     lo, hi = fn.dom[:, 0], fn.dom[:, 1]
     width = hi - lo
@@ -201,7 +201,7 @@ def optimise_input(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
         k = int(np.argmax(r.J))
         if r.J[k] > best_v:
             best_v, best_x = float(r.J[k]), X[k].copy()
-        if s == steps:
+        if s == steps or time.monotonic() > deadline:
             break
         eta = 0.2 * (0.02 / 0.2) ** (s / max(steps - 1, 1))
         X = np.clip(X + eta * width * np.sign(r.grad), lo, hi)
@@ -255,6 +255,8 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         else:
             cands = {}
             for x in X0[: min(len(X0), 6)]:
+                if time.monotonic() - t0 > 0.3 * time_budget:
+                    break
                 sc = _greedy(fn, x, c)
                 cands[sc.key()] = sc
             for sc in cands.values():
@@ -286,20 +288,23 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
             queue.append((sc, k, s))
         sc, k, s = queue.pop(0)
         c = c_of(k, s)
-        v, x = optimise_input(fn, sc, X0, c)
+        v, x = optimise_input(fn, sc, X0, c, deadline=t0 + time_budget)
         evaluated += 1
         improved = True
         while improved and time.monotonic() - t0 < time_budget:
             improved = False
             rounds += 1
             for nb in _neighbours(fn, sc, x, c, top=6):
+                if time.monotonic() - t0 > time_budget:
+                    break
                 Xb = np.vstack([x[None], X0[:4]])
                 J = run(fn, nb, Xb, c, grad=False).J
                 evaluated += 1
                 if J.max() > v + 1e-12:
                     sc = nb
                     v, x = float(J.max()), Xb[int(np.argmax(J))]
-                    v2, x2 = optimise_input(fn, sc, np.vstack([x[None], X0[:8]]), c, steps=30)
+                    v2, x2 = optimise_input(fn, sc, np.vstack([x[None], X0[:8]]), c, steps=30,
+                                            deadline=t0 + time_budget)
                     if v2 > v:
                         v, x = v2, x2
                     improved = True
@@ -309,6 +314,8 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
             last[0] = time.monotonic()
             progress(f"numeric: search best error {best.value:.6g} "
                      f"({evaluated} scenario evaluations)")
+    if best is None:  # budget spent before any refinement: the failure-free scenario
+        consider(0.0, X0[0], _empty(fn), 0, 1.0)
     assert best is not None
     best.evaluated = evaluated
     best.seconds = time.monotonic() - t0

@@ -103,6 +103,58 @@ class _State:
     felo: list[np.ndarray] = field(default_factory=list)
     fehi: list[np.ndarray] = field(default_factory=list)
     syn: list[np.ndarray | None] = field(default_factory=list)  # sorted per-synapse D
+    half: list[np.ndarray] = field(default_factory=list)  # |r_j| <= half_j |delta_j|
+    kmax: list[np.ndarray] = field(default_factory=list)  # |e_j| <= kmax_j |delta_j|
+    fabs: list[np.ndarray] = field(default_factory=list)  # |e_j| <= fabs_j when failed
+    nlam: list[np.ndarray] = field(default_factory=list)  # nominal: phi(s) = nlam s + c,
+    nclo: list[np.ndarray] = field(default_factory=list)  # c in [nclo, nchi] on [slo, shi]
+    nchi: list[np.ndarray] = field(default_factory=list)
+
+
+def _phi_lines(slo: np.ndarray, shi: np.ndarray, slope: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """phi(s) = lam s + c with c in [clo, chi] for all s in [slo, shi] (lam: the chord).
+
+    phi(s) - lam s is extreme at slo, shi or where phi'(s) = lam, i.e. phi(s) = p with
+    p (1 - p) = lam / slope; every candidate is evaluated, so the range of c is exact up to
+    rounding (widened)."""
+    w = shi - slo
+    safe = np.where(w > 1e-12, w, 1.0)
+    lam = np.where(w > 1e-12, (phi(shi, slope) - phi(slo, slope)) / safe, 0.0)
+    lam = np.clip(lam, 0.0, slope / 4)
+    disc = np.sqrt(np.maximum(1.0 - 4.0 * lam / slope, 0.0))
+    cands = [slo, shi]
+    for sgn in (1.0, -1.0):
+        p = np.clip(0.5 * (1 + sgn * disc), 1e-300, 1 - 1e-16)
+        u = np.log(p / (1 - p)) / slope
+        cands.append(np.clip(u, slo, shi))
+    vals = [phi(c, slope) - lam * c for c in cands]
+    return lam, *widen(np.minimum.reduce(vals), np.maximum.reduce(vals))
+
+
+def _nominal_crown(fn: FloatNet, st: _State, lo: np.ndarray, hi: np.ndarray, t: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the nominal pre-activations s^t by back-substitution of the chord lines
+    of the earlier layers down to the input box (CROWN-style, one slope per neuron)."""
+    n = fn.Ws[t].shape[0]
+    A = np.vstack([fn.Ws[t], -fn.Ws[t]])  # rows: +s^t and -s^t, on y^(t-1)
+    Aabs = np.abs(A)
+    const = np.concatenate([fn.bs[t], -fn.bs[t]])
+    mag = np.abs(const)
+    for m in range(t - 1, -1, -1):
+        cm = np.maximum(np.abs(st.nclo[m]), np.abs(st.nchi[m]))
+        const = const + np.where(A > 0, A * st.nchi[m], A * st.nclo[m]).sum(axis=1)
+        mag = mag + Aabs @ cm
+        A = A * st.nlam[m]
+        Aabs = Aabs * st.nlam[m]
+        mag = mag + Aabs @ np.abs(fn.bs[m])
+        const = const + A @ fn.bs[m]
+        A = A @ fn.Ws[m]
+        Aabs = Aabs @ np.abs(fn.Ws[m])
+    xmax = np.maximum(np.abs(lo), np.abs(hi))
+    up = const + np.where(A > 0, A * hi, A * lo).sum(axis=1)
+    up = up + 1e-8 * (mag + Aabs @ xmax) + 1e-12
+    return -up[n:], up[:n]
 
 
 def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
@@ -131,45 +183,89 @@ def _neuron_fails(fn: FloatNet, m: int) -> int:
     return 0 if fn.kind == "synapse" else fn.failures[m]
 
 
+def _abs_pass(fn: FloatNet, st: _State, V: np.ndarray, m: int) -> np.ndarray:
+    """Upper bound of sum_j V_j |delta_j^m| (V >= 0) with one failure set for all rows j.
+
+    |delta^m| <= |W^m| |e^(m-1)| + |u^m|; a correct neuron has |e_i| <= kmax_i |delta_i|
+    (mean value theorem), a failed one |e_i| <= fabs_i; counting every neuron as correct
+    and adding the f largest V_i fabs_i over-approximates any failure set (step 4b)."""
+    total = _syn_term(fn, st, V, m)
+    while m > 0:
+        V = V @ np.abs(fn.Ws[m])
+        f = _neuron_fails(fn, m - 1)
+        if f:
+            total = total + _topk_sum(V * st.fabs[m - 1], f)
+        m -= 1
+        V = V * st.kmax[m]
+        total = total + _syn_term(fn, st, V, m)
+    return total
+
+
 def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
-    """Upper bound of A @ delta^t (rows of A) by back-substitution (steps 2-4)."""
+    """Upper bound of A @ delta^t (rows of A) by back-substitution (steps 2-4).
+
+    ``Gabs`` carries the same products in absolute values: every rounding error of the
+    float64 products and sums is below 1e-12 relative to it, so a pad of 1e-8 * Gabs
+    . max|r| covers all of them."""
     total = _syn_term(fn, st, A, t)
+    mag = total.copy()
     G = A @ fn.Ws[t]
+    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
     for m in range(t - 1, -1, -1):
         pos = G > 0
         corr = np.where(pos, G * st.rhi[m], G * st.rlo[m])
-        total = total + corr.sum(axis=1)
+        term = corr.sum(axis=1)
+        rmax = np.maximum(np.abs(st.rlo[m]), np.abs(st.rhi[m]))
         f = _neuron_fails(fn, m)
+        fail = None
         if f:
             fail = np.where(pos, G * st.rfhi[m], G * st.rflo[m])
-            total = total + _topk_sum(np.maximum(fail - corr, 0.0), f)
+            term = term + _topk_sum(np.maximum(fail - corr, 0.0), f)
+            rmax = np.maximum(rmax, np.maximum(np.abs(st.rflo[m]), np.abs(st.rfhi[m])))
+            rmax = 2 * rmax
+        if m > 0 or fn.kind == "synapse":
+            # coupled alternative: sum_j |g_j| |r_j| <= sum_j |g_j| half_j |delta_j| with a
+            # single failure set for the whole sum (instead of one per neuron j)
+            coupled = _abs_pass(fn, st, (np.abs(G) + 1e-10 * Gabs) * st.half[m], m)
+            if fail is not None:
+                coupled = coupled + _topk_sum(np.maximum(fail, 0.0), f)
+            mag = mag + coupled
+            term = np.minimum(term, coupled)
+        total = total + term
+        mag = mag + Gabs @ rmax
         H = G * st.lam[m]
+        Habs = Gabs * st.lam[m]
+        syn = _syn_term(fn, st, Habs, m)
         total = total + _syn_term(fn, st, H, m)
+        mag = mag + syn
         if m > 0:
             G = H @ fn.Ws[m]
-    return total
+            Gabs = Habs @ np.abs(fn.Ws[m])
+    return total + 1e-8 * mag + 1e-12
 
 
 def _interval_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
     """Upper bound of A @ delta^t from the error intervals of layer t - 1 (step 5)."""
     total = _syn_term(fn, st, A, t)
     if t == 0:
-        return total
+        return total + 1e-8 * total + 1e-12
     G = A @ fn.Ws[t]
+    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
     m = t - 1
     pos = G > 0
     corr = np.where(pos, G * st.ehi[m], G * st.elo[m])
+    rmax = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
     total = total + corr.sum(axis=1)
     f = _neuron_fails(fn, m)
     if f:
         fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
         total = total + _topk_sum(np.maximum(fail - corr, 0.0), f)
-    return total
+        rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
+    return total + 1e-8 * (Gabs @ rmax + np.abs(total)) + 1e-12
 
 
 def _delta_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
-    up = np.minimum(_crown_upper(fn, st, A, t), _interval_upper(fn, st, A, t))
-    return up + 1e-9 * np.abs(up) + 1e-12
+    return np.minimum(_crown_upper(fn, st, A, t), _interval_upper(fn, st, A, t))
 
 
 def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -185,6 +281,13 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
             break
         Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
         slo, shi = widen(Wp @ ylo + Wn @ yhi + b, Wp @ yhi + Wn @ ylo + b)
+        if t > 0:
+            clo, chi = _nominal_crown(fn, st, lo, hi, t)
+            slo, shi = np.maximum(slo, clo), np.minimum(shi, chi)
+        nl, nc0, nc1 = _phi_lines(slo, shi, fn.slope)
+        st.nlam.append(nl)
+        st.nclo.append(nc0)
+        st.nchi.append(nc1)
         st.slo.append(slo)
         st.shi.append(shi)
         n = W.shape[0]
@@ -210,7 +313,10 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         else:
             felo, fehi = -fn.C - yhi, fn.C - ylo
         felo, fehi = widen(felo, fehi)
+        st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
         st.lam.append(lam)
+        st.half.append(0.5 * (khi - klo) * (1 + 1e-9) + 1e-15)
+        st.kmax.append(khi * (1 + 1e-9) + 1e-15)
         st.rlo.append(rlo)
         st.rhi.append(rhi)
         st.elo.append(elo)
@@ -263,7 +369,7 @@ def certified_upper(fn: FloatNet, time_budget: float = 10.0, stop_at: float = 0.
         for a, b in ((lo[i], mid), (mid, hi[i])):
             clo, chi = lo.copy(), hi.copy()
             clo[i], chi[i] = a, b
-            u = box_upper(fn, clo, chi)
+            u = np.minimum(box_upper(fn, clo, chi), per)  # the parent's bound holds too
             count += 1
             heapq.heappush(heap, (-float(u.max()), count, clo, chi, u))
         if progress is not None and time.monotonic() - last > 2.0:
