@@ -176,3 +176,18 @@ def test_several_outputs(output):
     assert res.verdict is Status.PROVED
     r = replay(net, res.witness, FailureModel.crash(), output=output)
     assert abs(float(r.error) - float(res.lower)) < 1e-9
+
+
+def test_counterexamples_from_z3_models_replay():
+    """Without sampling, the lower bound comes from z3 models (replayed, refined)."""
+    net = _fixed((2, 3, 3, 1))
+    worst = exhaustive_max(net, (1, 1))
+    opts = Options(sample=False)
+    res = verify_z3(_problem(net, (1, 1), Fraction(worst * 0.95).limit_denominator(1000)),
+                    options=opts)
+    assert res.verdict is Status.REFUTED and res.stats["sat"] >= 1
+    assert replay(net, res.witness, FailureModel.crash()).error > worst * 0.95
+    full = verify_z3(_problem(net, (1, 1), fep(net, (1, 1)).value, timeout=60, bracket=True),
+                     options=opts)
+    assert full.verdict is Status.PROVED and full.stats["sat"] >= 1
+    assert worst <= float(full.upper) + 1e-9  # (the grid may miss the true max: no lower check)

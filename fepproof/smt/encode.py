@@ -35,7 +35,8 @@ def default_breakpoints(k: Fraction) -> tuple[Fraction, ...]:
 
 
 def _q(v: Fraction) -> z3.ArithRef:
-    return z3.Q(v.numerator, v.denominator) if v.denominator != 1 else z3.RealVal(v.numerator)
+    """An exact z3 rational (parsed from "p/q": much faster than z3.Q)."""
+    return z3.RealVal(f"{v.numerator}/{v.denominator}" if v.denominator != 1 else v.numerator)
 
 
 def _lin(row: Sequence[Fraction], xs: Sequence[z3.ArithRef], b: Fraction) -> z3.ArithRef:

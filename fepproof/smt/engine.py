@@ -61,6 +61,7 @@ class Options:
     relax: str = "hull"  # per-neuron relaxation: "hull" (no case split) or "pieces"
     query_cap: float | None = 2.0  # seconds per z3 query before splitting the input box
     max_refinements: int = 3  # spurious models per box before splitting it
+    sample: bool = True  # seed the lower bound by random sampling before asking z3
 
 
 NAIVE = Options(selectors="boolean", ranges="crude", coupling=False, relax="pieces",
@@ -250,7 +251,8 @@ class _Run:
             return self._result(Status.UNKNOWN, [], "the z3 engine handles neuron failures "
                                 "(crash, byzantine) only; use the numeric engine for synapses")
         items = self._items()
-        self._seed_lower(items)
+        if self.opts.sample:
+            self._seed_lower(items)
         tol = p.tolerance
         last_say = 0.0
         while True:
@@ -268,7 +270,7 @@ class _Run:
                 t = p.bound
             else:
                 target = self.lower / (1 - tol) if tol < 1 else U
-                t = max(target, (self.lower + U) / 2)
+                t = target  # the lower bound is usually near the worst case: aim at it
                 t = max(round_down(t, 2 ** 24), self.lower)
             if time.monotonic() - last_say > 1.0:
                 last_say = time.monotonic()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 from mpmath import iv
@@ -49,6 +50,7 @@ def _iv(q: Fraction) -> iv.mpf:
     return iv.mpf(q.numerator) / q.denominator
 
 
+@lru_cache(maxsize=1 << 16)
 def phi_enclosure(k: Fraction, s: Fraction, grid: int = GRID) -> tuple[Fraction, Fraction]:
     """Rationals lo <= sigmoid(k s) <= hi (certified by interval arithmetic), rounded
     outward to multiples of 1/grid."""
@@ -56,6 +58,7 @@ def phi_enclosure(k: Fraction, s: Fraction, grid: int = GRID) -> tuple[Fraction,
     return round_down(_frac(v.a), grid), round_up(_frac(v.b), grid)
 
 
+@lru_cache(maxsize=1 << 16)
 def dphi_enclosure(k: Fraction, s: Fraction) -> tuple[Fraction, Fraction]:
     """Rationals lo <= phi'(s) = k phi (1 - phi) <= hi."""
     e = iv.exp(-_iv(k) * abs(_iv(s)))  # phi' is even: use the non-overflowing side
