@@ -38,7 +38,8 @@ def run(*argv):
 
 
 def test_fep_claim_is_proved_with_a_bracket(net_path):
-    code, out, err = run("verify", net_path, "--failures", "1,1", "--json", "--timeout", "60")
+    code, out, err = run("verify", net_path, "--failures", "1,1", "--json", "--timeout", "60",
+                         "--engine", "z3")
     assert code == 0, err
     data = json.loads(out)
     assert data["verdict"] == "proved" and data["engine"] == "z3"
@@ -53,7 +54,7 @@ def test_fep_claim_is_proved_with_a_bracket(net_path):
 def test_low_bound_is_refuted_and_the_witness_replays(net_path, tmp_path):
     wpath = tmp_path / "w.json"
     code, out, _ = run("verify", net_path, "--failures", "1,1", "--bound", "0.05", "--json",
-                       "--quiet", "--no-bracket", "--witness-out", wpath)
+                       "--quiet", "--no-bracket", "--witness-out", wpath, "--engine", "z3")
     assert code == 1
     data = json.loads(out)
     assert data["verdict"] == "refuted" and data["witness"]["error"] > 0.05
@@ -69,7 +70,8 @@ def test_epsilon_claim_and_byzantine_value_reading(tmp_path):
     p = tmp_path / "sat.json"
     save_network(network_from_dict(SATURATED), p)
     code, out, _ = run("verify", p, "--failures", "1", "--model", "byzantine",
-                       "--capacity", "1", "--capacity-reading", "value", "--json", "--quiet")
+                       "--capacity", "1", "--capacity-reading", "value", "--json", "--quiet",
+                       "--engine", "z3")
     assert code == 1
     data = json.loads(out)
     assert data["verdict"] == "refuted" and data["witness"]["values"][0][0] == pytest.approx(-1)
@@ -112,3 +114,20 @@ def test_timeout_is_unknown(net_path):
     assert code == {"unknown": 3, "refuted": 1, "proved": 0}[data["verdict"]]
     if data["verdict"] == "unknown":
         assert data["reason"]
+
+
+def test_engine_choice_without_numeric(net_path, monkeypatch):
+    """--engine numeric is a usage error and auto falls back to z3 when fepproof.numeric
+    cannot be imported."""
+    import importlib
+    real = importlib.import_module
+
+    def fake(name, *a, **kw):
+        if name.startswith("fepproof.numeric"):
+            raise ImportError(name)
+        return real(name, *a, **kw)
+    monkeypatch.setattr(importlib, "import_module", fake)
+    code, _, err = run("verify", net_path, "--failures", "1,1", "--engine", "numeric")
+    assert code == 2 and "--engine" in err
+    code, out, _ = run("verify", net_path, "--failures", "1,0", "--json", "--quiet")
+    assert code == 0 and json.loads(out)["engine"] == "z3"
