@@ -30,7 +30,7 @@ def _tasks(n: int = 6) -> list[EvalTask]:
                      engine=False, labels=(("k", k),)) for k in range(n)]
 
 
-@pytest.mark.parametrize("name,rows", [("fig3", 24), ("tightness", 16), ("depth", 15)])
+@pytest.mark.parametrize("name,rows", [("fig3", 24), ("tightness", 24), ("depth", 15)])
 def test_experiment_writes_png_svg_csv(tmp_path: Path, name: str, rows: int) -> None:
     code, out, err = cli("experiment", name, "-o", str(tmp_path), "--workers", "1",
                          "--samples", "64", "--no-engine")
@@ -41,7 +41,7 @@ def test_experiment_writes_png_svg_csv(tmp_path: Path, name: str, rows: int) -> 
     table = list(csv.DictReader(csv_path.open()))
     assert len(table) == rows
     for r in table:
-        # crash failures: the replayed worst error can never exceed Fep (Theorem 2)
+        # crash / Byzantine (deviation): the replayed worst error never exceeds Fep
         assert 0 < float(r["worst_found"]) <= float(r["fep"])
         assert Fraction(r["fep_exact"]) == Fraction(r["fep_exact"])  # exact column parses
         assert r["certified"] == ""  # engine disabled: no certified number is invented
@@ -50,11 +50,11 @@ def test_experiment_writes_png_svg_csv(tmp_path: Path, name: str, rows: int) -> 
 
 
 def test_tightness_ratio_approaches_one(tmp_path: Path) -> None:
-    for name in ("theorem1", "two-layer"):
+    for name in ("theorem1", "theorem2", "two-layer"):
         ratios = []
         for t in (Fraction(1), Fraction(8), Fraction(64)):
-            net, f = family(name, t)
-            row = evaluate(EvalTask(net, f, seed=0, samples=16, engine=False))
+            net, f, model = family(name, t)
+            row = evaluate(EvalTask(net, f, seed=0, model=model, samples=16, engine=False))
             ratios.append(row["worst_over_fep"])
         assert ratios[0] < ratios[1] < ratios[2] <= 1
         assert ratios[2] > 0.999
@@ -64,10 +64,10 @@ def test_search_witness_is_replayed_lower_bound() -> None:
     # theorem1 family: the exact worst case is (1/N) sigmoid(4 K t) at x = 1
     import mpmath
 
-    net, f = family("theorem1", Fraction(2))
+    net, f, _ = family("theorem1", Fraction(2))
     wit, lower = search_worst(EvalTask(net, f, seed=1, samples=8, engine=False))
     with mpmath.workdps(50):
-        exact = mpmath.mpf(1) / 3 / (1 + mpmath.exp(-2))
+        exact = 1 / (1 + mpmath.exp(-2))
         low = mpmath.mpf(lower.numerator) / lower.denominator
         assert wit.input == (Fraction(1),)
         assert low <= exact and low > exact * (1 - mpmath.mpf(10) ** -20)
@@ -119,8 +119,8 @@ def test_engine_bracket_consistent_when_installed() -> None:
 
     if not engine_available():
         pytest.skip("numeric engine not installed")
-    net, f = family("two-layer", Fraction(2))
-    row = evaluate(EvalTask(net, f, seed=0, samples=16, engine_timeout=1.0))
+    net, f, model = family("theorem2", Fraction(2))
+    row = evaluate(EvalTask(net, f, seed=0, model=model, samples=16, engine_timeout=1.0))
     assert row["certified_by"] == "numeric"
     assert row["worst_found"] <= row["certified"]  # replayed lower <= certified upper
 
@@ -172,3 +172,19 @@ def test_experiments_on_user_networks(tmp_path: Path) -> None:
     code, _, err = cli("experiment", "fig3", "--net", str(tmp_path / "two.onnx"),
                        "--failures", "1,9", "--quiet")
     assert code == 2 and "--failures" in err
+
+
+@pytest.mark.parametrize("reading", ["deviation", "value"])
+def test_byzantine_search_witness_replays(reading: str) -> None:
+    from fepproof.failures import FailureModel
+    from fepproof.replay import replay
+
+    net = random_network(8, 2, (4, 3))
+    model = FailureModel.byzantine(Fraction(1, 2), reading)
+    wit, lower = search_worst(EvalTask(net, (1, 1), seed=2, model=model, samples=32,
+                                       engine=False))
+    rep = replay(net, wit, model)
+    assert rep.valid and rep.error_fraction_lower() == lower
+    from fepproof.bounds import fep
+
+    assert lower <= fep(net, (1, 1), model).sound

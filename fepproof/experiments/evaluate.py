@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from ..bounds import fep
 from ..exact import fmt_exact
 from ..failures import FailureModel
 from ..network import Network
-from ..replay import replay
+from ..replay import mp_forward, replay
 from ..simulate import forward, phi, random_failure_masks, sample_inputs
 from ..verdict import Witness
 
@@ -85,16 +86,44 @@ def _failure_sets(widths: tuple[int, ...], f: tuple[int, ...], limit: int,
     return random_failure_masks(widths, f, limit, rng)
 
 
-def crash_errors(net: Network, X: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
-    """|F_neu - F_fail| (S, n, M) under crashes; the first layer, which no failure
-    reaches, is computed once for all failure sets (what makes 784-input networks cheap)."""
+def crash_errors(net: Network, X: np.ndarray, masks: list[np.ndarray],
+                 model: FailureModel | None = None,
+                 signs: list[np.ndarray] | None = None) -> np.ndarray:
+    """|F_neu - F_fail| (S, n, M); failed neurons send 0 (crash) or, for Byzantine models,
+    the extreme value ``signs[l]`` (S, N_l) of +-1 picks: nominal +- C (deviation reading)
+    or +-C (value reading).  The first layer, which no failure reaches, is computed once
+    for all failure sets (what makes 784-input networks cheap)."""
     acts, nominal = forward(net, X)
     K = float(net.K)
-    y = np.where(masks[0][:, None, :], 0.0, acts[0][None])
+
+    def sent(l: int) -> np.ndarray | float:
+        if model is None or model.kind == "crash" or signs is None:
+            return 0.0
+        C = float(model.C)
+        if model.reading == "value":
+            return C * signs[l][:, None, :]
+        return acts[l][None] + C * signs[l][:, None, :]
+
+    y = np.where(masks[0][:, None, :], sent(0), acts[0][None])
     for l, (W, b) in enumerate(net.float_layers[1:], start=1):
-        y = np.where(masks[l][:, None, :], 0.0, phi(y @ W.T + b, K))
+        y = np.where(masks[l][:, None, :], sent(l), phi(y @ W.T + b, K))
     Wo, bo = net.float_output
     return np.abs(y @ Wo.T + bo - nominal[None])
+
+
+def _byzantine_values(net: Network, x: np.ndarray, failed: list[tuple[int, ...]],
+                      signs: list[np.ndarray], model: FailureModel) -> list[list[Fraction]]:
+    """Exact sent values for the witness: +-C in the value reading; in the deviation
+    reading the 60-digit nominal value +- C (1 - 2^-60), which stays within C of the
+    nominal value once replay recomputes it."""
+    C = model.C
+    if model.reading == "value":
+        return [[C * int(signs[l][j]) for j in idx] for l, idx in enumerate(failed)]
+    with mpmath.workdps(60):
+        acts = mp_forward(net, tuple(Fraction(float(v)) for v in x))
+        shrink = C * (1 - Fraction(1, 2**60))
+        return [[Fraction(mpmath.nstr(acts[l][j], 60, min_fixed=-1, max_fixed=1))
+                 + shrink * int(signs[l][j]) for j in idx] for l, idx in enumerate(failed)]
 
 
 def _select(err: np.ndarray, output: int | None) -> np.ndarray:
@@ -102,34 +131,51 @@ def _select(err: np.ndarray, output: int | None) -> np.ndarray:
 
 
 def search_worst(task: EvalTask) -> tuple[Witness, Fraction]:
-    """Seeded search for a large crash error; returns the replayed witness and its error
-    rounded down (a sound lower bound on the worst case)."""
-    net, f = task.net, task.failures
+    """Seeded search for a large error under crash or Byzantine neuron failures; returns
+    the replayed witness and its error rounded down (a sound lower bound on the worst
+    case).  Byzantine neurons send their extreme values, with all-+, all-- and random
+    sign patterns."""
+    net, f, model = task.net, task.failures, task.model
     rng = np.random.default_rng(task.seed)
     masks = _failure_sets(net.widths, f, task.max_sets, rng)
+    signs: list[np.ndarray] | None = None
+    if model.kind == "byzantine":
+        S0 = masks[0].shape[0]
+        masks = [np.concatenate([m, m, m]) for m in masks]
+        signs = [np.concatenate([np.ones((S0, n)), -np.ones((S0, n)),
+                                 rng.choice([-1.0, 1.0], (S0, n))]) for n in net.widths]
     X = sample_inputs(net, task.samples, rng)
     S = masks[0].shape[0]
     chunk = max(1, int(4e6 // (X.shape[0] * max(net.widths))))
-    err = np.concatenate([  # (S, n), in chunks of failure sets to bound memory
-        _select(crash_errors(net, X, [m[a:a + chunk] for m in masks]), task.output)
-        for a in range(0, S, chunk)])
+
+    def part(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        return [m[a:b] for m in masks], None if signs is None else [g[a:b] for g in signs]
+
+    errs = []
+    for a in range(0, S, chunk):  # (S, n), in chunks of failure sets to bound memory
+        m, g = part(a, a + chunk)
+        errs.append(_select(crash_errors(net, X, m, model, g), task.output))
+    err = np.concatenate(errs)
     s, i = np.unravel_index(int(np.argmax(err)), err.shape)
-    best_mask = [m[s:s + 1] for m in masks]
+    best_mask, best_signs = part(s, s + 1)
     x, best = X[i], float(err[s, i])
     dom = net.float_domain
     step = 0.25 * (dom[:, 1] - dom[:, 0])
     for _ in range(12):  # local refinement of the input for the best failure set
         cand = np.clip(x + step * rng.standard_normal((64, len(x))), dom[:, 0], dom[:, 1])
-        e = _select(crash_errors(net, cand, best_mask), task.output)[0]
+        e = _select(crash_errors(net, cand, best_mask, model, best_signs), task.output)[0]
         j = int(np.argmax(e))
         if e[j] > best:
             x, best = cand[j], float(e[j])
         else:
             step = step / 2
     failed = [tuple(np.flatnonzero(m[0]).tolist()) for m in best_mask]
-    wit = Witness.make(x.tolist(), failed, output=task.output)
-    rep = replay(net, wit, task.model, output=task.output)
-    if not rep.valid:  # cannot happen for crashes inside the box; never report it
+    values = None
+    if best_signs is not None:
+        values = _byzantine_values(net, x, failed, [g[0] for g in best_signs], model)
+    wit = Witness.make(x.tolist(), failed, values, output=task.output)
+    rep = replay(net, wit, model, output=task.output)
+    if not rep.valid:  # the construction keeps every value within the model
         raise RuntimeError(f"search witness failed replay: {rep.problems}")
     return wit, rep.error_fraction_lower()
 
@@ -143,7 +189,7 @@ def evaluate(task: EvalTask) -> dict[str, Any]:
                 "fep": float(res.sound), "fep_exact": fmt_exact(res.sound)})
     lower: Fraction | None = None
     method = ""
-    if task.model.kind == "crash":
+    if task.model.kind in ("crash", "byzantine"):
         _, lower = search_worst(task)
         method = "search+replay"
     upper: Fraction | None = None

@@ -1,23 +1,28 @@
 """worst / Fep along tightness families: networks in which the paper's bound is attained
-in the limit (Theorem 1's "key neurons" argument, and its multilayer version behind the
-"tight" claim of Theorem 2).  Ratios approach 1 only as the family parameter t grows:
-"tight" means "attained in the limit by some network", not on a given network.
+in the limit (Theorem 1's "key neurons" argument and Theorem 2's equality conditions).
+Ratios approach 1 only as the family parameter t grows: "tight" means "attained in the
+limit by some network", not on a given network.
 
-Families (crash, one failed neuron in layer 1, input x in [0, 1]):
+Families (one failed neuron in layer 1, input x in [0, 1]; parameter t):
 
-* ``theorem1``: one hidden layer of N neurons with input weight t and bias 0, output
-  weights 1/N.  The worst error is (1/N) phi_K(t) at x = 1 and Fep = 1/N, so
-  worst/Fep = sigmoid(4Kt) -> 1.
-* ``two-layer``: layer 1 as above (y -> 1), layer 2 with weights 1/t and bias centring its
-  pre-activation on 0, where phi has its largest slope K; output weights 1.  A layer-1
-  crash moves layer 2 by about K/t per neuron, against Fep = K N_2 / t, so the ratio -> 1.
+* ``theorem1`` (:func:`fepproof.tightness.theorem1_network` with a = t, crash): N = 3
+  hidden neurons sigma(4K t x), output weights 1; one crash costs sigma(4Kt) at x = 1
+  against Fep = 1, so worst/Fep = sigmoid(t) at K = 1/4.
+* ``theorem2`` (:func:`fepproof.tightness.theorem2_network` with w = 1/t, Byzantine,
+  C = 1, ``deviation`` reading): layer 1 constant, layer 2 at pre-activation 0 where phi
+  has slope K, so the factor K (N_2 - f_2) w_m^(2) of Theorem 2 is attained as w -> 0.
+* ``two-layer`` (crash): layer 1 as in ``theorem1`` (y -> 1), layer 2 with weights 1/t
+  and bias centring its pre-activation on 0; output weights 1.  The crash version of
+  ``theorem2``: the layer-1 neuron must also saturate, so both limits are needed.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+from ..failures import FailureModel
 from ..network import Activation, Layer, Network
+from ..tightness import theorem1_network, theorem2_network
 from .common import ExperimentOptions, ExperimentResult
 from .evaluate import EvalTask, engine_notes, evaluate
 from .output import new_figure, save_figure, write_csv
@@ -25,7 +30,7 @@ from .sweep import run_sweep
 
 __all__ = ["run_tightness", "family", "FAMILIES", "DEFAULT_TS"]
 
-FAMILIES = ("theorem1", "two-layer")
+FAMILIES = ("theorem1", "theorem2", "two-layer")
 DEFAULT_TS = tuple(Fraction(2) ** k for k in range(0, 8))  # 1 .. 128
 
 
@@ -34,20 +39,22 @@ def _row(v: Fraction, n: int) -> tuple[Fraction, ...]:
 
 
 def family(name: str, t: Fraction, K: Fraction = Fraction(1, 4), n1: int = 3,
-           n2: int = 3) -> tuple[Network, tuple[int, ...]]:
-    """The member of family ``name`` at parameter ``t`` and its failure distribution."""
+           n2: int = 3) -> tuple[Network, tuple[int, ...], FailureModel]:
+    """The member of family ``name`` at parameter ``t``, its failures and failure model."""
     zero, one = Fraction(0), Fraction(1)
-    dom = ((zero, one),)
-    act = Activation("sigmoid", Fraction(K))
-    l1 = Layer(tuple((t,) for _ in range(n1)), _row(zero, n1))
+    t = Fraction(t)
     if name == "theorem1":
-        out = Layer((_row(Fraction(1, n1), n1),), (zero,))
-        return Network((l1,), out, act, dom, f"theorem1(t={t})"), (1,)
+        return theorem1_network(t, n1, one, K), (1,), FailureModel.crash()
+    if name == "theorem2":
+        return theorem2_network(1 / t, (2, n2), K), (1, 0), FailureModel.byzantine(1)
     if name == "two-layer":
+        act = Activation("sigmoid", Fraction(K))
+        l1 = Layer(tuple((t,) for _ in range(n1)), _row(zero, n1))
         w2 = 1 / t
         l2 = Layer(tuple(_row(w2, n1) for _ in range(n2)), _row((Fraction(1, 2) - n1) * w2, n2))
         out = Layer((_row(one, n2),), (zero,))
-        return Network((l1, l2), out, act, dom, f"two-layer(t={t})"), (1, 0)
+        return (Network((l1, l2), out, act, ((zero, one),), f"two-layer(t={t})"), (1, 0),
+                FailureModel.crash())
     raise ValueError(f"family: unknown tightness family {name!r} (known: {FAMILIES})")
 
 
@@ -57,10 +64,10 @@ def run_tightness(opts: ExperimentOptions, ts: tuple[Fraction, ...] = DEFAULT_TS
     tasks = []
     for fi, name in enumerate(families):
         for j, t in enumerate(ts):
-            net, f = family(name, t)
-            tasks.append(EvalTask(net, f, seed=opts.seed * 1000 + 100 * fi + j,
+            net, f, model = family(name, t)
+            tasks.append(EvalTask(net, f, model=model, seed=opts.seed * 1000 + 100 * fi + j,
                                   labels=(("experiment", "tightness"), ("family", name),
-                                          ("t", float(t))),
+                                          ("t", float(t)), ("model", model.describe())),
                                   samples=opts.samples, engine=opts.engine,
                                   engine_timeout=opts.engine_timeout))
     rows = run_sweep(evaluate, tasks, opts.scheduler, opts.workers, opts.progress,
@@ -69,7 +76,7 @@ def run_tightness(opts: ExperimentOptions, ts: tuple[Fraction, ...] = DEFAULT_TS
         r["certified_over_fep"] = (None if r["certified"] is None or r["fep"] == 0
                                    else r["certified"] / r["fep"])
     fig, ax = new_figure()
-    colors = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
+    colors = ["tab:blue", "tab:red", "tab:orange", "tab:green"]
     for i, name in enumerate(families):
         c = colors[i % len(colors)]
         mine = [r for r in rows if r["family"] == name]
