@@ -72,3 +72,20 @@ def test_check_piece_rejects_a_bad_line():
     bad = Piece(p.a, p.b, (*p.lower, Line(Fraction(0), Fraction(6, 10))), p.upper)
     with pytest.raises(AssertionError):
         check_piece(Fraction(1), bad)
+
+
+@pytest.mark.parametrize("K, lo, hi", [(Fraction(1, 4), Fraction(-50), Fraction(50)),
+                                       (Fraction(1), Fraction(-3, 2), Fraction(7, 10)),
+                                       (Fraction(25), Fraction(-1, 5), Fraction(50)),
+                                       (Fraction(1, 4), Fraction(2), Fraction(9))])
+def test_hull_lines_bound_sigmoid_on_the_whole_range(K, lo, hi):
+    from fepproof.smt.envelope import hull_lines
+    k = 4 * K
+    lower, upper = hull_lines(k, pieces(k, lo, hi, [lo / 3, hi / 5, Fraction(1) / k]))
+    rng = np.random.default_rng(2)
+    with mpmath.workdps(40):
+        for u in [0.0, 1.0, *rng.random(2000)]:
+            s = lo + (hi - lo) * Fraction(float(u))
+            v = _phi(k, s)
+            assert all(_mp(ln.at(s)) <= v for ln in lower)
+            assert all(_mp(ln.at(s)) >= v for ln in upper)
