@@ -7,7 +7,10 @@ delivered by Byzantine synapses; e^0 = 0 since inputs do not fail).  The output 
 delta^(L+1) (the output node is linear).
 
 1. Interval bound propagation of the nominal pre-activations over the input box gives
-   s^l in [slo, shi] (exact interval arithmetic on a box, widened outward for rounding).
+   s^l in [slo, shi] (exact interval arithmetic on a box, widened outward for rounding),
+   intersected with a CROWN-style bound: phi(s) = lam s + c with c in an interval that is
+   exact for the chord slope lam (phi(s) - lam s is extreme at the ends or where
+   phi' = lam), back-substituted down to the input box.
 2. A correct neuron has e_j = phi(s_j + delta_j) - phi(s_j) = kappa_j delta_j with
    kappa_j = phi'(xi) for some xi between s_j and s_j + delta_j (mean value theorem), so
    kappa_j lies in the range of phi' over [slo + min(dlo, 0), shi + max(dhi, 0)] — the
@@ -27,13 +30,23 @@ delta^(L+1) (the output node is linear).
    set of size f_m gains at most the sum of the f_m largest positive gains.  Synapses:
    any f_m failed synapses add at most the f_m largest |h_j| * D_ji (D_ji = C, or
    C + |w_ji| sup|y_i| in the value reading).
+4b. Coupled alternative for each layer's r-terms: |r_j| <= h_j |delta_j| (h_j: half the
+   slope range), |delta^m| <= |W^m| |e^(m-1)| + |u^m|, a correct neuron has
+   |e_i| <= kmax_i |delta_i| and a failed one |e_i| <= fabs_i; so sum_j |g_j| |r_j| is
+   bounded by a backward pass of non-negative weights in which ONE failure set (the f
+   largest weighted fabs) serves every neuron j at once, instead of each neuron taking
+   its own worst set.  Failed neurons of layer m then add the f largest positive
+   g_j r_j.  Per layer the smaller of the two bounds is used (both hold for every
+   failure set, so the sum of the minima does too).
 5. The same quantities are also bounded by plain interval arithmetic on e^(t-1) with the
    top-f_l incoming contributions; both bounds are sound, the smaller is kept.
 6. The input box is split (branch and bound); the bound is the maximum over the leaves,
    whose union is the box.
 
-All arithmetic is float64; every interval is widened by a relative 1e-9 plus 1e-12 at
-each step, far above the rounding error of the sums involved (<= n 2^-53 relative).
+All arithmetic is float64.  Intervals are widened by a relative 1e-9 plus 1e-12 at each
+step; back-substituted sums carry the same products in absolute values (``Gabs``) and are
+padded by 1e-8 times that magnitude, far above the float64 rounding error of the products
+and sums involved (<= L n 2^-53 relative to the magnitude, n the width).
 """
 
 from __future__ import annotations
