@@ -245,3 +245,9 @@ def test_convert_errors(tmp_path: Path) -> None:
     code, text, _ = cli("convert", str(tmp_path / "n.json"), str(tmp_path / "x.onnx"),
                         "--name", "renamed")
     assert code == 0 and load_network(tmp_path / "x.onnx").name == "renamed"
+
+
+def test_onnx_refuses_non_binary_slope(tmp_path: Path) -> None:
+    net = random_network(3, 2, (2,), Fraction(1, 3))
+    with pytest.raises(NetworkError, match="activation.K: 4K = 4/3"):
+        save_network(net, tmp_path / "k.onnx")

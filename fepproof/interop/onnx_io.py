@@ -197,6 +197,10 @@ def _params(net: Network) -> list[Fraction]:
 
 
 def _dtype_for(net: Network) -> np.dtype:
+    slope = 4 * net.K
+    if Fraction(float(slope)) != slope:
+        raise NetworkError(f"activation.K: 4K = {fmt_exact(slope)} is not a binary float; "
+                           f"ONNX cannot hold the sigmoid slope exactly (keep .json)")
     vals = _params(net)
     if all(Fraction(float(np.float32(float(v)))) == v for v in vals):
         return np.dtype(np.float32)
