@@ -250,6 +250,10 @@ class _Run:
         if p.model.kind == "synapse":
             return self._result(Status.UNKNOWN, [], "the z3 engine handles neuron failures "
                                 "(crash, byzantine) only; use the numeric engine for synapses")
+        quick = self._quick_upper()
+        if quick is not None and quick <= p.bound and not p.bracket:
+            self.stats["selectors"] = "interval bound (any failure set)"
+            return self._result(Status.PROVED, [], "", upper=quick)
         items = self._items()
         if self.opts.sample:
             self._seed_lower(items)
@@ -331,8 +335,22 @@ class _Run:
             self.reason = self.reason or "bracket not narrowed to the tolerance"
         return self._result(status, items, self.reason)
 
-    def _result(self, status: Status, items: list[_Item], reason: str) -> VerifyResult:
-        upper = max((it.upper for it in items), default=None)
+    def _quick_upper(self) -> Fraction | None:
+        """One interval bound covering every failure set at once (each neuron of a layer
+        with failures: the hull of failed and correct): decides loose claims with no
+        enumeration and no z3 call."""
+        net, p = self.p.net, self.p
+        if self.opts.ranges != "ibp":
+            return None
+        nom = nominal_bounds(net)
+        st = [[MAYBE if fl > 0 else OK] * n for n, fl in zip(net.widths, p.failures, strict=True)]
+        outputs = range(net.n_outputs) if p.output is None else [p.output]
+        return max(fault_bounds(net, nom, st, p.model, net.output.weights[k]).bound
+                   for k in outputs)
+
+    def _result(self, status: Status, items: list[_Item], reason: str,
+                upper: Fraction | None = None) -> VerifyResult:
+        upper = max((it.upper for it in items), default=upper)
         self.stats["z3_seconds"] = round(self.stats["z3_seconds"], 3)
         return VerifyResult(status, self.p, "z3", self.lower if items else None, upper,
                             self.witness, self.lower if self.witness is not None else None,
