@@ -23,7 +23,8 @@ class CliError(Exception):
 
 def add_network_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("network", metavar="NET",
-                   help="network file: fepproof-network/1 JSON (.json) or .npz")
+                   help="network file: fepproof-network/1 JSON (.json), .npz, ONNX MLP (.onnx) "
+                        "or StaticNet (.net, sizes read from a name like 784-98-10_*.net)")
 
 
 def add_output_arg(p: argparse.ArgumentParser) -> None:
