@@ -242,6 +242,7 @@ def test_choose_engine_rule():
     eight = random_network(3, [6, 6], seed=0)
     assert count_scenarios(FloatNet.make(eight, (3, 3), crash)) == 400
     assert choose_engine(_problem(eight, (3, 3), crash, 1)) == "numeric"
+    assert choose_engine(_problem(tiny, (1, 0, 0), FailureModel.synapse("1/2"), 1)) == "numeric"
 
 
 def test_upper_at_least_z3_worst_case():

@@ -9,7 +9,7 @@ when the replayed witness error exceeds it, ``unknown`` otherwise.
 ``choose_engine`` (the rule ``--engine auto`` applies): z3 when the network has at most
 ``Z3_MAX_NEURONS`` hidden neurons, at most ``Z3_MAX_INPUTS`` inputs and at most
 ``Z3_MAX_SCENARIOS`` failure sets (Byzantine sign patterns included) — sizes z3 finishes
-in seconds; numeric otherwise.
+in seconds; numeric otherwise, and always numeric for synapse failures.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ Z3_MAX_SCENARIOS = 64
 def choose_engine(problem: VerifyProblem) -> str:
     """``"z3"`` for small problems (see module docstring), else ``"numeric"``."""
     net = problem.net
+    if problem.model.kind == "synapse":
+        return "numeric"  # the z3 engine encodes neuron failures only
     fn = FloatNet.make(net, problem.failures, problem.model, problem.output)
     small = (sum(net.widths) <= Z3_MAX_NEURONS and net.input_dim <= Z3_MAX_INPUTS
              and count_scenarios(fn) <= Z3_MAX_SCENARIOS)
@@ -89,7 +91,7 @@ def _replay_found(net: Network, fn: FloatNet, model: FailureModel, found: Search
     if found.value <= 0:
         return Fraction(0), None, None
     w = build_witness(net, fn, model, found, output)
-    rep = replay(net, w, model, output=output)
+    rep = replay(net, w, model, dps=40, output=output)
     stats["replay_valid"] = rep.valid
     if not rep.valid:
         stats["replay_problems"] = list(rep.problems)[:3]
