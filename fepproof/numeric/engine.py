@@ -107,7 +107,8 @@ def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> 
     failures = check_failures(net, problem.failures, model)
     fn = FloatNet.make(net, failures, model, problem.output)
     T = max(float(problem.timeout), 0.5)
-    stats: dict[str, object] = {"scenarios": count_scenarios(fn)}
+    n_sets = count_scenarios(fn)
+    stats: dict[str, object] = {"scenarios": n_sets if n_sets < 10**15 else float(n_sets)}
 
     found = search(fn, time_budget=0.25 * T, progress=progress)
     lower, witness, werr = _replay_found(net, fn, model, found, problem.output, stats)

@@ -358,10 +358,11 @@ class UpperResult:
 
 
 def certified_upper(fn: FloatNet, time_budget: float = 10.0, stop_at: float = 0.0,
-                    max_boxes: int = 100_000,
+                    max_boxes: int = 100_000, branch: int = 1,
                     progress: Callable[[str], None] | None = None) -> UpperResult:
-    """Branch and bound over the input box (step 6): split the leaf with the largest bound
-    until it is <= ``stop_at``, the time budget is spent or ``max_boxes`` are evaluated."""
+    """Branch and bound over the input box (step 7): split the leaf with the largest bound
+    until it is <= ``stop_at``, the time budget is spent or ``max_boxes`` are evaluated.
+    ``branch`` > 1 tries that many split inputs per step and keeps the best split."""
     t0 = time.monotonic()
     lo0, hi0 = fn.dom[:, 0].copy(), fn.dom[:, 1].copy()
     score_w = np.abs(fn.Ws[0]).sum(axis=0)
@@ -374,17 +375,27 @@ def certified_upper(fn: FloatNet, time_budget: float = 10.0, stop_at: float = 0.
         if -negu <= stop_at:
             break
         width = (hi - lo) * score_w
-        i = int(np.argmax(width))
-        if width[i] <= 0:
+        order = np.argsort(-width)[:branch]
+        order = [int(i) for i in order if width[i] > 0]
+        if not order:
             break
         heapq.heappop(heap)
-        mid = 0.5 * (lo[i] + hi[i])
-        for a, b in ((lo[i], mid), (mid, hi[i])):
-            clo, chi = lo.copy(), hi.copy()
-            clo[i], chi[i] = a, b
-            u = np.minimum(box_upper(fn, clo, chi), per)  # the parent's bound holds too
-            count += 1
+        best = None
+        for i in order:  # try the `branch` widest inputs, keep the split that helps most
+            mid = 0.5 * (lo[i] + hi[i])
+            kids = []
+            for a, b in ((lo[i], mid), (mid, hi[i])):
+                clo, chi = lo.copy(), hi.copy()
+                clo[i], chi[i] = a, b
+                u = np.minimum(box_upper(fn, clo, chi), per)  # the parent's bound holds too
+                count += 1
+                kids.append((clo, chi, u))
+            key = (max(float(k[2].max()) for k in kids), sum(float(k[2].max()) for k in kids))
+            if best is None or key < best[0]:
+                best = (key, kids)
+        for clo, chi, u in best[1]:
             heapq.heappush(heap, (-float(u.max()), count, clo, chi, u))
+            count += 1
         if progress is not None and time.monotonic() - last > 2.0:
             last = time.monotonic()
             progress(f"numeric: upper bound {-heap[0][0]:.6g} after {count} boxes")
