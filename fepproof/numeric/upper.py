@@ -312,7 +312,8 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
             dhi, dlo = up[:n], -up[n:]
         klo, khi = dphi_range(slo + np.minimum(dlo, 0), shi + np.maximum(dhi, 0), fn.slope)
         lam = 0.5 * (klo + khi)
-        mu = 0.5 * (khi - klo) * np.maximum(np.abs(dlo), np.abs(dhi))
+        dev = np.maximum(np.abs(khi - lam), np.abs(klo - lam))  # |kappa - lam| <= dev
+        mu = dev * np.maximum(np.abs(dlo), np.abs(dhi))
         elo, ehi = widen(*diff_range(slo, shi, dlo, dhi, fn.slope))
         rlo = np.maximum(-mu, elo - lam * dhi)
         rhi = np.minimum(mu, ehi - lam * dlo)
@@ -328,7 +329,7 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         felo, fehi = widen(felo, fehi)
         st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
         st.lam.append(lam)
-        st.half.append(0.5 * (khi - klo) * (1 + 1e-9) + 1e-15)
+        st.half.append(dev * (1 + 1e-9) + 1e-15)
         st.kmax.append(khi * (1 + 1e-9) + 1e-15)
         st.rlo.append(rlo)
         st.rhi.append(rhi)
