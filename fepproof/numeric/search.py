@@ -242,12 +242,14 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
 
     # 1. candidate scenarios per objective: all of them, or a greedy start per start point
     seeds: list[tuple[float, Scenario, int, float]] = []
+    complete = True  # every failure set scored for every objective (exhaustive mode)
     for k, s in objectives:
         c = c_of(k, s)
         if exhaustive:
             scored = []
             for sc in _all_scenarios(fn):
                 if scored and time.monotonic() - t0 > 0.3 * time_budget:
+                    complete = False
                     break
                 J = run(fn, sc, X0, c, grad=False).J
                 evaluated += 1
@@ -266,6 +268,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
                 evaluated += 1
                 seeds.append((float(J.max()), sc, k, s))
         if time.monotonic() - t0 > 0.3 * time_budget:
+            complete = complete and (k, s) == objectives[-1]
             break
     if hint is not None:
         seeds.append((hint.value, hint.scenario, hint.output, hint.sign))
@@ -320,5 +323,6 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         consider(0.0, X0[0], _empty(fn), 0, 1.0)
     assert best is not None
     best.evaluated = evaluated
+    best.exhaustive = exhaustive and complete
     best.seconds = time.monotonic() - t0
     return best
