@@ -59,6 +59,9 @@ def test_numeric_engine_refutes_with_replayable_witness(wide_path, tmp_path):
     data = json.loads(out)
     assert data["verdict"] == "refuted" and data["witness"]["error"] > 0.001
     assert wit.exists()
+    # the witness replays with the CLI's own replay command, above the bound
+    code, out, _ = _run(["replay", wide_path, str(wit), "--bound", "1/1000"])
+    assert code == 0, out
 
 
 def test_auto_chooses_by_size(wide_path, tiny_path):
