@@ -82,6 +82,7 @@ class _Item:
     enc: Encoding | None = None
     queries: int = 0
     spurious: int = 0
+    bisect: bool = False  # aim at the bracket midpoint (the target proved too hard)
 
 
 def _sets(widths: tuple[int, ...], f: tuple[int, ...]) -> list[tuple[tuple[int, ...], ...]]:
@@ -160,6 +161,7 @@ class _Run:
             box = item.box[:i] + (part,) + item.box[i + 1:]
             child = self._make(item.output, item.failed, item.status, box)
             child.upper = min(child.upper, item.upper)
+            child.bisect = True
             out.append(child)
         return out
 
@@ -274,7 +276,9 @@ class _Run:
                 t = p.bound
             else:
                 target = self.lower / (1 - tol) if tol < 1 else U
-                t = target  # the lower bound is usually near the worst case: aim at it
+                # the lower bound is usually near the worst case: aim at it, and bisect once
+                # the relaxation proved too loose there for this item
+                t = max(target, (self.lower + U) / 2) if top.bisect else target
                 t = max(round_down(t, 2 ** 24), self.lower)
             if time.monotonic() - last_say > 1.0:
                 last_say = time.monotonic()
@@ -317,6 +321,7 @@ class _Run:
                 if err is None or err <= t:
                     self.stats["spurious"] += 1
                     top.spurious += 1
+                    top.bisect = True
                     if top.spurious > self.opts.max_refinements or not self._refine(top, m):
                         if self.opts.query_cap is None:
                             self.reason = "refinement made no progress"

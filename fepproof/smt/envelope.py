@@ -29,6 +29,7 @@ __all__ = ["Line", "Piece", "phi_enclosure", "dphi_enclosure", "make_piece", "pi
 
 GRID = 2 ** 24  # coefficients rounded outward to multiples of 2^-24 (small rationals: fast z3)
 CHECK_GRID = 2 ** 100  # the end-point check uses a much finer enclosure
+HULL_LINES = 4  # lines per side of each neuron's hull relaxation
 iv.prec = 120
 
 
@@ -166,12 +167,13 @@ def _vertices(lines: tuple[Line, ...], a: Fraction, b: Fraction, upper: bool
     return [(s, f(ln.at(s) for ln in lines)) for s in pts]
 
 
-def hull_lines(k: Fraction, pieces_: list[Piece], max_lines: int = 10
+def hull_lines(k: Fraction, pieces_: list[Piece], max_lines: int | None = None
                ) -> tuple[list[Line], list[Line]]:
     """Lines valid on the whole range of ``pieces_`` (no case split): for a slope m the
     intercept is the extreme of g(s) - m s over the vertices of the piecewise envelope g,
     where that piecewise-linear function attains it.  Slopes: those of the piece lines.
     Returns (lower lines, upper lines), intercepts rounded outward."""
+    max_lines = max_lines or HULL_LINES
     lo_v = [v for p in pieces_ for v in _vertices(p.lower, p.a, p.b, upper=False)]
     up_v = [v for p in pieces_ for v in _vertices(p.upper, p.a, p.b, upper=True)]
     slopes = sorted({ln.m for p in pieces_ for ln in (*p.lower, *p.upper)})
