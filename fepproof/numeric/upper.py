@@ -26,8 +26,9 @@ delta^(L+1) (the output node is linear).
    back-substituted matrices G (CROWN-style linear relaxation of the difference between
    the nominal and the failed network).  Each row is bounded term by term: a correct
    neuron contributes at most max(g r_lo, g r_hi); a failed one at most the same with the
-   failed interval; the difference (gain) is >= 0 only for some neurons, and any failure
-   set of size f_m gains at most the sum of the f_m largest positive gains.  Synapses:
+   failed interval; a failure set of exactly f_m neurons (the problem's reading: the
+   given per-layer sizes) gains at most the sum of the f_m largest differences
+   failed - correct (negative ones included when they must be).  Synapses:
    any f_m failed synapses add at most the f_m largest |h_j| * D_ji (D_ji = C, or
    C + |w_ji| sup|y_i| in the value reading).
 4b. Coupled alternative for each layer's r-terms: |r_j| <= h_j |delta_j| (h_j: half the
@@ -233,7 +234,7 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
         fail = None
         if f:
             fail = np.where(pos, G * st.rfhi[m], G * st.rflo[m])
-            term = term + _topk_sum(np.maximum(fail - corr, 0.0), f)
+            term = term + _topk_sum(fail - corr, f)
             rmax = np.maximum(rmax, np.maximum(np.abs(st.rflo[m]), np.abs(st.rfhi[m])))
             rmax = 2 * rmax
         if m > 0 or fn.kind == "synapse":
@@ -272,7 +273,7 @@ def _interval_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarr
     f = _neuron_fails(fn, m)
     if f:
         fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
-        total = total + _topk_sum(np.maximum(fail - corr, 0.0), f)
+        total = total + _topk_sum(fail - corr, f)
         rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
     return total + 1e-8 * (Gabs @ rmax + np.abs(total)) + 1e-12
 
