@@ -130,6 +130,8 @@ class _Run:
         for k in outputs:
             if sel == "enumerate":
                 for fs in _sets(net.widths, f):
+                    if time.monotonic() > self.deadline:
+                        raise TimeoutError("timeout while bounding the failure sets")
                     items.append(self._make(k, fs, status_from_sets(net.widths, fs), box, nom))
             else:
                 st = [[MAYBE if fl > 0 else OK] * n for n, fl in zip(net.widths, f, strict=True)]
@@ -256,7 +258,10 @@ class _Run:
         if quick is not None and quick <= p.bound and not p.bracket:
             self.stats["selectors"] = "interval bound (any failure set)"
             return self._result(Status.PROVED, [], "", upper=quick)
-        items = self._items()
+        try:
+            items = self._items()
+        except TimeoutError as exc:  # never prove from a partial list of failure sets
+            return self._result(Status.UNKNOWN, [], f"{exc} ({p.timeout:g} s)")
         if self.opts.sample:
             self._seed_lower(items)
         tol = p.tolerance
