@@ -36,7 +36,7 @@ witness breaks the model, 2 usage or input error
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_network_arg(p)
     p.add_argument("witness", metavar="WITNESS.json", help="witness or verify --json output")
-    add_model_args(p, synapse=False)
+    add_model_args(p)
     p.add_argument("--bound", metavar="B", help="compare the error against B")
     p.add_argument("--dps", type=int, default=50, help="decimal digits (>= 40; default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -9,7 +9,7 @@ import json
 from fractions import Fraction
 from typing import TextIO
 
-from ..bounds import fep
+from ..bounds import fep, synapse_bound
 from ..exact import fmt_decimal, fmt_exact
 from ..failures import FailureError
 from ..verdict import Status
@@ -106,7 +106,8 @@ def _text(res: VerifyResult, net_name: str) -> str:
     if res.witness is not None:
         w = res.witness
         lines.append("witness   x = [" + ", ".join(fmt_decimal(v, 8) for v in w.input)
-                     + f"], failed {[list(r) for r in w.failed]}"
+                     + (f"], failed synapses {[list(t) for t in w.synapses]}" if w.synapses
+                        else f"], failed {[list(r) for r in w.failed]}")
                      + ("" if w.values is None else
                         ", sent " + str([[float(v) for v in r] for r in w.values]))
                      + f", error {fmt_decimal(res.witness_error or Fraction(0), 8)}")
@@ -123,10 +124,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
-    if model.kind == "synapse":
-        raise CliError("--model synapse: verify handles neuron failures (crash, byzantine)")
+    if model.kind == "synapse" and args.engine == "z3":
+        raise CliError("--engine z3: the z3 engine encodes neuron failures only; "
+                       "use --engine numeric or auto for --model synapse")
     try:
-        fe = fep(net, f, model, output).value
+        fe = (synapse_bound(net, f, model, output).value if model.kind == "synapse"
+              else fep(net, f, model, output).value)
     except FailureError as exc:
         raise CliError(str(exc)) from None
     eps = epsilons(args)

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..bounds import fep, synapse_bound
 from ..failures import FailureModel, check_failures
 from ..network import Network
 from ..replay import replay
@@ -100,6 +101,14 @@ def _replay_found(net: Network, fn: FloatNet, model: FailureModel, found: Search
     return max(werr, Fraction(0)), w, werr
 
 
+def _closed_form(problem: VerifyProblem) -> Fraction:
+    """The sound closed-form bound for the problem's failures (C + 1 in the value reading)."""
+    net, model = problem.net, problem.model
+    if model.kind == "synapse":
+        return synapse_bound(net, problem.failures, model, problem.output).value
+    return fep(net, problem.failures, model, problem.output).sound
+
+
 def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> VerifyResult:
     """Bracket the worst case and decide ``error <= bound`` (engine ``numeric``)."""
     t0 = time.monotonic()
@@ -138,7 +147,12 @@ def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> 
             if up2.upper < up.upper:
                 up, upper = up2, Fraction(up2.upper)
     stats.update(search_evaluations=found.evaluated, exhaustive=found.exhaustive,
-                 boxes=up.boxes, leaves=up.leaves, root_upper=up.root_upper)
+                 boxes=up.boxes, leaves=up.leaves, root_upper=up.root_upper,
+                 upper_from="certified relaxation")
+    closed = _closed_form(problem)  # also sound (Theorem 2 / Lemma 2 + Theorem 4, proved)
+    if closed < upper:
+        upper = closed
+        stats["upper_from"] = "closed form (sound Fep)"
     if upper <= problem.bound:
         verdict, reason = Status.PROVED, "certified upper bound <= bound"
     elif witness is not None and werr is not None and werr > problem.bound:
