@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,7 +21,10 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "staticnet"
+DATA = next((p for p in (Path(os.environ.get("FEPPROOF_SHARED_DATA", "/nonexistent")),
+                         Path(__file__).resolve().parents[2] / "shared" / "data",
+                         Path("/work/shared/data"))
+             if (p / "staticnet").is_dir()), Path("/nonexistent")) / "staticnet"
 NET_A = DATA / "784-98-10_epoch-1078_0.net"
 NET_B = DATA / "784-98-10_epoch-2919_100.net"
 needs_data = pytest.mark.skipif(not NET_A.exists(), reason="StaticNet data not present")
