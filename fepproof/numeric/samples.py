@@ -31,22 +31,8 @@ def random_network(d: int, widths: list[int], n_out: int = 1, seed: int = 0,
 
 
 def staticnet_network(path: str | Path, sizes: tuple[int, ...] = (784, 98, 10)) -> Network:
-    """Read a StaticNet raw little-endian float32 file (each neuron: weights then bias).
+    """A StaticNet ``.net`` file through the interop importer (every layer sigmoid with
+    K = 1/4, identity output on the last layer, input box [0,1]^d)."""
+    from ..interop.staticnet import load_staticnet
 
-    Mapping shared with the interop importer: every StaticNet layer is a sigmoid hidden
-    layer (K = 1/4), the output node is the identity on the last layer, input box [0,1]^d.
-    """
-    raw = np.fromfile(path, dtype="<f4").astype(float)
-    expected = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
-    if raw.size != expected:
-        raise ValueError(f"{path}: {raw.size} floats, expected {expected} for sizes {sizes}")
-    layers, pos = [], 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        block = raw[pos:pos + (n_in + 1) * n_out].reshape(n_out, n_in + 1)
-        pos += block.size
-        layers.append({"weights": block[:, :n_in].tolist(), "bias": block[:, n_in].tolist()})
-    n = sizes[-1]
-    eye = np.eye(n).tolist()
-    return network_from_dict({"name": Path(path).stem, "activation": {"name": "sigmoid",
-                              "K": "1/4"}, "layers": layers,
-                              "output": {"weights": eye, "bias": [0] * n}})
+    return load_staticnet(path, sizes)
