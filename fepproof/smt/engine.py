@@ -62,11 +62,11 @@ class Options:
     query_cap: float | None = 2.0  # seconds per z3 query before splitting the input box
     max_refinements: int = 3  # spurious models per box before splitting it
     sample: bool = True  # seed the lower bound by random sampling before asking z3
+    cheap_bounds: bool = True  # let interval / weight-sum bounds decide items without z3
 
 
 NAIVE = Options(selectors="boolean", ranges="crude", coupling=False, relax="pieces",
-                query_cap=None,
-                max_refinements=10**9)
+                query_cap=None, max_refinements=10**9, cheap_bounds=False)
 
 
 @dataclass
@@ -83,6 +83,7 @@ class _Item:
     queries: int = 0
     spurious: int = 0
     bisect: bool = False  # aim at the bracket midpoint (the target proved too hard)
+    checked: bool = True  # False: z3 has to answer before the item's upper bound counts
 
 
 def _sets(widths: tuple[int, ...], f: tuple[int, ...]) -> list[tuple[tuple[int, ...], ...]]:
@@ -143,11 +144,12 @@ class _Run:
         net, model = self.p.net, self.p.model
         row = net.output.weights[k]
         if self.opts.ranges != "ibp":
-            return _Item(k, fs, st, box, nom or crude_bounds(net),
-                         *(lambda fb: (fb, fb.bound))(crude_fault_bounds(net, model, row)))
+            fb = crude_fault_bounds(net, model, row)
+            return _Item(k, fs, st, box, nom or crude_bounds(net), fb, fb.bound,
+                         checked=self.opts.cheap_bounds)
         nom = nom if nom is not None else nominal_bounds(net, box)
         fb = fault_bounds(net, nom, st, model, row, box)
-        return _Item(k, fs, st, box, nom, fb, fb.bound)
+        return _Item(k, fs, st, box, nom, fb, fb.bound, checked=self.opts.cheap_bounds)
 
     def _split(self, item: _Item) -> list[_Item]:
         """Halve the item's input box along its most influential side (sound: the halves
@@ -163,6 +165,7 @@ class _Run:
             box = item.box[:i] + (part,) + item.box[i + 1:]
             child = self._make(item.output, item.failed, item.status, box)
             child.upper = min(child.upper, item.upper)
+            child.checked = item.checked
             child.bisect = True
             out.append(child)
         return out
@@ -254,7 +257,7 @@ class _Run:
         if p.model.kind == "synapse":
             return self._result(Status.UNKNOWN, [], "the z3 engine handles neuron failures "
                                 "(crash, byzantine) only; use the numeric engine for synapses")
-        quick = self._quick_upper()
+        quick = self._quick_upper() if self.opts.cheap_bounds else None
         if quick is not None and quick <= p.bound and not p.bracket:
             self.stats["selectors"] = "interval bound (any failure set)"
             return self._result(Status.PROVED, [], "", upper=quick)
@@ -267,10 +270,11 @@ class _Run:
         tol = p.tolerance
         last_say = 0.0
         while True:
-            top = max(items, key=lambda it: it.upper)
-            U = top.upper
-            claim_done = U <= p.bound or self.lower > p.bound
-            bracket_done = (not p.bracket) or U - self.lower <= tol * U
+            pending = [it for it in items if not it.checked]
+            top = pending[0] if pending else max(items, key=lambda it: it.upper)
+            U = max(it.upper for it in items)
+            claim_done = self.lower > p.bound or (not pending and U <= p.bound)
+            bracket_done = (not p.bracket) or (not pending and U - self.lower <= tol * U)
             if claim_done and bracket_done:
                 break
             remaining = self.deadline - time.monotonic()
@@ -305,6 +309,7 @@ class _Run:
             if res == "unsat":
                 self.stats["unsat"] += 1
                 top.upper = min(top.upper, t)
+                top.checked = True
             elif res == "unknown":
                 if capped and ("timeout" in why or "canceled" in why):
                     self.stats["capped"] += 1
@@ -334,9 +339,10 @@ class _Run:
                         items.remove(top)
                         items.extend(self._split(top))
         U = max(it.upper for it in items)
+        unchecked = any(not it.checked for it in items)
         if self.lower > p.bound:
             status = Status.REFUTED
-        elif U <= p.bound:
+        elif U <= p.bound and not unchecked:
             status = Status.PROVED
         else:
             status = Status.UNKNOWN
