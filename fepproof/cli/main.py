@@ -16,7 +16,7 @@ from typing import TextIO
 from .common import CliError
 
 # Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["bound", "frontier", "convert", "experiment", "latex", "verify", "replay", "prove"]
+COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment"]
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
