@@ -9,7 +9,7 @@ from fractions import Fraction
 from .common import ExperimentOptions, ExperimentResult, unique_names
 from .evaluate import EvalTask, engine_notes, evaluate
 from .networks import random_network
-from .output import new_figure, save_figure, write_csv
+from .output import new_figure, write_outputs
 from .sweep import run_sweep
 
 __all__ = ["run_depth"]
@@ -57,9 +57,5 @@ def run_depth(opts: ExperimentOptions, n_networks: int = 3, d: int = 3, depth: i
                      f"{per_layer} crash(es)")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
-    opts.outdir.mkdir(parents=True, exist_ok=True)
-    files = save_figure(fig, opts.outdir, "depth")
-    write_csv(rows, opts.outdir / "depth.csv")
-    files.append(opts.outdir / "depth.csv")
-    notes = engine_notes(rows, opts.engine)
-    return ExperimentResult("depth", rows, files, notes)
+    files = write_outputs(fig, rows, opts.outdir, "depth")
+    return ExperimentResult("depth", rows, files, engine_notes(rows, opts.engine))

@@ -10,7 +10,7 @@ from fractions import Fraction
 from .common import ExperimentOptions, ExperimentResult, unique_names
 from .evaluate import EvalTask, engine_notes, evaluate
 from .networks import random_network, with_K
-from .output import new_figure, save_figure, write_csv
+from .output import new_figure, write_outputs
 from .sweep import run_sweep
 
 __all__ = ["run_fig3", "DEFAULT_KS"]
@@ -61,9 +61,5 @@ def run_fig3(opts: ExperimentOptions, n_networks: int = 3, d: int = 3,
                  + ("" if opts.output is None else f", output {opts.output}"))
     ax.legend(fontsize=7, ncol=2)
     ax.grid(True, which="both", alpha=0.3)
-    opts.outdir.mkdir(parents=True, exist_ok=True)
-    files = save_figure(fig, opts.outdir, "fig3")
-    write_csv(rows, opts.outdir / "fig3.csv")
-    files.append(opts.outdir / "fig3.csv")
-    notes = engine_notes(rows, opts.engine)
-    return ExperimentResult("fig3", rows, files, notes)
+    files = write_outputs(fig, rows, opts.outdir, "fig3")
+    return ExperimentResult("fig3", rows, files, engine_notes(rows, opts.engine))

@@ -52,3 +52,12 @@ def save_figure(fig: Any, outdir: Path, stem: str) -> list[Path]:
         paths.append(path)
     plt.close(fig)
     return paths
+
+
+def write_outputs(fig: Any, rows: Sequence[dict[str, Any]], outdir: Path, stem: str) -> list[Path]:
+    """Write ``stem``.png, .svg and .csv into ``outdir`` (created if needed)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    files = save_figure(fig, outdir, stem)
+    write_csv(rows, outdir / f"{stem}.csv")
+    files.append(outdir / f"{stem}.csv")
+    return files

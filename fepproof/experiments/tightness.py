@@ -25,7 +25,7 @@ from ..network import Activation, Layer, Network
 from ..tightness import theorem1_network, theorem2_network
 from .common import ExperimentOptions, ExperimentResult
 from .evaluate import EvalTask, engine_notes, evaluate
-from .output import new_figure, save_figure, write_csv
+from .output import new_figure, write_outputs
 from .sweep import run_sweep
 
 __all__ = ["run_tightness", "family", "FAMILIES", "DEFAULT_TS"]
@@ -94,9 +94,5 @@ def run_tightness(opts: ExperimentOptions, ts: tuple[Fraction, ...] = DEFAULT_TS
     ax.set_title("Tightness: the bound is attained only in the limit t -> infinity")
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(True, which="both", alpha=0.3)
-    opts.outdir.mkdir(parents=True, exist_ok=True)
-    files = save_figure(fig, opts.outdir, "tightness")
-    write_csv(rows, opts.outdir / "tightness.csv")
-    files.append(opts.outdir / "tightness.csv")
-    notes = engine_notes(rows, opts.engine)
-    return ExperimentResult("tightness", rows, files, notes)
+    files = write_outputs(fig, rows, opts.outdir, "tightness")
+    return ExperimentResult("tightness", rows, files, engine_notes(rows, opts.engine))
