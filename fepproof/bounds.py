@@ -15,6 +15,7 @@ affine in f_l, so extremes over a box sit at endpoints, layer by layer).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -432,11 +433,14 @@ def _ceil_log2(x: Fraction) -> int:
 
 def bits_for_precision(net: Network, target: object, reading: PrecisionReading = "output",
                        output: int | None = None) -> BitsResult:
-    """Theorem 5 inverted: fewest bits so that sum_l c_l 2^-b_l <= target.
+    """Theorem 5 inverted: fewest bits so that sum_l c_l 2^-b_l <= target (b_l >= 0).
 
-    ``uniform_bits``: the fewest equal bits for every layer (exact).  ``per_layer_bits``:
-    starting from each layer taking target/L, bits are removed greedily while the exact
-    bound stays <= target (feasibility is exact; minimality of the total is greedy).
+    ``uniform_bits``: the fewest equal bits for every layer.  ``per_layer_bits``: the
+    fewest bits in total.  Start every layer high enough (64 bits above its share target/L)
+    and remove bits by increasing marginal cost: removing a bit from layer l raises the
+    bound by c_l 2^-b_l, and these costs double along each layer, so the cheapest
+    removals overall form a prefix in every layer; taking them until the next one no
+    longer fits removes as many bits as any assignment can.  Both results are exact.
     """
     eps = to_fraction(target, "epsilon")
     if eps <= 0:
@@ -449,23 +453,20 @@ def bits_for_precision(net: Network, target: object, reading: PrecisionReading =
         return sum((c / Fraction(2) ** b for c, b in zip(coeffs, bits, strict=True)), Fraction(0))
 
     L = net.depth
-    bits = [max(0, _ceil_log2(c * L / eps)) if c > 0 else 0 for c in coeffs]
-    improved = True
-    while improved:
-        improved = False
-        best = None
-        for i in range(L):
-            if bits[i] == 0:
-                continue
-            trial = bits.copy()
-            trial[i] -= 1
-            val = bound(trial)
-            if val <= eps and (best is None or val < best[0]):
-                best = (val, i)
-        if best is not None:
-            bits[best[1]] -= 1
-            improved = True
-    return BitsResult(ub, tuple(bits), bound([ub] * L), bound(bits), eps, reading)
+    bits = [max(0, _ceil_log2(c * L / eps)) + 64 if c > 0 else 0 for c in coeffs]
+    current = bound(bits)
+    heap = [(c / Fraction(2) ** b, i) for i, (c, b) in enumerate(zip(coeffs, bits, strict=True))
+            if b > 0]
+    heapq.heapify(heap)
+    while heap:
+        cost, i = heapq.heappop(heap)
+        if current + cost > eps:
+            break
+        current += cost
+        bits[i] -= 1
+        if bits[i] > 0:
+            heapq.heappush(heap, (coeffs[i] / Fraction(2) ** bits[i], i))
+    return BitsResult(ub, tuple(bits), bound([ub] * L), current, eps, reading)
 
 
 # ---- Corollary 2 ------------------------------------------------------------------------

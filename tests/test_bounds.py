@@ -162,3 +162,16 @@ def test_corollary2_wait_counts() -> None:
     w = wait_counts(net, [0, 1, 1], 10, 1)
     assert w.waits == (3, 4, 2, 3) and w.sources == (3, 4, 3, 4)
     assert w.tolerance.tolerated
+
+
+@given(networks(max_depth=2, max_width=3, max_d=2),
+       st.builds(Fraction, st.integers(1, 1000), st.sampled_from([10, 1000, 100000])))
+def test_bits_per_layer_is_the_minimum_total(net, eps) -> None:
+    from fepproof.bounds import _precision_coeffs
+
+    res = bits_for_precision(net, eps)
+    coeffs = _precision_coeffs(net, "output")
+    best = min(sum(b) for b in itertools.product(range(45), repeat=net.depth)
+               if sum(c / Fraction(2) ** x for c, x in zip(coeffs, b)) <= eps)
+    assert sum(res.per_layer_bits) == best and res.per_layer_bound <= eps
+    assert sum(res.per_layer_bits) <= net.depth * res.uniform_bits

@@ -168,7 +168,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             result["bits"] = br.to_json()
             lines.append(f"Theorem 5 inverted (error <= {args.bits_for}): "
                          f"{br.uniform_bits} bits in every layer, or per layer "
-                         f"{list(br.per_layer_bits)} (greedy; bound "
+                         f"{list(br.per_layer_bits)} (fewest in total; bound "
                          f"{fmt_decimal(br.per_layer_bound)})")
     except FailureError as exc:
         raise CliError(str(exc)) from None
