@@ -132,6 +132,23 @@ def test_timeout_is_unknown_and_errors_are_errors(tmp_path):
     assert not outs["x.wrongly_expects_refuted"].passed
 
 
+def test_interrupted_run_leaves_no_check_process(tmp_path):
+    import multiprocessing as mp
+
+    obs = [o for o in discover([_write(tmp_path, SLOW)])
+           if o.id in ("x.sleeps", "x.fast")]
+
+    class Stop(Exception):
+        pass
+
+    def progress(outcome):
+        raise Stop  # e.g. Ctrl-C while x.sleeps is still running
+
+    with pytest.raises(Stop):
+        run(obs, jobs=2, timeout=60.0, progress=progress)
+    assert not [p for p in mp.active_children() if p.is_alive()]
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(ObligationLoadError):
         discover([str(tmp_path / "missing")])

@@ -108,46 +108,53 @@ def run(obligations: Sequence[Obligation], jobs: int | None = None, timeout: flo
         if progress is not None:
             progress(Outcome(obligations[i], v))
 
-    while pending or running:
-        while pending and len(running) < jobs:
-            i, ob = pending.pop(0)
-            recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(ob, send), daemon=True)
-            proc.start()
-            send.close()
-            running[i] = (proc, recv, time.perf_counter())
-        now = time.perf_counter()
-        left = min(start + timeout - now for _, _, start in running.values())
-        wait([r for _, r, _ in running.values()] + [p.sentinel for p, _, _ in running.values()],
-             timeout=max(0.0, left))
-        now = time.perf_counter()
-        for i, (proc, recv, start) in list(running.items()):
-            ob = obligations[i]
-            if recv.poll():
-                try:
-                    status, claim, evidence, engine, secs = recv.recv()
-                    v = Verdict(Status(status), claim, evidence, engine, secs)
-                except EOFError:
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                i, ob = pending.pop(0)
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(ob, send), daemon=True)
+                proc.start()
+                send.close()
+                running[i] = (proc, recv, time.perf_counter())
+            now = time.perf_counter()
+            left = min(start + timeout - now for _, _, start in running.values())
+            wait([r for _, r, _ in running.values()] + [p.sentinel for p, _, _ in running.values()],
+                 timeout=max(0.0, left))
+            now = time.perf_counter()
+            for i, (proc, recv, start) in list(running.items()):
+                ob = obligations[i]
+                if recv.poll():
+                    try:
+                        status, claim, evidence, engine, secs = recv.recv()
+                        v = Verdict(Status(status), claim, evidence, engine, secs)
+                    except EOFError:
+                        proc.join()
+                        v = error(ob.statement_text, "runner",
+                                  reason=f"check process exited with code {proc.exitcode}")
                     proc.join()
-                    v = error(ob.statement_text, "runner",
-                              reason=f"check process exited with code {proc.exitcode}")
-                proc.join()
-                recv.close()
-                del running[i]
-                finish(i, v)
-            elif not proc.is_alive():
-                proc.join()
-                recv.close()
-                del running[i]
-                finish(i, replace(error(ob.statement_text, "runner", reason=(
-                    f"check process exited with code {proc.exitcode} without a verdict")),
-                    seconds=now - start))
-            elif now - start >= timeout:
+                    recv.close()
+                    del running[i]
+                    finish(i, v)
+                elif not proc.is_alive():
+                    proc.join()
+                    recv.close()
+                    del running[i]
+                    finish(i, replace(error(ob.statement_text, "runner", reason=(
+                        f"check process exited with code {proc.exitcode} without a verdict")),
+                        seconds=now - start))
+                elif now - start >= timeout:
+                    proc.kill()
+                    proc.join()
+                    recv.close()
+                    del running[i]
+                    finish(i, replace(unknown(ob.statement_text, "runner",
+                                              reason=f"timeout after {timeout:g} s"),
+                                      seconds=now - start))
+    finally:  # interrupted (Ctrl-C, an exception): leave no check process behind
+        for proc, recv, _ in running.values():
+            if proc.is_alive():
                 proc.kill()
-                proc.join()
-                recv.close()
-                del running[i]
-                finish(i, replace(unknown(ob.statement_text, "runner",
-                                          reason=f"timeout after {timeout:g} s"),
-                                  seconds=now - start))
+            proc.join()
+            recv.close()
     return [Outcome(ob, verdicts[i]) for i, ob in enumerate(obligations)]
