@@ -314,6 +314,35 @@ SYNAPSE_READING = (
 )
 
 
+def synapse_terms(f: Sequence[Any], devs: Sequence[Any], N: Sequence[Any], K: Any,
+                  wm: Sequence[Any]) -> list[Any]:
+    """Lemma 2 + Theorem 4 (sound reading), one term per synapse layer 1..L+1:
+    f_l delta_l K^(L-l+1) w_m^(L+1) prod_{l'=l+1..L} N_l' w_m^(l'), and f_(L+1) delta_(L+1).
+    Works on Fractions and on sympy symbols alike (the LaTeX documents print these)."""
+    L = len(N)
+    terms = []
+    for l in range(1, L + 1):
+        t = f[l - 1] * devs[l - 1] * K ** (L - l + 1) * wm[L]
+        for lp in range(l + 1, L + 1):
+            t *= N[lp - 1] * wm[lp - 1]
+        terms.append(t)
+    terms.append(f[L] * devs[L])
+    return terms
+
+
+def theorem4_printed_terms(C: Any, f: Sequence[Any], N: Sequence[Any], K: Any,
+                           wm: Sequence[Any]) -> list[Any]:
+    """Theorem 4 exactly as printed (the output node's (N_(L+1) - .) factor is 1)."""
+    L = len(N)
+    terms = []
+    for l in range(1, L + 2):
+        t = C * f[l - 1] * K ** (L + 1 - l) * wm[l - 1]
+        for lp in range(l + 1, L + 2):
+            t *= wm[lp - 1] * ((N[lp - 1] - f[lp - 1]) if lp <= L else 1)
+        terms.append(t)
+    return terms
+
+
 def synapse_bound(net: Network, failures: Sequence[int], model: FailureModel,
                   output: int | None = None) -> SynapseBound:
     """Lemma 2 and Theorem 4 (the reading their proofs support; see ``SYNAPSE_READING``)."""
@@ -325,19 +354,8 @@ def synapse_bound(net: Network, failures: Sequence[int], model: FailureModel,
     sups = [input_sup(net)] + [net.activation.sup] * L
     devs = tuple(model.C if model.reading == "deviation" else model.C + wm[l] * sups[l]
                  for l in range(L + 1))
-    terms = []
-    for l in range(1, L + 1):
-        t = f[l - 1] * devs[l - 1] * K ** (L - l + 1) * wm[L]
-        for lp in range(l + 1, L + 1):
-            t *= N[lp - 1] * wm[lp - 1]
-        terms.append(t)
-    terms.append(f[L] * devs[L])
-    written = Fraction(0)
-    for l in range(1, L + 2):  # Theorem 4 as printed; the output factor (N_(L+1) - .) is 1
-        t = model.C * f[l - 1] * K ** (L + 1 - l) * wm[l - 1]
-        for lp in range(l + 1, L + 2):
-            t *= wm[lp - 1] * ((N[lp - 1] - f[lp - 1]) if lp <= L else 1)
-        written += t
+    terms = synapse_terms(f, devs, N, K, wm)
+    written = sum(theorem4_printed_terms(model.C, f, N, K, wm), Fraction(0))
     return SynapseBound(sum(terms, Fraction(0)), tuple(terms), f, model, devs, written,
                         SYNAPSE_READING)
 

@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import sympy
 
+from .. import bounds
 from ..bounds import SynapseBound, synapse_bound
 from ..failures import FailureModel, input_sup
 from ..network import Network
@@ -39,19 +40,8 @@ def synapse_terms(L: int, reading: str) -> tuple[dict, list[sympy.Expr], list[sy
     S = _symbols(L)
     f, d, N, w, s, K, C = S["f"], S["d"], S["N"], S["w"], S["s"], S["K"][0], S["C"][0]
     deltas = [C if reading == "deviation" else C + w[l] * s[l] for l in range(L + 1)]
-    sound = []
-    for l in range(1, L + 1):
-        t = f[l - 1] * d[l - 1] * K ** (L - l + 1) * w[L]
-        for lp in range(l + 1, L + 1):
-            t *= N[lp - 1] * w[lp - 1]
-        sound.append(t)
-    sound.append(f[L] * d[L])
-    printed = []
-    for l in range(1, L + 2):
-        t = C * f[l - 1] * K ** (L + 1 - l) * w[l - 1]
-        for lp in range(l + 1, L + 2):
-            t *= w[lp - 1] * ((N[lp - 1] - f[lp - 1]) if lp <= L else 1)
-        printed.append(t)
+    sound = bounds.synapse_terms(f, d, N, K, w)
+    printed = bounds.theorem4_printed_terms(C, f, N, K, w)
     return S, deltas, sound, printed
 
 
