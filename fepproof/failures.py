@@ -213,8 +213,9 @@ class FailureModel:
 
     @property
     def tracks_nominal(self) -> bool:
-        """What is sent is nominal + C u (the deviation reading of a Byzantine neuron)."""
-        return self.kind is FailureKind.BYZANTINE and self.reading is CapacityReading.DEVIATION
+        """What is sent (delivered) is nominal + C u: the deviation reading of a Byzantine
+        neuron or synapse."""
+        return self.free_value and self.reading is CapacityReading.DEVIATION
 
     @property
     def fixed_value(self) -> Fraction | None:
@@ -274,8 +275,7 @@ class FailureModel:
 
     def deviation_interval(self, lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
         """Exact range of sent - nominal for a nominal value in [lo, hi]."""
-        if self.tracks_nominal or (self.fails_synapses
-                                   and self.reading is CapacityReading.DEVIATION):
+        if self.tracks_nominal:
             return -self.C, self.C
         slo, shi = self.sent_interval(lo, hi)
         return slo - hi, shi - lo
@@ -285,8 +285,7 @@ class FailureModel:
         """float64 :meth:`deviation_interval`, elementwise, rounded outward (one ulp per
         operation on top of round-to-nearest, so it contains the exact interval)."""
         lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-        if self.tracks_nominal or (self.fails_synapses
-                                   and self.reading is CapacityReading.DEVIATION):
+        if self.tracks_nominal:
             c = float(self.C)
             return np.broadcast_to(_down(-_up(c)), lo.shape).copy(), \
                 np.broadcast_to(_up(c), hi.shape).copy()
@@ -368,6 +367,15 @@ class FailureModel:
         if self.reading is CapacityReading.DEVIATION:
             return f"synapse, capacity C = {cap}, reading 'deviation' (|delivered - w*y| <= C)"
         return f"synapse, capacity C = {cap}, reading 'value' (|delivered| <= C)"
+
+    def capacity_origin(self) -> str | None:
+        """Where the C of the closed forms comes from when the model has no capacity."""
+        if self.kind is FailureKind.CRASH:
+            return "crash: C is the activation's maximum, 1"
+        if self.kind is FailureKind.STUCK_AT:
+            return (f"stuck at v = {fmt_exact(self.stuck_value or 0)}: C = max(v, 1 - v), "
+                    "the largest deviation of a stuck neuron")
+        return None
 
     def erratum_note(self) -> str | None:
         """Why the paper's Fep with C is not a bound under this model, if it is not."""

@@ -106,7 +106,7 @@ def _network_doc(args: argparse.Namespace):
     if args.verify_timeout <= 0:
         raise CliError("--verify-timeout: must be > 0")
     try:
-        if model.kind == "synapse":
+        if model.fails_synapses:
             from ..latex.synapse_doc import synapse_document
             return synapse_document(net, f, model, epsilons(args), output), True
         return network_document(net, f, model, epsilons(args), output, verifier, reason,
