@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .failures import FailureModel
 from .network import Network
+from .verdict import Witness
 
 __all__ = [
     "phi", "forward", "failed_outputs", "neuron_errors", "synapse_errors",
-    "precision_errors", "random_failure_masks", "sample_inputs",
+    "precision_errors", "random_failure_masks", "sample_inputs", "witness_error",
 ]
 
 
@@ -136,3 +138,33 @@ def sample_inputs(net: Network, n: int, rng: np.random.Generator,
         grid = np.array(np.meshgrid(*dom, indexing="ij")).reshape(dom.shape[0], -1).T
         X = np.vstack([grid, X])
     return X
+
+
+def witness_error(net: Network, witness: Witness, model: FailureModel | None = None
+                  ) -> float:
+    """float64 error of one witness (max over outputs, or its ``output``): the simulator's
+    side of ``fepproof replay``.  Missing sent values are the model's fixed value (crash:
+    0, stuck-at: v).  Validate the witness first (:meth:`FailureModel.validate`)."""
+    X = np.array([[float(v) for v in witness.input]])
+    if witness.synapses:
+        shapes = [W.shape for W, _ in net.float_layers] + [net.float_output[0].shape]
+        masks = [np.zeros((1,) + sh, dtype=bool) for sh in shapes]
+        deltas = [np.zeros((1, 1) + sh) for sh in shapes]
+        for (l, j, i), d in zip(witness.synapses, witness.synapse_deltas, strict=True):
+            masks[l - 1][0, j, i] = True
+            deltas[l - 1][0, 0, j, i] += float(d)
+        err = synapse_errors(net, X, masks, deltas)[0, 0]
+    else:
+        fixed = (model or FailureModel.crash()).fixed_value
+        masks, sent = [], []
+        for l, n in enumerate(net.widths):
+            m = np.zeros((1, n), dtype=bool)
+            s = np.zeros((1, 1, n))
+            for k, j in enumerate(witness.failed[l] if witness.failed else ()):
+                m[0, j] = True
+                s[0, 0, j] = float(witness.values[l][k] if witness.values is not None
+                                   else fixed or 0)
+            masks.append(m)
+            sent.append(s)
+        err = neuron_errors(net, X, masks, sent)[0, 0]
+    return float(err[witness.output] if witness.output is not None else err.max())

@@ -47,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_network_arg(p)
     p.add_argument("witness", metavar="WITNESS.json", help="witness or verify --json output")
     add_model_args(p)
+    p.set_defaults(model=None)  # to tell an explicit --model crash from the default
     p.add_argument("--bound", metavar="B", help="compare the error against B")
     p.add_argument("--dps", type=int, default=50, help="decimal digits (>= 40; default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -54,9 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _model(args: argparse.Namespace, data: object) -> FailureModel:
     """The model given by flags, else the one a ``verify --json`` output records."""
-    flags_given = (args.model != FailureKind.CRASH or args.capacity is not None
+    flags_given = (args.model is not None or args.capacity is not None
                    or args.stuck_value is not None)
     if flags_given or not isinstance(data, dict) or "model" not in data:
+        if args.model is None:
+            args.model = FailureKind.CRASH.value
         return model_from_args(args)
     try:
         return FailureModel.from_json(data)
