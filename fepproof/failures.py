@@ -374,7 +374,7 @@ class FailureModel:
             return "crash: C is the activation's maximum, 1"
         if self.kind is FailureKind.STUCK_AT:
             return (f"stuck at v = {fmt_exact(self.stuck_value or 0)}: C = max(v, 1 - v), "
-                    "the largest deviation of a stuck neuron")
+                    "the largest deviation of a stuck neuron; obligation stuck_at.sound_deviation")
         return None
 
     def erratum_note(self) -> str | None:
