@@ -153,3 +153,15 @@ def test_cli_bound_verify_replay(tmp_path) -> None:
         assert code == 2 and err.count("\n") == 1 and field in err, err
     code, _, err = run("bound", net, "--failures", "1,0,1", "--stuck-value", "1")
     assert code == 2 and "--stuck-value" in err
+
+
+def test_latex_network_document_names_the_model(tmp_path) -> None:
+    net = ROOT / "cases" / "figure1.json"
+    out_tex = tmp_path / "s.tex"
+    code, _, err = run("latex", "--network", net, "--failures", "1,0,1", "--model", "stuck-at",
+                       "--stuck-value", "1/4", "--no-verify", "-o", out_tex)
+    text = out_tex.read_text()
+    assert code == 0, err
+    assert "stuck-at 1/4 (failed neurons send 1/4" in text
+    assert "C = max(v, 1 - v)" in text and "$C = 3/4$" in text
+    assert "\\textbf{Fep} $= 273/128 = 2.1328125$" in text  # C = max(1/4, 3/4)
