@@ -28,6 +28,7 @@ from .common import (
     emit_json,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
     number,
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          f"{list(br.per_layer_bits)} (fewest in total; bound "
                          f"{fmt_decimal(br.per_layer_bound)})")
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
     if args.json:
         emit_json(result, out)
     else:

@@ -17,6 +17,7 @@ from .common import (
     check_output,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
 )
@@ -112,7 +113,7 @@ def _network_doc(args: argparse.Namespace):
         return network_document(net, f, model, epsilons(args), output, verifier, reason,
                                 args.verify_timeout), True
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
 
 
 def _depth(text: str | None) -> int | None:

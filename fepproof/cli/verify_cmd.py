@@ -24,6 +24,7 @@ from .common import (
     emit_json,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
     number,
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fe = (synapse_bound(net, f, model, output).value if model.fails_synapses
               else fep(net, f, model, output).value)
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
     eps = epsilons(args)
     if args.bound is not None and eps is not None:
         raise CliError("--bound: give either --bound or --epsilon/--epsilon-prime")
