@@ -114,6 +114,12 @@ def _frac(value: object, field: str) -> Fraction:
         raise FailureError(str(exc), field) from None
 
 
+def short_exact(v: Fraction) -> str:
+    """A rational for a one-line message: exact when short, else a rounded decimal."""
+    text = fmt_exact(v)
+    return text if len(text) <= 40 else fmt_decimal(v)
+
+
 def _mp(q: Fraction) -> mpmath.mpf:
     return mpmath.mpf(q.numerator) / q.denominator
 
@@ -151,7 +157,7 @@ class FailureModel:
                 raise FailureError(f"capacity: the {kind} model needs a capacity C > 0",
                                    "capacity")
             if self.capacity <= 0:
-                raise FailureError(f"capacity: must be > 0, got {fmt_exact(self.capacity)}",
+                raise FailureError(f"capacity: must be > 0, got {short_exact(self.capacity)}",
                                    "capacity")
         elif self.capacity is not None:
             raise FailureError(f"capacity: the {kind} model takes no capacity", "capacity")
@@ -159,7 +165,7 @@ class FailureModel:
             v = Fraction(1) if self.stuck_value is None else _frac(self.stuck_value,
                                                                    "stuck_value")
             if not 0 <= v <= 1:
-                raise FailureError(f"stuck_value: must be in [0, 1], got {fmt_exact(v)}",
+                raise FailureError(f"stuck_value: must be in [0, 1], got {short_exact(v)}",
                                    "stuck_value")
             object.__setattr__(self, "stuck_value", v)
         elif self.stuck_value is not None:

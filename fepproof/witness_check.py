@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .exact import fmt_exact
+from .failures import short_exact
 from .network import Network
 
 if TYPE_CHECKING:
@@ -87,9 +87,9 @@ def _check_neurons(model: FailureModel | None, w: Witness, net: Network) -> None
         lo, hi = model.sent_interval(Fraction(0), net.activation.sup)
         for k, v in enumerate(vals):
             if not lo <= v <= hi:
-                raise _err(f"witness.values[{l}][{k}]: {fmt_exact(v)} is not a value a "
+                raise _err(f"witness.values[{l}][{k}]: {short_exact(v)} is not a value a "
                            f"failed neuron may send under {model.describe()} "
-                           f"(sent values lie in [{fmt_exact(lo)}, {fmt_exact(hi)}])")
+                           f"(sent values lie in [{short_exact(lo)}, {short_exact(hi)}])")
 
 
 def _synapse_shape(net: Network, layer: int) -> tuple[int, int]:
@@ -129,9 +129,9 @@ def _check_synapses(model: FailureModel | None, w: Witness, net: Network) -> Non
             m = abs(weights[j][i]) * ysup
             lo, hi = model.deviation_interval(-m, m)
             if not lo <= d <= hi:
-                raise _err(f"witness.synapse_deltas[{k}]: {fmt_exact(d)} is not a change a "
+                raise _err(f"witness.synapse_deltas[{k}]: {short_exact(d)} is not a change a "
                            f"failed synapse may make under {model.describe()} "
-                           f"(at most [{fmt_exact(lo)}, {fmt_exact(hi)}] here)")
+                           f"(at most [{short_exact(lo)}, {short_exact(hi)}] here)")
 
 
 def _check_claim(model: FailureModel | None, w: Witness, net: Network,

@@ -76,8 +76,9 @@ def test_claim_counts_are_compared(tmp_path) -> None:
     assert_rejected(replay_json(tmp_path, t), "witness.failed")
     t["failures"] = [1, 0]
     assert_rejected(replay_json(tmp_path, t), "failures")
-    t["failures"] = "lots"
-    assert_rejected(replay_json(tmp_path, t), "failures")
+    for bad in ("lots", [1, 0, 1.5], [1, 0, -1], [True, 0, 1], None):
+        t["failures"] = bad
+        assert_rejected(replay_json(tmp_path, t), "failures")
 
 
 def test_crash_neuron_listed_twice(tmp_path) -> None:
@@ -145,6 +146,15 @@ def test_too_few_synapse_deltas(tmp_path) -> None:
 ])
 def test_tampered_fields(tmp_path, witness, flags, field) -> None:
     assert_rejected(replay_json(tmp_path, witness, *flags), field)
+
+
+def test_messages_stay_one_short_line(tmp_path) -> None:
+    w = {"input": [0, 1, 0], "failed": [[0], [], []], "values": [["1e400"], [], []]}
+    code, _, err = replay_json(tmp_path, w, "--model", "byzantine", "--capacity", "1")
+    assert code == 2 and err.count("\n") == 1 and len(err) < 300 and "1.0e+400" in err
+    w = {"input": [0, 1, 0], "failed": [[10**30], [], []]}
+    code, _, err = replay_json(tmp_path, w)
+    assert code == 2 and "out of range" in err and err.count("\n") == 1
 
 
 def test_recorded_model_is_used_and_checked(tmp_path) -> None:
