@@ -46,12 +46,16 @@ def forward(net: Network, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
                    sent: Sequence[np.ndarray | None] | None = None,
-                   acts: Sequence[np.ndarray] | None = None) -> np.ndarray:
+                   acts: Sequence[np.ndarray] | None = None,
+                   model: FailureModel | None = None) -> np.ndarray:
     """Outputs (S, n, M) with the neurons in ``masks[l]`` (S, N_l) failed.
 
     ``sent[l]`` (broadcastable to (S, n, N_l)) holds the values failed neurons send;
-    ``None`` means crash (they send 0).  Correct neurons recompute from what they receive.
+    ``None`` means the value ``model`` fixes (crash, the default: 0; stuck-at: v).
+    Correct neurons recompute from what they receive.
     """
+    fixed = (model or FailureModel.crash()).fixed_value
+    default = 0.0 if fixed is None else float(fixed)
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     K = float(net.K)
     S = masks[0].shape[0]
@@ -59,17 +63,19 @@ def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
     for l, (W, b) in enumerate(net.float_layers):
         y = phi(y @ W.T + b, K)
         m = masks[l][:, None, :]
-        value = 0.0 if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
+        value = default if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
         y = np.where(m, value, y)
     Wo, bo = net.float_output
     return y @ Wo.T + bo
 
 
 def neuron_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
-                  sent: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
-    """|F_neu(X) - F_fail(X)| for every failure set and input: shape (S, n, M)."""
+                  sent: Sequence[np.ndarray | None] | None = None,
+                  model: FailureModel | None = None) -> np.ndarray:
+    """|F_neu(X) - F_fail(X)| for every failure set and input: shape (S, n, M)
+    (``sent`` and ``model`` as in :func:`failed_outputs`)."""
     _, nominal = forward(net, X)
-    return np.abs(failed_outputs(net, X, masks, sent) - nominal[None])
+    return np.abs(failed_outputs(net, X, masks, sent, model=model) - nominal[None])
 
 
 def synapse_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
@@ -155,16 +161,15 @@ def witness_error(net: Network, witness: Witness, model: FailureModel | None = N
             deltas[l - 1][0, 0, j, i] += float(d)
         err = synapse_errors(net, X, masks, deltas)[0, 0]
     else:
-        fixed = (model or FailureModel.crash()).fixed_value
         masks, sent = [], []
         for l, n in enumerate(net.widths):
             m = np.zeros((1, n), dtype=bool)
             s = np.zeros((1, 1, n))
             for k, j in enumerate(witness.failed[l] if witness.failed else ()):
                 m[0, j] = True
-                s[0, 0, j] = float(witness.values[l][k] if witness.values is not None
-                                   else fixed or 0)
+                if witness.values is not None:
+                    s[0, 0, j] = float(witness.values[l][k])
             masks.append(m)
-            sent.append(s)
-        err = neuron_errors(net, X, masks, sent)[0, 0]
+            sent.append(s if witness.values is not None else None)
+        err = neuron_errors(net, X, masks, sent, model)[0, 0]
     return float(err[witness.output] if witness.output is not None else err.max())

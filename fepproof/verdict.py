@@ -59,8 +59,10 @@ def combine(verdicts: Iterable[Verdict], claim: str = "all") -> Verdict:
 @dataclass(frozen=True)
 class Witness:
     """One concrete failure scenario: input X, failed neurons per hidden layer (0-based),
-    the values they sent (``None`` for crashes), and for synapse failures the failed
-    synapses ``(layer 1..L+1, j, i)`` with the change of each delivered term."""
+    the values they sent (``None``: the value the failure model fixes, 0 for crashes, v
+    for stuck-at), and for synapse failures the failed synapses ``(layer 1..L+1, j, i)``
+    with the change of each delivered term.  Plain data: whether it fits a network and a
+    model is :meth:`fepproof.failures.FailureModel.validate`."""
 
     input: tuple[Fraction, ...]
     failed: tuple[tuple[int, ...], ...]

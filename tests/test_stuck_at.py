@@ -84,8 +84,9 @@ def test_simulator_never_above_closed_form(net, v, seed) -> None:
     assert res.value == res.sound and res.is_bound
     X = sample_inputs(net, 32, rng)
     masks = random_failure_masks(net.widths, f, 16, rng)
+    err = neuron_errors(net, X, masks, model=model)
     sent = [np.full((1, 1, n), float(v)) for n in net.widths]
-    err = neuron_errors(net, X, masks, sent)
+    assert np.array_equal(err, neuron_errors(net, X, masks, sent))
     assert err.max() <= float(res.sound) * (1 + 1e-9) + 1e-12
 
 
