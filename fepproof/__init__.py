@@ -20,7 +20,7 @@ from .bounds import (
     tolerance,
     wait_counts,
 )
-from .failures import FailureError, FailureModel
+from .failures import CapacityReading, FailureError, FailureKind, FailureModel, WitnessError
 from .frontier import frontier
 from .netio import load_network, save_network
 from .network import Activation, Layer, Network, NetworkError, network_from_dict, network_to_dict
@@ -31,7 +31,8 @@ from .verdict import Status, Verdict, Witness
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "FailureError", "FailureModel", "Layer", "Network", "NetworkError",
+    "Activation", "CapacityReading", "FailureError", "FailureKind", "FailureModel",
+    "WitnessError", "Layer", "Network", "NetworkError",
     "Status", "Verdict", "Witness", "bits_for_precision", "box_extremes", "fep",
     "fep_formula", "forward", "frontier", "load_network", "max_dominated_fep",
     "network_from_dict", "network_to_dict", "neuron_errors", "precision_bound",

@@ -119,18 +119,16 @@ def fep(net: Network, failures: Sequence[int], model: FailureModel | None = None
     over all outputs.
     """
     model = model or FailureModel.crash()
-    if model.kind == "synapse":
-        raise FailureError("--model synapse: use synapse_bound (Lemma 2 / Theorem 4)")
+    if model.fails_synapses:
+        raise FailureError("kind: the synapse model is bounded by synapse_bound "
+                           "(Lemma 2 / Theorem 4)", "kind")
     f = check_failures(net, failures, model)
     wm = _wm(net, output)
     D = model.neuron_deviation(net)
     terms = _terms(model.C, f, net.widths, net.K, wm)
     sound_terms = terms if D == model.C else _terms(D, f, net.widths, net.K, wm)
-    notes = []
-    if model.kind == "byzantine" and model.reading == "value":
-        notes.append("value reading: |sent| <= C lets a failed neuron deviate from its nominal "
-                     "value by up to C + 1, so the paper's Fep (with C) is NOT a bound here; "
-                     "the sound bound uses C + 1 per failed neuron")
+    note = model.erratum_note()
+    notes = [] if note is None else [note]
     return FepResult(sum(terms, Fraction(0)), tuple(terms), f, model, D, net.K, net.widths,
                      wm, sum(sound_terms, Fraction(0)), tuple(sound_terms), output, tuple(notes))
 
@@ -346,14 +344,13 @@ def theorem4_printed_terms(C: Any, f: Sequence[Any], N: Sequence[Any], K: Any,
 def synapse_bound(net: Network, failures: Sequence[int], model: FailureModel,
                   output: int | None = None) -> SynapseBound:
     """Lemma 2 and Theorem 4 (the reading their proofs support; see ``SYNAPSE_READING``)."""
-    if model.kind != "synapse":
-        raise FailureError("synapse_bound needs the synapse failure model")
+    if not model.fails_synapses:
+        raise FailureError("kind: synapse_bound needs the synapse failure model", "kind")
     f = check_failures(net, failures, model)
     L, K, N = net.depth, net.K, net.widths
     wm = _wm(net, output)
     sups = [input_sup(net)] + [net.activation.sup] * L
-    devs = tuple(model.C if model.reading == "deviation" else model.C + wm[l] * sups[l]
-                 for l in range(L + 1))
+    devs = tuple(model.synapse_deviation(wm[l] * sups[l]) for l in range(L + 1))
     terms = synapse_terms(f, devs, N, K, wm)
     written = sum(theorem4_printed_terms(model.C, f, N, K, wm), Fraction(0))
     return SynapseBound(sum(terms, Fraction(0)), tuple(terms), f, model, devs, written,

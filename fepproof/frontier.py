@@ -139,7 +139,7 @@ def frontier(net: Network, epsilon: object, epsilon_prime: object,
     ``limit`` caps the number of points returned; ``truncated`` says when it was hit.
     """
     model = model or FailureModel.crash()
-    if model.kind == "synapse":
+    if model.fails_synapses:
         raise FailureError("frontier: the synapse model is not supported (use neurons)")
     eps, epsp = to_fraction(epsilon, "epsilon"), to_fraction(epsilon_prime, "epsilon_prime")
     _check_eps(eps, epsp)

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .failures import FailureModel
 from .network import Network
+from .verdict import Witness
 
 __all__ = [
     "phi", "forward", "failed_outputs", "neuron_errors", "synapse_errors",
-    "precision_errors", "random_failure_masks", "sample_inputs",
+    "precision_errors", "random_failure_masks", "sample_inputs", "witness_error",
 ]
 
 
@@ -44,12 +46,16 @@ def forward(net: Network, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
                    sent: Sequence[np.ndarray | None] | None = None,
-                   acts: Sequence[np.ndarray] | None = None) -> np.ndarray:
+                   acts: Sequence[np.ndarray] | None = None,
+                   model: FailureModel | None = None) -> np.ndarray:
     """Outputs (S, n, M) with the neurons in ``masks[l]`` (S, N_l) failed.
 
     ``sent[l]`` (broadcastable to (S, n, N_l)) holds the values failed neurons send;
-    ``None`` means crash (they send 0).  Correct neurons recompute from what they receive.
+    ``None`` means the value ``model`` fixes (crash, the default: 0; stuck-at: v).
+    Correct neurons recompute from what they receive.
     """
+    fixed = (model or FailureModel.crash()).fixed_value
+    default = 0.0 if fixed is None else float(fixed)
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     K = float(net.K)
     S = masks[0].shape[0]
@@ -57,17 +63,19 @@ def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
     for l, (W, b) in enumerate(net.float_layers):
         y = phi(y @ W.T + b, K)
         m = masks[l][:, None, :]
-        value = 0.0 if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
+        value = default if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
         y = np.where(m, value, y)
     Wo, bo = net.float_output
     return y @ Wo.T + bo
 
 
 def neuron_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
-                  sent: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
-    """|F_neu(X) - F_fail(X)| for every failure set and input: shape (S, n, M)."""
+                  sent: Sequence[np.ndarray | None] | None = None,
+                  model: FailureModel | None = None) -> np.ndarray:
+    """|F_neu(X) - F_fail(X)| for every failure set and input: shape (S, n, M)
+    (``sent`` and ``model`` as in :func:`failed_outputs`)."""
     _, nominal = forward(net, X)
-    return np.abs(failed_outputs(net, X, masks, sent) - nominal[None])
+    return np.abs(failed_outputs(net, X, masks, sent, model=model) - nominal[None])
 
 
 def synapse_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
@@ -136,3 +144,32 @@ def sample_inputs(net: Network, n: int, rng: np.random.Generator,
         grid = np.array(np.meshgrid(*dom, indexing="ij")).reshape(dom.shape[0], -1).T
         X = np.vstack([grid, X])
     return X
+
+
+def witness_error(net: Network, witness: Witness, model: FailureModel | None = None
+                  ) -> float:
+    """float64 error of one witness (max over outputs, or its ``output``): the simulator's
+    side of ``fepproof replay``.  Missing sent values are the model's fixed value (crash:
+    0, stuck-at: v).  Validate the witness first (:meth:`FailureModel.validate`)."""
+    X = np.array([[float(v) for v in witness.input]])
+    if witness.synapses:
+        shapes = [W.shape for W, _ in net.float_layers] + [net.float_output[0].shape]
+        masks = [np.zeros((1,) + sh, dtype=bool) for sh in shapes]
+        deltas = [np.zeros((1, 1) + sh) for sh in shapes]
+        for (l, j, i), d in zip(witness.synapses, witness.synapse_deltas, strict=True):
+            masks[l - 1][0, j, i] = True
+            deltas[l - 1][0, 0, j, i] += float(d)
+        err = synapse_errors(net, X, masks, deltas)[0, 0]
+    else:
+        masks, sent = [], []
+        for l, n in enumerate(net.widths):
+            m = np.zeros((1, n), dtype=bool)
+            s = np.zeros((1, 1, n))
+            for k, j in enumerate(witness.failed[l] if witness.failed else ()):
+                m[0, j] = True
+                if witness.values is not None:
+                    s[0, 0, j] = float(witness.values[l][k])
+            masks.append(m)
+            sent.append(s if witness.values is not None else None)
+        err = neuron_errors(net, X, masks, sent, model)[0, 0]
+    return float(err[witness.output] if witness.output is not None else err.max())

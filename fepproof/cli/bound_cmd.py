@@ -17,7 +17,7 @@ from ..bounds import (
     wait_counts,
 )
 from ..exact import fmt_decimal, fmt_exact
-from ..failures import FailureError
+from ..failures import FailureError, FailureKind
 from .common import (
     CliError,
     add_epsilon_args,
@@ -28,6 +28,7 @@ from .common import (
     emit_json,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
     number,
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"model     {model.describe()}",
     ]
     try:
-        if model.kind == "synapse":
+        if model.fails_synapses:
             sb = synapse_bound(net, f, model, output)
             result.update(sb.to_json())
             lines.append(f"failures  {list(f)} failed synapses into layers 1..{net.depth + 1}")
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             budget = eps[0] - eps[1]
             result["epsilon"], result["epsilon_prime"] = fmt_exact(eps[0]), fmt_exact(eps[1])
             result["budget"] = fmt_exact(budget)
-            if model.kind == "synapse":
+            if model.fails_synapses:
                 ok = value <= budget
                 result["tolerated"] = ok
                 result["tolerance_reading"] = "exactly"
@@ -141,12 +142,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     label = "exactly f_l per layer" if r == "exactly" else "at most f_l per layer"
                     lines.append(f"tolerated ({label}, Theorem 3): "
                                  f"{'yes' if t.tolerated else 'no'} — {t.reason}")
-                if net.depth == 1 and model.kind == "crash":
+                if net.depth == 1 and model.kind is FailureKind.CRASH:
                     t1 = theorem1_max_failures(net, *eps, output=output)
                     result["theorem1"] = t1.to_json()
                     lines.append(f"Theorem 1: up to {t1.n_fail} crashed neurons "
                                  f"((eps - eps')/w_m = {fmt_decimal(t1.ratio)})")
-                if model.kind == "crash" and tols["at_most"].tolerated:
+                if model.kind is FailureKind.CRASH and tols["at_most"].tolerated:
                     w = wait_counts(net, f, *eps, output=output)
                     result["corollary2"] = w.to_json()
                     lines.append("Corollary 2: wait for " + ", ".join(
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          f"{list(br.per_layer_bits)} (fewest in total; bound "
                          f"{fmt_decimal(br.per_layer_bound)})")
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
     if args.json:
         emit_json(result, out)
     else:

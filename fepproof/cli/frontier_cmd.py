@@ -17,6 +17,7 @@ from .common import (
     check_output,
     emit_json,
     epsilons,
+    flag_message,
     load,
     model_from_args,
 )
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fr = frontier(net, *eps, model=model, reading="at_most" if args.at_most else "exactly",
                       limit=args.limit, output=output)
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
     if args.json:
         emit_json({"network": net.name, "widths": list(net.widths), **fr.to_json()}, out)
         return 0

@@ -17,6 +17,7 @@ from .common import (
     check_output,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
 )
@@ -106,13 +107,13 @@ def _network_doc(args: argparse.Namespace):
     if args.verify_timeout <= 0:
         raise CliError("--verify-timeout: must be > 0")
     try:
-        if model.kind == "synapse":
+        if model.fails_synapses:
             from ..latex.synapse_doc import synapse_document
             return synapse_document(net, f, model, epsilons(args), output), True
         return network_document(net, f, model, epsilons(args), output, verifier, reason,
                                 args.verify_timeout), True
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
 
 
 def _depth(text: str | None) -> int | None:

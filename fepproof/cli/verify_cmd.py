@@ -24,6 +24,7 @@ from .common import (
     emit_json,
     epsilons,
     failures_from_args,
+    flag_message,
     load,
     model_from_args,
     number,
@@ -124,14 +125,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
-    if model.kind == "synapse" and args.engine == "z3":
+    if model.fails_synapses and args.engine == "z3":
         raise CliError("--engine z3: the z3 engine encodes neuron failures only; "
                        "use --engine numeric or auto for --model synapse")
     try:
-        fe = (synapse_bound(net, f, model, output).value if model.kind == "synapse"
+        fe = (synapse_bound(net, f, model, output).value if model.fails_synapses
               else fep(net, f, model, output).value)
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
     eps = epsilons(args)
     if args.bound is not None and eps is not None:
         raise CliError("--bound: give either --bound or --epsilon/--epsilon-prime")

@@ -97,12 +97,12 @@ def crash_errors(net: Network, X: np.ndarray, masks: list[np.ndarray],
     K = float(net.K)
 
     def sent(l: int) -> np.ndarray | float:
-        if model is None or model.kind == "crash" or signs is None:
+        if model is None:
             return 0.0
-        C = float(model.C)
-        if model.reading == "value":
-            return C * signs[l][:, None, :]
-        return acts[l][None] + C * signs[l][:, None, :]
+        if signs is None or not model.free_value:  # crash: 0, stuck-at: v
+            fixed = model.fixed_value
+            return 0.0 if fixed is None else float(fixed)
+        return model.sends_f(acts[l][None], signs[l][:, None, :])
 
     y = np.where(masks[0][:, None, :], sent(0), acts[0][None])
     for l, (W, b) in enumerate(net.float_layers[1:], start=1):
@@ -117,7 +117,7 @@ def _byzantine_values(net: Network, x: np.ndarray, failed: list[tuple[int, ...]]
     reading the 60-digit nominal value +- C (1 - 2^-60), which stays within C of the
     nominal value once replay recomputes it."""
     C = model.C
-    if model.reading == "value":
+    if not model.tracks_nominal:  # the value reading
         return [[C * int(signs[l][j]) for j in idx] for l, idx in enumerate(failed)]
     with mpmath.workdps(60):
         acts = mp_forward(net, tuple(Fraction(float(v)) for v in x))
@@ -139,7 +139,7 @@ def search_worst(task: EvalTask) -> tuple[Witness, Fraction]:
     rng = np.random.default_rng(task.seed)
     masks = _failure_sets(net.widths, f, task.max_sets, rng)
     signs: list[np.ndarray] | None = None
-    if model.kind == "byzantine":
+    if model.free_value:
         S0 = masks[0].shape[0]
         masks = [np.concatenate([m, m, m]) for m in masks]
         signs = [np.concatenate([np.ones((S0, n)), -np.ones((S0, n)),
@@ -189,7 +189,7 @@ def evaluate(task: EvalTask) -> dict[str, Any]:
                 "fep": float(res.sound), "fep_exact": fmt_exact(res.sound)})
     lower: Fraction | None = None
     method = ""
-    if task.model.kind in ("crash", "byzantine"):
+    if task.model.fails_neurons:
         _, lower = search_worst(task)
         method = "search+replay"
     upper: Fraction | None = None

@@ -13,7 +13,7 @@ import sympy
 
 from .. import bounds
 from ..bounds import SynapseBound, synapse_bound
-from ..failures import FailureModel, input_sup
+from ..failures import CapacityReading, FailureModel, input_sup
 from ..network import Network
 from .document import Document
 from .numfmt import number, with_decimal
@@ -39,7 +39,7 @@ def synapse_terms(L: int, reading: str) -> tuple[dict, list[sympy.Expr], list[sy
     """(symbols, delta_l expressions, sound terms, Theorem 4 as printed terms) for depth L."""
     S = _symbols(L)
     f, d, N, w, s, K, C = S["f"], S["d"], S["N"], S["w"], S["s"], S["K"][0], S["C"][0]
-    deltas = [C if reading == "deviation" else C + w[l] * s[l] for l in range(L + 1)]
+    deltas = [C if reading == CapacityReading.DEVIATION else C + w[l] * s[l] for l in range(L + 1)]
     sound = bounds.synapse_terms(f, d, N, K, w)
     printed = bounds.theorem4_printed_terms(C, f, N, K, w)
     return S, deltas, sound, printed
@@ -97,7 +97,7 @@ def synapse_document(net: Network, failures: Sequence[int], model: FailureModel,
                 f"${number(sb.deviations[l]).latex()}$"] for l in range(L + 1)], "lrrrr")
     doc.raw(f"$K = {number(net.K).latex()}$, $C = {number(model.C).latex()}$. "
             "$\\delta_l$ is the largest change of one delivered term on a synapse into "
-            "layer $l$" + ("" if model.reading == "deviation" else
+            "layer $l$" + ("" if model.tracks_nominal else
                            " ($s_l$ = the largest signal it carries: the input box for "
                            "$l = 1$, $\\sup\\varphi = 1$ after)") + ":")
     rows = []

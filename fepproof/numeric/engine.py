@@ -40,7 +40,7 @@ Z3_MAX_SCENARIOS = 64
 def choose_engine(problem: VerifyProblem) -> str:
     """``"z3"`` for small problems (see module docstring), else ``"numeric"``."""
     net = problem.net
-    if problem.model.kind == "synapse":
+    if problem.model.fails_synapses:
         return "numeric"  # the z3 engine encodes neuron failures only
     fn = FloatNet.make(net, problem.failures, problem.model, problem.output)
     small = (sum(net.widths) <= Z3_MAX_NEURONS and net.input_dim <= Z3_MAX_INPUTS
@@ -54,13 +54,13 @@ def build_witness(net: Network, fn: FloatNet, model: FailureModel, found: Search
     x = [min(max(Fraction(float(v)), lo), hi)  # exactly inside the box
          for v, (lo, hi) in zip(found.x, net.input_domain, strict=True)]
     sc: Scenario = found.scenario
-    if model.kind == "synapse":
+    if model.fails_synapses:
         c = np.zeros(fn.Ws[-1].shape[0])
         r = run(fn, sc, found.x[None], c, grad=False)
         syn, deltas = [], []
         for t, j, i, sign in sorted(sc.synapses):
             syn.append((t + 1, j, i))
-            if model.reading == "deviation":
+            if model.tracks_nominal:
                 deltas.append(model.C if sign > 0 else -model.C)
             else:
                 target = sign * fn.C * VAL_SHRINK
@@ -68,18 +68,20 @@ def build_witness(net: Network, fn: FloatNet, model: FailureModel, found: Search
                               * Fraction(float(r.ys[t][0, i])))
         return Witness(tuple(x), (), None, tuple(syn), tuple(deltas), output)
     failed = tuple(tuple(s) for s in sc.sets)
-    if model.kind == "crash":
-        return Witness(tuple(x), failed, None, output=output)
+    fixed = model.fixed_value
+    if fixed is not None:  # crash (values None: each sends 0), stuck-at (each sends v)
+        values = None if fixed == 0 else tuple((fixed,) * len(s) for s in sc.sets)
+        return Witness(tuple(x), failed, values, output=output)
     values = []
     c = np.zeros(fn.Ws[-1].shape[0])
     r = run(fn, sc, found.x[None], c, grad=False)
     for t, (idx, signs) in enumerate(zip(sc.sets, sc.signs, strict=True)):
         row = []
         for j, s in zip(idx, signs, strict=True):
-            if model.reading == "deviation":
+            if model.tracks_nominal:  # nominal + (slightly less than) C in the sign's direction
                 row.append(Fraction(float(r.nom[t][0, j])) + Fraction(s) * model.C
                            * Fraction(DEV_SHRINK))
-            else:
+            else:  # the value reading: +-C
                 row.append(model.C if s > 0 else -model.C)
         values.append(tuple(row))
     return Witness(tuple(x), failed, tuple(values), output=output)
@@ -104,7 +106,7 @@ def _replay_found(net: Network, fn: FloatNet, model: FailureModel, found: Search
 def _closed_form(problem: VerifyProblem) -> Fraction:
     """The sound closed-form bound for the problem's failures (C + 1 in the value reading)."""
     net, model = problem.net, problem.model
-    if model.kind == "synapse":
+    if model.fails_synapses:
         return synapse_bound(net, problem.failures, model, problem.output).value
     return fep(net, problem.failures, model, problem.output).sound
 

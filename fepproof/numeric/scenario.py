@@ -51,10 +51,10 @@ class Run:
 def _weights(fn: FloatNet, sc: Scenario) -> tuple[list[np.ndarray], list[np.ndarray]]:
     Ws = [W for W in fn.Ws]
     bs = [b.copy() for b in fn.bs]
-    if fn.kind == "synapse":
+    if fn.model.fails_synapses:
         Ws = [W.copy() for W in Ws]
         for t, j, i, sign in sc.synapses:
-            if fn.reading == "deviation":
+            if fn.model.tracks_nominal:
                 bs[t][j] += sign * fn.C
             else:
                 Ws[t][j, i] = 0.0
@@ -77,14 +77,10 @@ def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
         a = phi(yt @ Wt[t].T + bt[t], slope)
         pre.append(a)
         yt = a.copy()
-        if fn.kind != "synapse" and sc.sets[t]:
+        if fn.model.fails_neurons and sc.sets[t]:
             idx = np.array(sc.sets[t])
-            if fn.kind == "crash":
-                yt[:, idx] = 0.0
-            elif fn.reading == "deviation":
-                yt[:, idx] = nom[t][:, idx] + np.array(sc.signs[t]) * fn.C * DEV_SHRINK
-            else:
-                yt[:, idx] = np.array(sc.signs[t]) * fn.C
+            shrink = DEV_SHRINK if fn.model.tracks_nominal else 1.0
+            yt[:, idx] = fn.model.sends_f(nom[t][:, idx], np.array(sc.signs[t]) * shrink)
         ys.append(yt)
     out = yt @ Wt[L].T + bt[L]
     J = (out - out_nom) @ c
@@ -99,9 +95,9 @@ def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
     g_y, gn_y = g @ Wt[L], gn @ fn.Ws[L]
     for t in range(L - 1, -1, -1):
         gy[t] = g_y.copy()
-        if fn.kind != "synapse" and sc.sets[t]:
+        if fn.model.fails_neurons and sc.sets[t]:
             idx = np.array(sc.sets[t])
-            if fn.kind == "byzantine" and fn.reading == "deviation":
+            if fn.model.tracks_nominal:  # what is sent moves with the nominal value
                 gn_y[:, idx] += g_y[:, idx]
             g_y[:, idx] = 0.0
         a = pre[t]

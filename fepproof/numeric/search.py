@@ -45,11 +45,8 @@ def count_scenarios(fn: FloatNet) -> int:
     """How many failure sets (times Byzantine sign patterns) the distribution allows."""
     total = 1
     for t, f in enumerate(fn.failures):
-        if fn.kind == "synapse":
-            n = fn.Ws[t].size
-        else:
-            n = fn.Ws[t].shape[0]
-        total *= math.comb(n, f) * (1 if fn.kind == "crash" else 2 ** f)
+        n = fn.Ws[t].size if fn.model.fails_synapses else fn.Ws[t].shape[0]
+        total *= math.comb(n, f) * (2 ** f if fn.model.free_value else 1)
     return total
 
 
@@ -57,20 +54,20 @@ def _all_scenarios(fn: FloatNet):
     per_layer = []
     for t, f in enumerate(fn.failures):
         opts = []
-        if fn.kind == "synapse":
+        if fn.model.fails_synapses:
             pairs = [(j, i) for j in range(fn.Ws[t].shape[0]) for i in range(fn.Ws[t].shape[1])]
             for combo in itertools.combinations(pairs, f):
                 for signs in itertools.product((1.0, -1.0), repeat=f):
                     opts.append([(t, j, i, s) for (j, i), s in zip(combo, signs, strict=True)])
         else:
-            sign_opts = [(0.0,) * f] if fn.kind == "crash" else \
-                list(itertools.product((1.0, -1.0), repeat=f))
+            sign_opts = list(itertools.product((1.0, -1.0), repeat=f)) \
+                if fn.model.free_value else [(0.0,) * f]
             for combo in itertools.combinations(range(fn.Ws[t].shape[0]), f):
                 for signs in sign_opts:
                     opts.append((list(combo), list(signs)))
         per_layer.append(opts)
     for choice in itertools.product(*per_layer):
-        if fn.kind == "synapse":
+        if fn.model.fails_synapses:
             yield Scenario([[] for _ in range(fn.L)], [[] for _ in range(fn.L)],
                            [s for layer in choice for s in layer])
         else:
@@ -84,7 +81,7 @@ def _empty(fn: FloatNet) -> Scenario:
 def _syn_gain(fn: FloatNet, r, t: int, x_row: int) -> np.ndarray:
     """First-order gain of failing each synapse into layer t, and the best sign (j, i)."""
     gsj = r.gs[t][x_row]                           # (N_t,)
-    if fn.reading == "deviation":
+    if fn.model.tracks_nominal:
         g = np.abs(gsj)[:, None] * fn.C * np.ones(fn.Ws[t].shape)
         sign = np.sign(gsj)[:, None] * np.ones(fn.Ws[t].shape)
     else:
@@ -101,12 +98,9 @@ def _neuron_gain(fn: FloatNet, r, t: int, x_row: int) -> tuple[np.ndarray, np.nd
     g = r.gy[t][x_row]
     cur = r.ys[t + 1][x_row]
     nom = r.nom[t][x_row]
-    if fn.kind == "crash":
-        return g * (0.0 - cur), np.zeros_like(g)
-    if fn.reading == "deviation":
-        up, dn = g * (nom + fn.C - cur), g * (nom - fn.C - cur)
-    else:
-        up, dn = g * (fn.C - cur), g * (-fn.C - cur)
+    if not fn.model.free_value:  # crash, stuck-at: the sent value is fixed
+        return g * (fn.model.sends_f(nom, 0.0) - cur), np.zeros_like(g)
+    up, dn = g * (fn.model.sends_f(nom, 1.0) - cur), g * (fn.model.sends_f(nom, -1.0) - cur)
     return np.maximum(up, dn), np.where(up >= dn, 1.0, -1.0)
 
 
@@ -116,7 +110,7 @@ def _greedy(fn: FloatNet, x: np.ndarray, c: np.ndarray) -> Scenario:
     for t, f in enumerate(fn.failures):
         if f == 0:
             continue
-        if fn.kind == "synapse":
+        if fn.model.fails_synapses:
             gain, sign = _syn_gain(fn, r, t, 0)
             flat = np.argsort(-gain, axis=None)[:f]
             for k in flat:
@@ -134,7 +128,7 @@ def _greedy(fn: FloatNet, x: np.ndarray, c: np.ndarray) -> Scenario:
 def _perturb(fn: FloatNet, sc: Scenario, rng: np.random.Generator) -> Scenario:
     """Replace one random failed neuron (or synapse) by a random other one."""
     new = sc.copy()
-    if fn.kind == "synapse":
+    if fn.model.fails_synapses:
         if new.synapses:
             k = int(rng.integers(len(new.synapses)))
             t = new.synapses[k][0]
@@ -153,7 +147,7 @@ def _perturb(fn: FloatNet, sc: Scenario, rng: np.random.Generator) -> Scenario:
 def _neighbours(fn: FloatNet, sc: Scenario, x: np.ndarray, c: np.ndarray, top: int):
     """Scenarios one swap (or one sign flip) away, ranked candidates first."""
     r = run(fn, sc, x[None], c)
-    if fn.kind == "synapse":
+    if fn.model.fails_synapses:
         for t in range(fn.L + 1):
             mine = [s for s in sc.synapses if s[0] == t]
             if not mine:
@@ -177,14 +171,14 @@ def _neighbours(fn: FloatNet, sc: Scenario, x: np.ndarray, c: np.ndarray, top: i
         cands = [int(j) for j in np.argsort(-gain)[:top + len(sc.sets[t])]
                  if int(j) not in sc.sets[t]][:top]
         for k in range(len(sc.sets[t])):
-            if fn.kind == "byzantine":
+            if fn.model.free_value:
                 new = sc.copy()
                 new.signs[t][k] = -new.signs[t][k]
                 yield new
             for j in cands:
                 new = sc.copy()
                 new.sets[t][k] = j
-                if fn.kind == "byzantine":
+                if fn.model.free_value:
                     new.signs[t][k] = float(sign[j])
                 yield new
 

@@ -18,8 +18,10 @@ delta^(L+1) (the output node is linear).
    lambda_j the midpoint of that range, e_j = lambda_j delta_j + r_j, |r_j| <= half the
    range times max |delta_j|; r_j is also clipped with the exact secant range of
    phi(s + d) - phi(s) (see :mod:`.sigmoid`).
-3. A failed neuron has e_j in a known interval (crash: [-phi(shi), -phi(slo)];
-   Byzantine deviation: [-C, C]; value: [-C - phi(shi), C - phi(slo)]); writing it as
+3. A failed neuron has e_j in a known interval, its model's deviation interval
+   (:meth:`FailureModel.deviation_interval_f` over the nominal range [phi(slo), phi(shi)]:
+   crash [-phi(shi), -phi(slo)]; Byzantine deviation [-C, C]; value
+   [-C - phi(shi), C - phi(slo)]; stuck at v [v - phi(shi), v - phi(slo)]); writing it as
    e_j = lambda_j delta_j + r_j keeps the algebra linear with r_j in that interval minus
    lambda_j [dlo, dhi].
 4. Unrolling, every delta^t is exactly sum_(m<t) G^(m) r^m + sum_m H^(m) u^m with
@@ -75,10 +77,11 @@ class FloatNet:
     slope: float
     dom: np.ndarray
     failures: tuple[int, ...]
-    kind: str
+    kind: str  # model.kind (a FailureKind, kept for older callers)
     C: float
     reading: str
     rows: np.ndarray  # output rows considered
+    model: FailureModel = field(default_factory=FailureModel.crash)  # what failures do
 
     @classmethod
     def make(cls, net: Network, failures: tuple[int, ...], model: FailureModel,
@@ -87,7 +90,7 @@ class FloatNet:
         bs = [b for _, b in net.float_layers] + [net.float_output[1]]
         rows = np.arange(net.n_outputs) if output is None else np.array([output])
         return cls(Ws, bs, float(net.activation.slope), net.float_domain, tuple(failures),
-                   model.kind, float(model.C), model.reading, rows)
+                   model.kind, float(model.C), model.reading, rows, model)
 
     @property
     def L(self) -> int:
@@ -173,14 +176,14 @@ def _nominal_crown(fn: FloatNet, st: _State, lo: np.ndarray, hi: np.ndarray, t: 
 
 def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
     """Per receiving neuron, its min(f_t, n_in) largest per-synapse deviations, sorted."""
-    if fn.kind != "synapse" or fn.failures[t] == 0:
+    if not fn.model.fails_synapses or fn.failures[t] == 0:
         return None
     W = fn.Ws[t]
     k = min(fn.failures[t], W.shape[1])
-    if fn.reading == "deviation":
-        return np.full((W.shape[0], k), fn.C)
     sup = xsup if t == 0 else np.ones(W.shape[1])
-    D = fn.C + np.abs(W) * sup[None, :]
+    m = np.abs(W) * sup[None, :]  # |nominal delivered term| <= m
+    dlo, dhi = fn.model.deviation_interval_f(-m, m)
+    D = np.maximum(-dlo, dhi)
     D = -np.sort(-D, axis=1)[:, :k]
     return D * (1 + 1e-9) + 1e-12
 
@@ -194,7 +197,7 @@ def _syn_term(fn: FloatNet, st: _State, H: np.ndarray, t: int) -> np.ndarray:
 
 
 def _neuron_fails(fn: FloatNet, m: int) -> int:
-    return 0 if fn.kind == "synapse" else fn.failures[m]
+    return fn.failures[m] if fn.model.fails_neurons else 0
 
 
 def _abs_pass(fn: FloatNet, st: _State, V: np.ndarray, m: int) -> np.ndarray:
@@ -237,7 +240,7 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
             term = term + _topk_sum(fail - corr, f)
             rmax = np.maximum(rmax, np.maximum(np.abs(st.rflo[m]), np.abs(st.rfhi[m])))
             rmax = 2 * rmax
-        if m > 0 or fn.kind == "synapse":
+        if m > 0 or fn.model.fails_synapses:
             # coupled alternative: sum_j |g_j| |r_j| <= sum_j |g_j| half_j |delta_j| with a
             # single failure set for the whole sum (instead of one per neuron j)
             coupled = _abs_pass(fn, st, (np.abs(G) + 1e-10 * Gabs) * st.half[m], m)
@@ -305,7 +308,7 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         st.slo.append(slo)
         st.shi.append(shi)
         n = W.shape[0]
-        if t == 0 and fn.kind != "synapse":
+        if t == 0 and fn.model.fails_neurons:
             dlo = dhi = np.zeros(n)
         else:
             A = np.vstack([np.eye(n), -np.eye(n)])
@@ -321,13 +324,7 @@ def box_upper(fn: FloatNet, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         rlo, rhi = widen(rlo, rhi)
         ylo, yhi = widen(phi(slo, fn.slope), phi(shi, fn.slope))
         ylo, yhi = np.maximum(ylo, 0.0), np.minimum(yhi, 1.0)
-        if fn.kind == "crash":
-            felo, fehi = -yhi, -ylo
-        elif fn.kind == "byzantine" and fn.reading == "deviation":
-            felo, fehi = np.full(n, -fn.C), np.full(n, fn.C)
-        else:
-            felo, fehi = -fn.C - yhi, fn.C - ylo
-        felo, fehi = widen(felo, fehi)
+        felo, fehi = widen(*fn.model.deviation_interval_f(ylo, yhi))  # sent - nominal
         st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
         st.lam.append(lam)
         st.half.append(dev * (1 + 1e-9) + 1e-15)

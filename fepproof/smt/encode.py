@@ -147,14 +147,16 @@ class Encoding:
                     if st == OK:
                         yf = r
                     else:
-                        if self.model.kind == "crash":
-                            v = z3.RealVal(0)
+                        fixed = self.model.fixed_value
+                        if fixed is not None:  # crash, stuck-at: the exact sent value
+                            v = _q(fixed)
                         else:
                             v = z3.Real(f"v{l}_{j}")
-                            if self.model.reading == "deviation":
+                            if self.model.tracks_nominal:  # |v - y| <= C
                                 add(v - y <= _q(C), y - v <= _q(C))
-                            else:
-                                add(v <= _q(C), v >= -_q(C))
+                            else:  # the value reading: |v| <= C
+                                slo, shi = self.model.sent_interval(Fraction(0), Fraction(0))
+                                add(v <= _q(shi), v >= _q(slo))
                         self._vars[("v", l, j)] = v
                         if st == FAILED:
                             yf = v

@@ -203,14 +203,12 @@ class _Run:
             self._offer(item, improve(net, row, c, self.p.model, self.rng))
 
     def _candidate(self, item: _Item, m: Model) -> Candidate:
-        C = float(self.p.model.C)
         us = []
         for l, fl in enumerate(m.failed):
             for j in fl:
-                v = float(m.sent[(l, j)])
-                if self.p.model.kind == "byzantine":
-                    us.append((v - float(m.y[("n", l, j)])) / C
-                              if self.p.model.reading == "deviation" else v / C)
+                u = self.p.model.param_of(float(m.sent[(l, j)]), float(m.y[("n", l, j)]))
+                if u is not None:
+                    us.append(u)
         return Candidate(np.array([float(v) for v in m.x]), m.failed,
                          np.clip(np.array(us, dtype=float), -1, 1))
 
@@ -254,9 +252,10 @@ class _Run:
     # ---- main loop ---------------------------------------------------------------
     def run(self) -> VerifyResult:
         p = self.p
-        if p.model.kind == "synapse":
+        if p.model.fails_synapses:
             return self._result(Status.UNKNOWN, [], "the z3 engine handles neuron failures "
-                                "(crash, byzantine) only; use the numeric engine for synapses")
+                                "(crash, byzantine, stuck-at) only; use the numeric engine "
+                                "for synapses")
         quick = self._quick_upper() if self.opts.cheap_bounds else None
         if quick is not None and quick <= p.bound and not p.bracket:
             self.stats["selectors"] = "interval bound (any failure set)"

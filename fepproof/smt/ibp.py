@@ -96,12 +96,7 @@ class FaultBounds:
 
 def _sent(model: FailureModel, y: Interval) -> tuple[Interval, Interval]:
     """(range of the sent value, range of sent - nominal) for one failed neuron."""
-    C = model.C
-    if model.kind == "crash":
-        return (Fraction(0), Fraction(0)), (-y[1], -y[0])
-    if model.reading == "deviation":
-        return (y[0] - C, y[1] + C), (-C, C)
-    return (-C, C), (-C - y[1], C - y[0])
+    return model.sent_interval(*y), model.deviation_interval(*y)
 
 
 def status_from_sets(widths: Sequence[int], failed: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -155,8 +150,8 @@ def fault_bounds(net: Network, nom: list[LayerBounds], status: Sequence[Sequence
 def crude_fault_bounds(net: Network, model: FailureModel,
                        out_row: Sequence[Fraction]) -> FaultBounds:
     """Faulty-copy ranges without interval propagation (the naive baseline): every signal
-    is bounded by the largest value a neuron can send, |y'| <= max(1, C + 1)."""
-    big = max(Fraction(1), model.C + 1) if model.kind != "crash" else Fraction(1)
+    is bounded by the largest value a neuron can send, |y'| <= max(1, max |sent|)."""
+    big = max(Fraction(1), *(abs(v) for v in model.sent_interval(Fraction(0), Fraction(1))))
     ymax = max(max(abs(lo), abs(hi)) for lo, hi in net.input_domain)
     S, Y = [], []
     for layer in net.layers:

@@ -1,8 +1,9 @@
 """From a candidate scenario (input, failure set, sent-value parameters) to a replayed
 witness (Soundness rule 2), plus a cheap numpy search that improves candidates.
 
-Sent values are parametrised by u in [-1, 1] per failed neuron: Byzantine ``deviation``
-sends y + C u, ``value`` sends C u; crashes send 0 (no parameter).
+Sent values are parametrised by u in [-1, 1] per failed neuron
+(:meth:`FailureModel.sends_f`): Byzantine ``deviation`` sends y + C u, ``value`` sends
+C u; crashes send 0 and stuck-at neurons v (no parameter).
 """
 
 from __future__ import annotations
@@ -37,26 +38,19 @@ def signed_errors(net: Network, out_row: np.ndarray, X: np.ndarray,
                   failed: Sequence[Sequence[int]], U: np.ndarray,
                   model: FailureModel) -> np.ndarray:
     """out_row . (y_L - y'_L) for each row of X (and of U), float64."""
-    K, C = float(net.K), float(model.C)
+    K = float(net.K)
     y, yf = X, X
     col = 0
     for (W, b), fl in zip(net.float_layers, failed, strict=True):
         y = phi(y @ W.T + b, K)
         yf = phi(yf @ W.T + b, K)
         for j in fl:
-            if model.kind == "crash":
-                yf[:, j] = 0.0
-            elif model.reading == "deviation":
-                yf[:, j] = y[:, j] + C * U[:, col]
+            if model.free_value:
+                yf[:, j] = model.sends_f(y[:, j], U[:, col])
                 col += 1
             else:
-                yf[:, j] = C * U[:, col]
-                col += 1
+                yf[:, j] = model.sends_f(y[:, j], 0.0)
     return (y - yf) @ out_row
-
-
-def _n_params(failed: Sequence[Sequence[int]], model: FailureModel) -> int:
-    return 0 if model.kind == "crash" else sum(len(f) for f in failed)
 
 
 def sample_candidates(net: Network, out_row: np.ndarray, failed: Sequence[Sequence[int]],
@@ -67,7 +61,7 @@ def sample_candidates(net: Network, out_row: np.ndarray, failed: Sequence[Sequen
     if net.input_dim <= 8:
         corners = np.array(np.meshgrid(*[[a, b] for a, b in zip(lo, hi, strict=True)]))
         X = np.vstack([X, corners.reshape(net.input_dim, -1).T])
-    p = _n_params(failed, model)
+    p = model.n_params(failed)
     U = rng.choice([-1.0, 1.0], size=(len(X), p))
     e = np.abs(signed_errors(net, out_row, X, failed, U, model))
     i = int(np.argmax(e))
@@ -104,11 +98,14 @@ def make_witness(net: Network, cand: Candidate, model: FailureModel,
     x = tuple(_round_in(float(v), lo, hi) for v, (lo, hi) in
               zip(cand.x, net.input_domain, strict=True))
     values = None
-    if model.kind != "crash":
+    fixed = model.fixed_value
+    if fixed is not None and fixed != 0:  # stuck-at: every failed neuron sends v
+        values = tuple((fixed,) * len(fl) for fl in cand.failed)
+    elif model.free_value:
         C = model.C
         us = [Fraction(round(float(np.clip(v, -1, 1)) * XGRID), XGRID) for v in cand.u]
         rows, col = [], 0
-        if model.reading == "deviation":
+        if model.tracks_nominal:
             with mpmath.workdps(60):
                 acts = mp_forward(net, x)
                 for l, fl in enumerate(cand.failed):
@@ -123,7 +120,7 @@ def make_witness(net: Network, cand: Candidate, model: FailureModel,
                         row.append(Fraction(int(q), 2 ** 120))
                         col += 1
                     rows.append(tuple(row))
-        else:
+        else:  # the value reading: C u
             for fl in cand.failed:
                 rows.append(tuple(C * us[col + i] for i in range(len(fl))))
                 col += len(fl)
