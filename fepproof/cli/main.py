@@ -16,7 +16,8 @@ from typing import TextIO
 from .common import CliError
 
 # Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment"]
+COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment",
+            "harden"]
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
