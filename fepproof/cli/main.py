@@ -17,7 +17,7 @@ from .common import CliError
 
 # Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment",
-            "harden"]
+            "check", "harden"]
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
