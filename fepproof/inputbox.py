@@ -168,8 +168,11 @@ def describe_box(domain: Sequence[tuple[Fraction, Fraction]], source: str) -> st
     from .abbrev import abbreviate
 
     def num(q: Fraction) -> str:
+        dec = fmt_decimal(q, 15)
+        if "e" not in dec and Fraction(dec) == q:  # an exact decimal: print it as such
+            return dec[:-2] if dec.endswith(".0") else dec
         text = fmt_exact(q)
-        return text if len(text) <= 10 else fmt_decimal(q, 6)
+        return text if len(text) <= 10 else "~" + fmt_decimal(q, 6)
     label = {"default": "default [0,1]^d: the network file has no input domain",
              "network file": "from the network file"}.get(source, source)
     if domain and all(p == domain[0] for p in domain):

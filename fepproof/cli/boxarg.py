@@ -16,7 +16,23 @@ from ..inputbox import (
 from ..network import Network
 from .common import CliError
 
-__all__ = ["add_input_box_arg", "with_box", "box_line", "box_to_json"]
+__all__ = ["add_input_box_arg", "with_box", "box_line", "box_to_json", "join_negative_box"]
+
+
+def join_negative_box(argv: list[str]) -> list[str]:
+    """``--input-box -0.42,2.82`` -> ``--input-box=-0.42,2.82`` (argparse would take a
+    value starting with '-' for an option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--input-box" and i + 1 < len(argv) and argv[i + 1].startswith("-") \
+                and len(argv[i + 1]) > 1 and (argv[i + 1][1].isdigit() or argv[i + 1][1] == "."):
+            out.append(f"--input-box={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def add_input_box_arg(p: argparse.ArgumentParser) -> None:
