@@ -242,3 +242,42 @@ def test_cli_bad_output_suffix(tmp_path):
     code, _, err = run(["harden", FIG1, "--failures", "1,0,1", "--bound", "1",
                         "-o", str(tmp_path / "h.txt")])
     assert code == 2 and "-o" in err
+
+
+def test_bound_and_frontier_give_the_same_factors_as_harden(tmp_path):
+    code, text, _ = run(["bound", FIG1, "--failures", "1,0,1", "--epsilon", "1",
+                         "--epsilon-prime", "1/2", "--json"])
+    data = json.loads(text)
+    assert code == 1 and data["replication"]["factors"] == [4, 1, 9]
+    assert data["replication"]["added_neurons"] == 44
+    code, text, _ = run(["bound", FIG1, "--failures", "1,0,1", "--epsilon", "1",
+                         "--epsilon-prime", "1/2", "--at-most", "--max-factor", "3"])
+    assert code == 1 and "no factors <= 3 suffice" in text and "uniform factor 7" in text
+    code, text, _ = run(["bound", FIG1, "--failures", "1,0,1", "--epsilon", "4",
+                         "--epsilon-prime", "1/2", "--json"])
+    assert code == 0 and "replication" not in json.loads(text)
+    code, text, _ = run(["frontier", FIG1, "--epsilon", "1", "--epsilon-prime", "1/2",
+                         "--replicate-for", "2,2,5", "--json"])
+    rep = json.loads(text)["replication"]
+    assert code == 0 and rep["target"] == [2, 2, 5] and rep["minimal"]
+    net = load_network(FIG1)
+    assert replicated_fep(net, (2, 2, 5), rep["factors"]) <= Fraction(1, 2)
+    code, _, err = run(["frontier", FIG1, "--epsilon", "1", "--epsilon-prime", "1/2",
+                        "--replicate-for", "2,2"])
+    assert code == 2 and "--replicate-for" in err
+
+
+def test_search_minimality_on_a_larger_net_against_smaller_vectors():
+    """Every vector with fewer added neurons than the answer misses the budget (checked
+    exhaustively over r_l <= 12 on a 3-layer net)."""
+    import itertools
+    net = rnet(7, [3, 2, 3], d=2, scale=Fraction(1, 2), K=Fraction(1))
+    f, budget = (2, 1, 2), Fraction(2)
+    s = fewest_factors(net, f, budget, FailureModel.crash(), 12)
+    assert s.factors == (7, 5, 3) and s.minimal and s.fep <= budget
+    for vec in itertools.product(range(1, 13), repeat=3):
+        if any(fl >= n * r for fl, n, r in zip(f, net.widths, vec)):
+            continue
+        cost = sum(n * (r - 1) for n, r in zip(net.widths, vec))
+        if cost < s.added:
+            assert replicated_fep(net, f, vec) > budget
