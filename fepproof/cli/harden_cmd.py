@@ -109,9 +109,10 @@ def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
         lines.append(f"before    Fep = {fmt_decimal(res.fep_before)} "
                      f"({'tolerated' if res.tolerated_before else 'not tolerated'})")
     for t in res.tries:
-        lines.append(f"tried     r = {list(t.factors)} (+{t.added}): {t.verdict}"
-                     + ("" if t.upper is None else
-                        f", worst <= {fmt_decimal(t.upper, 6)}") + f", {t.seconds:.2f} s")
+        lo = "-" if t.lower is None else fmt_decimal(t.lower, 6)
+        up = "-" if t.upper is None else fmt_decimal(t.upper, 6)
+        lines.append(f"tried     r = {abbreviate(t.factors)} (+{t.added}): {t.verdict}, worst "
+                     f"in [{lo}, {up}], {t.seconds:.2f} s")
     if res.factors is None:
         lines.append(f"refused   no factors <= {s.max_factor}"
                      + (" (powers of two, for the binary-float format)" if binary else "")
@@ -138,8 +139,9 @@ def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
     lines.append(f"after     Fep = {fmt_decimal(res.fep_after)}"
                  + (" <= budget" if res.fep_after <= res.budget else
                     " (above the budget: proved by the engine, not the closed form)"))
-    lines.append(f"checks    same function: exact weight identity; replay at random inputs "
-                 f"(50 digits): max |dF| = {res.replay_max_diff:.3g}")
+    lines.append(f"checks    same function: exact weight identity; replay "
+                 f"({res.replay_method}): max |dF| = {res.replay_max_diff:.3g}; Theorem 3 "
+                 f"re-run on the written network")
     if binary:
         lines.append("note      factors restricted to powers of two (binary-float format)")
     for note in res.notes:
