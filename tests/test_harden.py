@@ -281,3 +281,26 @@ def test_search_minimality_on_a_larger_net_against_smaller_vectors():
         cost = sum(n * (r - 1) for n, r in zip(net.widths, vec))
         if cost < s.added:
             assert replicated_fep(net, f, vec) > budget
+
+
+def test_cli_output_option_and_reproof_on_the_written_file(tmp_path):
+    """--output k: factors for that output only; the proof is re-run on the file read back
+    (and a two-output network needs no more neurons for one output than for the max)."""
+    net = network_from_dict({"layers": [{"weights": [[1, -1], ["1/2", 2]]}],
+                             "output": {"weights": [[4, -4], ["1/8", "1/8"]], "bias": [0, 0]}})
+    src = tmp_path / "two.json"
+    from fepproof.netio import save_network
+    save_network(net, src)
+    added = {}
+    for extra in ([], ["--output", "1"]):
+        out = tmp_path / f"h{len(extra)}.json"
+        code, text, err = run(["harden", str(src), "--failures", "1", "--bound", "1/4",
+                               "-o", str(out), "--json", *extra])
+        assert code == 0, err
+        data = json.loads(text)
+        assert data["reproof"].startswith("Theorem 3 on the written file")
+        added[len(extra)] = data["added_neurons"]
+        h = load_network(out)
+        k = 1 if extra else None
+        assert fep(h, [1], output=k).value <= Fraction(1, 4)
+    assert added[2] < added[0]

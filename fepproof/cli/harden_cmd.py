@@ -94,7 +94,7 @@ def _verifier(engine: str, model, output: int | None):
 
 
 def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
-          binary: bool) -> str:
+          binary: bool, reproof: str = "") -> str:
     s = res.search
     reading = "at most" if res.reading == "at_most" else "exactly"
     lines = [f"network   {net.name}: N = {list(net.widths)}, K = {fmt_exact(net.K)}",
@@ -139,9 +139,9 @@ def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
     lines.append(f"after     Fep = {fmt_decimal(res.fep_after)}"
                  + (" <= budget" if res.fep_after <= res.budget else
                     " (above the budget: proved by the engine, not the closed form)"))
-    lines.append(f"checks    same function: exact weight identity; replay "
-                 f"({res.replay_method}): max |dF| = {res.replay_max_diff:.3g}; Theorem 3 "
-                 f"re-run on the written network")
+    lines.append(f"checks    same function: exact weight identity (also on the file read "
+                 f"back); replay ({res.replay_method}): max |dF| = {res.replay_max_diff:.3g}")
+    lines.append(f"re-proof  {reproof}")
     if binary:
         lines.append("note      factors restricted to powers of two (binary-float format)")
     for note in res.notes:
@@ -187,18 +187,62 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                      args.max_tries, args.timeout)
     except (FailureError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    reproof = ""
     if res.hardened is not None:
-        try:
-            save_network(res.hardened, path)
-        except NetworkError as exc:
-            raise CliError(str(exc)) from None
-        except OSError as exc:
-            raise CliError(f"-o: cannot write {path}: {exc.strerror}") from None
+        reproof = _write_checked(res, net, path, verifier, args.timeout, output)
     if args.json:
         emit_json({"network": net.name, "widths": list(net.widths),
                    "input_box": box_to_json(net, box_source), **res.to_json(),
                    "out": str(path) if res.hardened is not None else None,
+                   "reproof": reproof or None,
                    "format": suffix.lstrip(".")}, out)
     else:
-        out.write(_text(res, net, box_source, str(path), binary))
+        out.write(_text(res, net, box_source, str(path), binary, reproof))
     return 0 if res.factors is not None else 1
+
+
+def _write_checked(res: HardenResult, net: Network, path: Path, verifier,
+                   timeout: float, output: int | None) -> str:
+    """Write OUT through a temporary file, read it back, check the function and re-run
+    the proof on what was read; only then rename it onto OUT (nothing half-written)."""
+    import os
+    import tempfile
+    from dataclasses import replace
+
+    from ..bounds import tolerance
+    from ..harden import HardenError, check_same_function
+    from ..netio import load_network
+    assert res.hardened is not None and res.factors is not None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix,
+                                    dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            save_network(res.hardened, tmp)
+        except NetworkError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"-o: cannot write {path}: {exc.strerror}") from None
+        back = replace(load_network(tmp), input_domain=net.input_domain)
+        try:
+            check_same_function(net, back, res.factors)
+        except HardenError as exc:
+            raise CliError(f"-o: the written file does not hold the same function ({exc})"
+                           ) from None
+        if res.how_proved == "fep":
+            value = tolerance(back, res.failures, res.model, res.budget + 1, 1,
+                              res.reading, output).value  # type: ignore[arg-type]
+            ok, what = value <= res.budget, f"Theorem 3 on the written file: Fep = " \
+                f"{fmt_decimal(value)} <= budget"
+        else:
+            verdict = verifier(back, res.failures, res.budget, timeout)[0]
+            ok, what = verdict == "proved", f"verify on the written file: {verdict}"
+        if not ok:
+            raise CliError(f"-o: re-running the proof on the written file failed ({what}); "
+                           f"nothing written")
+        os.replace(tmp, path)
+        return what
+    finally:
+        if tmp.exists():
+            tmp.unlink()
