@@ -124,3 +124,14 @@ def test_cli_bad_spec_is_one_line_exit_2(tmp_path):
     assert "no such spec file" in err.getvalue()
     (tmp_path / "bin.toml").write_bytes(b"\xff\xfe[[claim]]")
     assert main(["check", str(tmp_path / "bin.toml")], out, err) == 2
+
+
+def test_cli_k_selects_and_reports_no_match(tmp_path):
+    p = tmp_path / "fepproof.toml"
+    p.write_text(spec_text('bound = "fep"\nengine = "z3"'))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", str(p), "-k", "zzz"], out, err) == 2
+    assert "-k: no claim name contains 'zzz'" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", str(p), "-k", "C1", "--jobs", "0"], out, err) == 2
+    assert "--jobs" in err.getvalue()

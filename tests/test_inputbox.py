@@ -153,3 +153,11 @@ def test_verify_on_mnist_is_readable(tmp_path):
     if wit.exists():
         assert "(784 values)" in out
         assert len(json.loads(wit.read_text())["input"]) == 784
+
+
+def test_experiment_box_needs_a_network(tmp_path):
+    code, _, err = run(["experiment", "fig3", "-o", str(tmp_path), "--input-box", "0,1"])
+    assert code == 2 and "--input-box: only with --net" in err
+    code, _, err = run(["experiment", "fig3", "-o", str(tmp_path), "--net", FIG1,
+                        "--input-box", "0,1,2"])
+    assert code == 2 and "--input-box" in err

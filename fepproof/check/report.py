@@ -58,6 +58,12 @@ def table(outcomes: Sequence[ClaimOutcome], base: Path) -> str:
                           f"{w.get('error')}")
         if ev.get("bound") is not None:
             detail.append(f"    claim: |F_neu - F_fail| <= {ev['bound']} (Fep {ev.get('fep')})")
+        box = ev.get("input_box")
+        if isinstance(box, dict) and box.get("box"):
+            pairs = box["box"]
+            text = (f"[{pairs[0][0]}, {pairs[0][1]}]^{len(pairs)}" if all(
+                p == pairs[0] for p in pairs) else abbreviate([f"[{a}, {b}]" for a, b in pairs]))
+            detail.append(f"    box: {text} ({box.get('source')})")
         lines.extend(detail)
     return "\n".join(lines) + "\n"
 
