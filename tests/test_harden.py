@@ -205,7 +205,7 @@ def test_cli_failures_beyond_the_width_fall_among_replicas(tmp_path):
 
 def test_cli_by_verify_needs_fewer_neurons(tmp_path):
     out = tmp_path / "h.json"
-    code, text, err = run(["harden", FIG1, "--failures", "1,0,1", "--bound", "1/2",
+    code, text, err = run(["harden", FIG1, "--failures", "1,0,1", "--bound", "7/10",
                            "--by", "verify", "--engine", "z3", "--json", "-o", str(out)])
     assert code == 0, err
     data = json.loads(text)
@@ -217,9 +217,12 @@ def test_cli_by_verify_needs_fewer_neurons(tmp_path):
     assert [t["added_neurons"] for t in tries] == sorted(t["added_neurons"] for t in tries)
     assert data["minimal"]
     # the written network is proved by the engine on its own
-    code, _, _ = run(["verify", str(out), "--failures", "1,0,1", "--bound", "1/2",
+    assert data["factors"] == [1, 1, 3] and data["added_neurons"] == 8
+    code, _, _ = run(["verify", str(out), "--failures", "1,0,1", "--bound", "7/10",
                       "--engine", "z3", "--quiet", "--no-bracket"])
     assert code == 0
+    # the closed form needs more: every cheaper vector was refuted by a replayed witness
+    assert data["search"]["added_neurons"] > 8
 
 
 @pytest.mark.parametrize("argv, field", [
