@@ -4,10 +4,13 @@ claim and key (exit 2, one line)."""
 from __future__ import annotations
 
 import io
+import json
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fepproof.check.spec import SpecError, load_spec, parse_spec
 from fepproof.cli.main import main
@@ -135,3 +138,40 @@ def test_cli_k_selects_and_reports_no_match(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert main(["check", str(p), "-k", "C1", "--jobs", "0"], out, err) == 2
     assert "--jobs" in err.getvalue()
+
+
+values = st.recursive(
+    st.one_of(st.integers(-10**12, 10**12), st.booleans(), st.text(max_size=12),
+              st.sampled_from(["fep", "crash", "byzantine", "synapse", "z3", "proved",
+                               "1/3", "0,1", "-1,2", "nan", "inf", "1e999999"]),
+              st.floats(allow_nan=False, allow_infinity=False, width=32)),
+    lambda children: st.lists(children, max_size=4), max_leaves=8)
+
+
+def _toml(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    return repr(v)
+
+
+@given(st.dictionaries(st.sampled_from(
+    ["failures", "model", "capacity", "capacity_reading", "bound", "epsilon", "epsilon_prime",
+     "output", "input_box", "expect", "engine", "timeout", "sizes", "name", "typo"]),
+    values, max_size=6))
+def test_random_claims_only_raise_spec_errors(tmp_path_factory, claim):
+    tmp = tmp_path_factory.mktemp("spec")
+    body = "".join(f"{k} = {_toml(v)}\n" for k, v in claim.items())
+    text = f'[[claim]]\nnetwork = "{FIG1}"\n' + body
+    if "name" not in claim:
+        text = '[[claim]]\nname = "x"\n' + text[len("[[claim]]\n"):]
+    try:
+        spec = parse_spec(text, tmp / "fepproof.toml")
+    except SpecError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        (c,) = spec.claims
+        assert c.expect in ("proved", "refuted") and c.timeout > 0
