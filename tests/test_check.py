@@ -175,3 +175,18 @@ def test_random_claims_only_raise_spec_errors(tmp_path_factory, claim):
     else:
         (c,) = spec.claims
         assert c.expect in ("proved", "refuted") and c.timeout > 0
+
+
+def test_stuck_at_claims_use_the_public_constructor(tmp_path):
+    """stuck-at (with stuck_value) goes through FailureModel.stuck_at when this fepproof
+    has it; otherwise the spec error names the model key."""
+    from fepproof.failures import FailureModel
+    text = spec_text('model = "stuck-at"\nstuck_value = 0.75')
+    if hasattr(FailureModel, "stuck_at"):
+        (c,) = parse(text, tmp_path).claims
+        assert c.stuck_value == Fraction(3, 4) and c.key_data()["stuck_value"] == "3/4"
+    else:
+        with pytest.raises(SpecError, match="claim 'c1': model"):
+            parse(text, tmp_path)
+    with pytest.raises(SpecError, match="claim 'c1': stuck_value: only for"):
+        parse(spec_text("stuck_value = 1"), tmp_path)

@@ -76,7 +76,7 @@ def check_claim(claim: Claim) -> Verdict:
     if claim.output is not None and claim.output >= net.n_outputs:
         return _input_error(claim, "output", f"the network has {net.n_outputs} output(s); "
                                              f"got {claim.output}")
-    model = make_model(claim.model, claim.capacity, claim.capacity_reading)
+    model = make_model(claim.model, claim.capacity, claim.capacity_reading, claim.stuck_value)
     try:
         f = check_failures(net, claim.failures, model, "failures")
         fe = (synapse_bound(net, f, model, claim.output).value if model.kind == "synapse"

@@ -8,6 +8,7 @@ name = "classifier tolerates two crashed hidden neurons"
 network = "models/classifier.onnx"   # paths relative to the spec
 failures = [2, 0]
 model = "crash"                      # crash / byzantine / synapse (+ capacity, capacity_reading)
+                                     # / stuck-at (+ stuck_value, default 1)
 bound = "0.9"                        # or epsilon + epsilon_prime, or "fep"
 output = 3                           # optional
 input_box = [[-0.5, 2.8]]            # one [lo, hi] for every input, one per input, or a file
@@ -37,7 +38,7 @@ __all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model"
 
 CLAIM_KEYS = ("name", "network", "failures", "model", "capacity", "capacity_reading", "bound",
               "epsilon", "epsilon_prime", "output", "input_box", "expect", "engine", "timeout",
-              "sizes")
+              "sizes", "stuck_value")
 DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k != "name")
 MODELS = ("crash", "byzantine", "synapse", "stuck-at")
 EXPECT = ("proved", "refuted")
@@ -83,6 +84,7 @@ class Claim:
     engine: str
     timeout: float
     sizes: str | None
+    stuck_value: Fraction | None = None
 
     def key_data(self) -> dict[str, Any]:
         """Everything the verdict depends on, except the network's bytes (for the cache)."""
@@ -91,6 +93,7 @@ class Claim:
                 "capacity_reading": self.capacity_reading,
                 "bound": None if self.bound is None else fmt_exact(self.bound),
                 "output": self.output, "engine": self.engine, "sizes": self.sizes,
+                "stuck_value": None if self.stuck_value is None else fmt_exact(self.stuck_value),
                 "input_box": None if self.input_box is None else
                 [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs]}
 
@@ -154,14 +157,18 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
         raise SpecError(f"{where}: model: unknown model {model!r} ({', '.join(MODELS)})")
     cap = c.get("capacity")
     capacity = None if cap is None else _num(cap, where, "capacity")
-    if model != "crash" and (capacity is None or capacity <= 0):
+    sv = c.get("stuck_value")
+    stuck_value = None if sv is None else _num(sv, where, "stuck_value")
+    if stuck_value is not None and model != "stuck-at":
+        raise SpecError(f"{where}: stuck_value: only for model = \"stuck-at\"")
+    if model in ("byzantine", "synapse") and (capacity is None or capacity <= 0):
         raise SpecError(f"{where}: capacity: the {model} model needs a capacity C > 0")
     reading = c.get("capacity_reading", "deviation")
     if reading not in ("deviation", "value"):
         raise SpecError(f"{where}: capacity_reading: expected deviation or value, got "
                         f"{reading!r}")
     try:
-        make_model(model, capacity, reading)
+        make_model(model, capacity, reading, stuck_value)
     except ValueError as exc:
         raise SpecError(f"{where}: model: {exc}") from None
     b, e, e2 = c.get("bound"), c.get("epsilon"), c.get("epsilon_prime")
@@ -219,10 +226,11 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
     if sizes is not None and not isinstance(sizes, str):
         raise SpecError(f"{where}: sizes: expected a string like \"784-98-10\"")
     return Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
-                 output, box, box_file, expect, engine, float(timeout), sizes)
+                 output, box, box_file, expect, engine, float(timeout), sizes, stuck_value)
 
 
-def make_model(kind: str, capacity: Fraction | None, reading: str) -> FailureModel:
+def make_model(kind: str, capacity: Fraction | None, reading: str,
+               stuck_value: Fraction | None = None) -> FailureModel:
     """The failure model of a claim, through the public constructors."""
     if kind == "crash":
         return FailureModel.crash()
@@ -230,7 +238,10 @@ def make_model(kind: str, capacity: Fraction | None, reading: str) -> FailureMod
         return FailureModel.byzantine(capacity, reading)  # type: ignore[arg-type]
     if kind == "synapse":
         return FailureModel.synapse(capacity, reading)  # type: ignore[arg-type]
-    return FailureModel(kind, capacity, reading)  # type: ignore[arg-type]
+    stuck_at = getattr(FailureModel, "stuck_at", None)
+    if kind == "stuck-at" and stuck_at is not None:
+        return stuck_at(1 if stuck_value is None else stuck_value)
+    raise ValueError(f"the {kind} model is not available in this version of fepproof")
 
 
 def _flat(value: Any) -> list[Any]:
