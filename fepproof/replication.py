@@ -14,9 +14,11 @@ non-decreasing in e_(l-1); the "at most f_l" reading takes the larger of g_l = 0
 g_l = f_l at each layer.  Theorem 3 needs f_l < N_l r_l, so r_l >= f_l // N_l + 1.
 
 :func:`fewest_factors` minimises the added neurons sum N_l (r_l - 1) subject to
-Fep <= budget by an exact branch and bound over r_1..r_(L-1) (lower bounds from the
-exact minimum over the remaining factor boxes) with r_L solved in closed form; every
-number is a Fraction.  Brute force over factor vectors agrees (``tests/test_harden.py``).
+Fep <= budget by an exact Pareto dynamic programme over r_1..r_(L-1) (states: cost and
+e_l, dominated states dropped, states that cannot reach the budget pruned by the exact
+minimum over the remaining factor boxes, costs pruned by an incumbent) with r_L solved in
+closed form; every number is a Fraction.  Brute force over factor vectors agrees
+(``tests/test_harden.py``).
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def _box_min(e: Fraction, layers: Sequence[tuple[int, int, Fraction, list[int]]]
 def fewest_factors(net: Network, failures: Sequence[int], budget: Fraction,
                    model: FailureModel | None = None, max_factor: int = 100,
                    reading: Reading = "exactly", output: int | None = None,
-                   powers_of_two: bool = False, max_nodes: int = 200_000) -> FactorSearch:
+                   powers_of_two: bool = False, max_nodes: int = 2_000_000) -> FactorSearch:
     """The factors (r_1..r_L), r_l <= max_factor, with the fewest added neurons such that
     the replicated network's Fep <= budget (Theorem 3 in ``reading``)."""
     model = model or FailureModel.crash()
@@ -188,31 +190,59 @@ def fewest_factors(net: Network, failures: Sequence[int], budget: Fraction,
         i = bisect.bisect_left(cs, math.ceil(need))
         return cs[i] if i < len(cs) else None
 
-    def dfs(k: int, e: Fraction, cost: int, chosen: list[int]) -> None:
-        nonlocal nodes, complete
-        if not complete:
-            return
-        nodes += 1
-        if nodes > max_nodes:
-            complete = False
-            return
-        if best[0] is not None and cost + rest_min[k] >= best[0]:
-            return
-        if k == L - 1:
-            r = last(e)
-            if r is not None and (best[0] is None or cost + N[k] * r < best[0]):
-                best[0], best[1] = cost + N[k] * r, (*chosen, r)
-            return
-        if T is not None and _box_min(e, layers[k:], reading)[0] > T:
-            return
-        n, fl, al, cs = layers[k]
-        for r in cs:
-            if best[0] is not None and cost + n * r + rest_min[k + 1] >= best[0]:
-                break
-            dfs(k + 1, _step(e, n, fl, al, Fraction(1, r), reading), cost + n * r,
-                [*chosen, r])
+    def offer(cost: int, e: Fraction, chosen: tuple[int, ...]) -> None:
+        r = last(e)
+        if r is not None and (best[0] is None or cost + N[-1] * r < best[0]):
+            best[0], best[1] = cost + N[-1] * r, (*chosen, r)
 
-    dfs(0, Fraction(0), 0, [])
+    # an incumbent: the cheapest uniform factor (prunes by cost from the start)
+    for r in sorted({r for c in cands[:-1] for r in c}):
+        fixed = [max(r, c[0]) if max(r, c[0]) in c else None for c in cands[:-1]]
+        if None in fixed:
+            continue
+        e = Fraction(0)
+        for (n, fl, al, _), rr in zip(layers[:-1], fixed):
+            e = _step(e, n, fl, al, Fraction(1, rr), reading)
+        offer(sum(n * rr for n, rr in zip(N, fixed)), e, tuple(fixed))  # type: ignore[misc]
+        if best[0] is not None:
+            break
+    # Pareto dynamic programme over layers 1..L-1: states (cost, e) where no cheaper state
+    # has a smaller or equal e (e_L is non-decreasing in e_(l-1), cost is additive, so a
+    # dominated state never leads to a cheaper solution); r_L in closed form.
+    states: list[tuple[int, Fraction, tuple[int, ...]]] = [(0, Fraction(0), ())]
+    for k in range(L - 1):
+        n, fl, al, cs = layers[k]
+        nxt: dict[int, tuple[Fraction, tuple[int, ...]]] = {}
+        for cost, e, chosen in states:
+            for r in cs:
+                c = cost + n * r
+                if best[0] is not None and c + rest_min[k + 1] >= best[0]:
+                    break
+                nodes += 1
+                e2 = _step(e, n, fl, al, Fraction(1, r), reading)
+                old = nxt.get(c)
+                if old is None or e2 < old[0]:
+                    nxt[c] = (e2, (*chosen, r))
+            if nodes > max_nodes:
+                complete = False
+                break
+        if not complete:
+            break
+        states = []
+        lowest: Fraction | None = None
+        for c in sorted(nxt):
+            e2, chosen = nxt[c]
+            if lowest is not None and e2 >= lowest:
+                continue
+            lowest = e2
+            if T is not None and _box_min(e2, layers[k + 1:], reading)[0] > T:
+                continue
+            states.append((c, e2, chosen))
+    if complete:
+        for cost, e, chosen in states:
+            if best[0] is not None and cost + rest_min[L - 1] >= best[0]:
+                break
+            offer(cost, e, chosen)
     if best[1] is None:
         return FactorSearch(None, None, None, budget, complete, nodes, best_reach, tuple(rmin),
                             max_factor, reading, floor, uniform)

@@ -307,3 +307,34 @@ def test_cli_output_option_and_reproof_on_the_written_file(tmp_path):
         k = 1 if extra else None
         assert fep(h, [1], output=k).value <= Fraction(1, 4)
     assert added[2] < added[0]
+
+
+def _brute_min(net, f, budget, R, reading="exactly"):
+    import itertools
+    best = None
+    for vec in itertools.product(range(1, R + 1), repeat=net.depth):
+        if any(fl >= n * r for fl, n, r in zip(f, net.widths, vec)):
+            continue
+        if replicated_fep(net, f, vec, None, reading) <= budget:
+            cost = sum(n * (r - 1) for n, r in zip(net.widths, vec))
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_deeper_nets_against_enumeration_of_factor_vectors(seed):
+    """Depth 4-5 (the Pareto programme's dominance pruning matters there), every factor
+    vector up to R enumerated with the recursion (itself checked against built networks
+    above)."""
+    rng = random.Random(500 + seed)
+    L = 4 + seed % 2
+    widths = [rng.randint(1, 4) for _ in range(L)]
+    net = rnet(seed, widths, scale=rng.choice([Fraction(1, 2), 1]), K=rng.choice(
+        [Fraction(1, 4), Fraction(1)]))
+    f = [rng.randint(0, 3) for _ in range(L)]
+    R = 6 if L == 4 else 4
+    reading = "at_most" if seed % 3 == 0 else "exactly"
+    for budget in (Fraction(1, 2), Fraction(2), Fraction(6)):
+        s = fewest_factors(net, f, budget, FailureModel.crash(), R, reading)
+        assert s.minimal
+        assert (s.added if s.factors else None) == _brute_min(net, f, budget, R, reading)
