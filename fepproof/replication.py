@@ -50,7 +50,7 @@ class FactorSearch:
     budget: Fraction
     minimal: bool  # the search finished: no factor vector with fewer neurons works
     nodes: int
-    best_reachable: Fraction  # exact min of Fep over every factor vector tried (the box)
+    best_reachable: Fraction | None  # exact min of Fep over the factor box (None: empty box)
     best_reachable_factors: tuple[int, ...]
     max_factor: int
     reading: Reading
@@ -64,8 +64,10 @@ class FactorSearch:
                 "fep_float": None if self.fep is None else float(self.fep),
                 "budget": fmt_exact(self.budget), "minimal": self.minimal,
                 "nodes": self.nodes, "max_factor": self.max_factor, "reading": self.reading,
-                "best_reachable": fmt_exact(self.best_reachable),
-                "best_reachable_float": float(self.best_reachable),
+                "best_reachable": None if self.best_reachable is None
+                else fmt_exact(self.best_reachable),
+                "best_reachable_float": None if self.best_reachable is None
+                else float(self.best_reachable),
                 "best_reachable_factors": list(self.best_reachable_factors),
                 "last_layer_floor": fmt_exact(self.last_layer_floor),
                 "uniform_sufficient": self.uniform_sufficient}
@@ -162,7 +164,7 @@ def fewest_factors(net: Network, failures: Sequence[int], budget: Fraction,
         1 if fep0 <= budget else max(math.ceil(fep0 / budget), *(min_factor(n, fl)
                                                                 for n, fl in zip(N, f))))
     if any(not c for c in cands):
-        return FactorSearch(None, None, None, budget, True, 0, Fraction(-1), (), max_factor,
+        return FactorSearch(None, None, None, budget, True, 0, None, (), max_factor,
                             reading, floor, uniform)
     layers = list(zip(N, f, a, cands))
     T = None if scale == 0 else budget / scale

@@ -90,7 +90,7 @@ def test_fewest_factors_equals_brute_force(seed):
     assert s.minimal
     if b is None:
         assert s.factors is None
-        assert s.best_reachable > budget
+        assert s.best_reachable is None or s.best_reachable > budget
     else:
         assert s.factors is not None and s.added == b[0]
         assert s.fep <= budget
@@ -338,3 +338,16 @@ def test_deeper_nets_against_enumeration_of_factor_vectors(seed):
         s = fewest_factors(net, f, budget, FailureModel.crash(), R, reading)
         assert s.minimal
         assert (s.added if s.factors else None) == _brute_min(net, f, budget, R, reading)
+
+
+def test_cli_counts_beyond_every_factor_refuse_and_name_the_uniform_factor(tmp_path):
+    out = tmp_path / "h.json"
+    code, text, _ = run(["harden", FIG1, "--failures", "1000,0,0", "--bound", "1",
+                         "-o", str(out)])
+    assert code == 1 and not out.exists()
+    assert "no correct neuron would be left" in text and "uniform factor r = 1125" in text
+    code, text, _ = run(["harden", FIG1, "--failures", "1000,0,0", "--bound", "1",
+                         "--max-factor", "2000", "-o", str(out), "--json"])
+    data = json.loads(text)
+    assert code == 0 and data["factors"][0] >= 251 and data["minimal"]
+    assert fep(load_network(out), [1000, 0, 0]).value <= 1

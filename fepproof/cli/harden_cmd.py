@@ -117,7 +117,10 @@ def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
         lines.append(f"refused   no factors <= {s.max_factor}"
                      + (" (powers of two, for the binary-float format)" if binary else "")
                      + " reach the budget")
-        if s.best_reachable >= 0:
+        if s.best_reachable is None:
+            lines.append(f"          some layer has f_l >= N_l * {s.max_factor}: no correct "
+                         f"neuron would be left")
+        else:
             lines.append(f"          the smallest Fep with such factors is "
                          f"{fmt_decimal(s.best_reachable)} at r = "
                          f"{abbreviate(s.best_reachable_factors)}")

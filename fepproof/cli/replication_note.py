@@ -33,9 +33,10 @@ def replication_note(net: Network, failures: Sequence[int], model: FailureModel,
                  f"{fmt_decimal(s.fep)} <= {fmt_decimal(budget)} ({label} f_l failures among "
                  f"the N_l r_l neurons); `fepproof harden` writes that network"]
     elif s.uniform_sufficient is not None:
-        lines = [f"replication (Corollary 1): no factors <= {max_factor} suffice (smallest "
-                 f"Fep {fmt_decimal(s.best_reachable)}); a uniform factor "
-                 f"{s.uniform_sufficient} does (Fep_r <= Fep_0 / r)"]
+        smallest = ("a layer would have no correct neuron left" if s.best_reachable is None
+                    else f"smallest Fep {fmt_decimal(s.best_reachable)}")
+        lines = [f"replication (Corollary 1): no factors <= {max_factor} suffice ({smallest}); "
+                 f"a uniform factor {s.uniform_sufficient} does (Fep_r <= Fep_0 / r)"]
     else:
         lines = ["replication (Corollary 1): none can help (the budget is 0)"]
     return lines, s.to_json()
