@@ -115,7 +115,10 @@ def _network_doc(args: argparse.Namespace):
             doc = network_document(net, f, model, epsilons(args), output, verifier, reason,
                                    args.verify_timeout)
         from ..latex.text import escape
-        doc.blocks.insert(0, escape(f"Input box: {box_line(net, box_source)}."))
+        line = box_line(net, box_source).replace("]^", "] for each of the d = ", 1)
+        if " for each of the d = " in line:
+            line = line.replace(" (", " inputs (", 1)
+        doc.blocks.insert(0, escape(f"Input box: {line}."))
         return doc, True
     except FailureError as exc:
         raise CliError(str(exc)) from None
