@@ -146,7 +146,8 @@ def _text(res: HardenResult, net: Network, box_source: str, out_path: str,
                  f"back); replay ({res.replay_method}): max |dF| = {res.replay_max_diff:.3g}")
     lines.append(f"re-proof  {reproof}")
     if binary:
-        lines.append("note      factors restricted to powers of two (binary-float format)")
+        lines.append("note      factors restricted to powers of two (binary-float format); "
+                     "ONNX holds no input box: give --input-box again when checking it")
     for note in res.notes:
         lines.append(f"note      {note}")
     lines.append(f"wrote     {out_path}")
