@@ -351,3 +351,20 @@ def test_cli_counts_beyond_every_factor_refuse_and_name_the_uniform_factor(tmp_p
     data = json.loads(text)
     assert code == 0 and data["factors"][0] >= 251 and data["minimal"]
     assert fep(load_network(out), [1000, 0, 0]).value <= 1
+
+
+def test_cli_at_most_by_verify_checks_every_dominated_distribution(tmp_path):
+    out = tmp_path / "h.json"
+    code, text, err = run(["harden", FIG1, "--failures", "1,0,1", "--bound", "7/10",
+                           "--by", "verify", "--engine", "z3", "--at-most", "--json",
+                           "-o", str(out)])
+    assert code == 0, err
+    data = json.loads(text)
+    assert data["proved_by"] == "verify" and data["reading"] == "at_most"
+    for g in ("1,0,0", "0,0,1", "1,0,1"):  # each dominated distribution, on its own
+        code, _, _ = run(["verify", str(out), "--failures", g, "--bound", "7/10",
+                          "--engine", "z3", "--quiet", "--no-bracket"])
+        assert code == 0, g
+    code, _, err = run(["harden", FIG1, "--failures", "3,2,3", "--bound", "1", "--by",
+                        "verify", "--at-most", "-o", str(out)])
+    assert code == 2 and "--at-most" in err

@@ -80,16 +80,42 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _verifier(engine: str, model, output: int | None):
+MAX_DOMINATED = 64  # --at-most --by verify: distributions g <= f verified one by one
+
+
+def _verifier(engine: str, model, output: int | None, at_most: bool):
+    """The engine as harden's verifier.  In the 'at most' reading every distribution
+    g <= f (g != 0) must be proved: proved only if all are, refuted if one is."""
+    import itertools
+    import time
+
+    from ..bounds import fep
     from ..run_verify import run_verify
     from ..verify_api import VerifyProblem
 
-    def verify(net: Network, f: tuple[int, ...], budget: Fraction, left: float):
-        from ..bounds import fep
-        problem = VerifyProblem(net, f, model, budget, fep(net, f, model, output).value,
+    def one(net: Network, g: tuple[int, ...], budget: Fraction, left: float):
+        problem = VerifyProblem(net, g, model, budget, fep(net, g, model, output).value,
                                 Fraction(1, 100), max(0.5, left), output, bracket=False)
         res = run_verify(problem, engine)
         return res.verdict.value, res.lower, res.upper
+
+    def verify(net: Network, f: tuple[int, ...], budget: Fraction, left: float):
+        if not at_most:
+            return one(net, f, budget, left)
+        start = time.monotonic()
+        status, lows, ups = "proved", [], []
+        for g in itertools.product(*(range(v + 1) for v in f)):
+            if not any(g):
+                continue
+            verdict, lo, up = one(net, g, budget, left - (time.monotonic() - start))
+            if verdict == "refuted":
+                return "refuted", lo, up
+            if verdict != "proved":
+                status = verdict
+            lows.append(lo)
+            ups.append(up)
+        upper = None if not ups or any(u is None for u in ups) else max(ups)
+        return status, max((v for v in lows if v is not None), default=None), upper
     return verify
 
 
@@ -184,7 +210,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not path.parent.is_dir() if str(path.parent) else False:
         raise CliError(f"-o: directory {path.parent} does not exist")
     binary = suffix == ".onnx"
-    verifier = _verifier(args.engine, model, output) if args.by == "verify" else None
+    if args.by == "verify" and args.at_most:
+        import math
+        count = math.prod(v + 1 for v in f) - 1
+        if count > MAX_DOMINATED:
+            raise CliError(f"--at-most: --by verify checks every distribution g <= f; "
+                           f"{count} > {MAX_DOMINATED} of them (use --by fep)")
+    verifier = (_verifier(args.engine, model, output, args.at_most) if args.by == "verify"
+                else None)
     try:
         res = harden(net, f, budget, model, args.by, args.max_factor,
                      "at_most" if args.at_most else "exactly", output, binary, verifier,
