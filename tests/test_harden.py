@@ -365,6 +365,6 @@ def test_cli_at_most_by_verify_checks_every_dominated_distribution(tmp_path):
         code, _, _ = run(["verify", str(out), "--failures", g, "--bound", "7/10",
                           "--engine", "z3", "--quiet", "--no-bracket"])
         assert code == 0, g
-    code, _, err = run(["harden", FIG1, "--failures", "3,2,3", "--bound", "1", "--by",
+    code, _, err = run(["harden", FIG1, "--failures", "5,3,3", "--bound", "1", "--by",
                         "verify", "--at-most", "-o", str(out)])
     assert code == 2 and "--at-most" in err
