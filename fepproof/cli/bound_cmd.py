@@ -72,6 +72,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "default) or preactivation (before phi, as the proof's step says)")
     p.add_argument("--bits-for", metavar="E",
                    help="Theorem 5 inverted: fewest bits per layer so the error is <= E")
+    p.add_argument("--max-factor", type=int, default=100, metavar="R",
+                   help="when not tolerated: largest replication factor per layer tried for "
+                        "the smallest replication that would be (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -81,6 +84,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
     eps = epsilons(args)
+    if not 1 <= args.max_factor <= 100_000:
+        raise CliError(f"--max-factor: need 1 <= R <= 100000, got {args.max_factor}")
     result: dict[str, Any] = {"network": net.name, "widths": list(net.widths),
                               "K": fmt_exact(net.K)}
     lines: list[str] = [
@@ -142,6 +147,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     label = "exactly f_l per layer" if r == "exactly" else "at most f_l per layer"
                     lines.append(f"tolerated ({label}, Theorem 3): "
                                  f"{'yes' if t.tolerated else 'no'} — {t.reason}")
+                if not ok:
+                    from .replication_note import replication_note
+                    more, result["replication"] = replication_note(
+                        net, f, model, budget, chosen, output, args.max_factor)
+                    lines.extend(more)
                 if net.depth == 1 and model.kind is FailureKind.CRASH:
                     t1 = theorem1_max_failures(net, *eps, output=output)
                     result["theorem1"] = t1.to_json()

@@ -10,6 +10,7 @@ from typing import TextIO
 from ..failures import FailureError, FailureModel, check_failures
 from ..netio import load_network
 from ..network import Network, NetworkError
+from .boxarg import add_input_box_arg, box_line, with_box
 from .common import CliError, check_output
 
 
@@ -77,6 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "error over all outputs")
     p.add_argument("--sizes", metavar="SIZES",
                    help="StaticNet sizes (784-98-10) for .net files whose name lacks them")
+    add_input_box_arg(p)
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the sweep on this Dask distributed scheduler")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -103,7 +105,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outdir = Path(args.outdir)
     if outdir.exists() and not outdir.is_dir():
         raise CliError(f"--outdir: {outdir} is not a directory")
-    nets = tuple(_load(path, args.sizes) for path in args.net)
+    boxed = [with_box(_load(path, args.sizes), path, args.input_box) for path in args.net]
+    if args.input_box is not None and not boxed:
+        raise CliError("--input-box: only with --net (the synthetic networks use [0,1]^d)")
+    nets = tuple(net for net, _ in boxed)
     if nets and args.name == "tightness":
         raise CliError("--net: the tightness experiment uses its own families")
     failures = None
@@ -131,6 +136,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                        f"pip install 'fepproof[interop]'") from None
     for path in res.files:
         out.write(f"wrote {path}\n")
+    for net, source in boxed:
+        out.write(f"input box of {net.name}: {box_line(net, source)}\n")
     for note in res.notes:
         out.write(f"note: {note}\n")
     return 0

@@ -49,6 +49,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_output_arg(p)
     p.add_argument("--limit", type=int, default=10_000,
                    help="report at most this many distributions (default 10000)")
+    p.add_argument("--replicate-for", metavar="F1,...,FL",
+                   help="also give the smallest replication factors (Corollary 1) making "
+                        "this distribution tolerated (counts may exceed N_l)")
+    p.add_argument("--max-factor", type=int, default=100, metavar="R",
+                   help="--replicate-for: largest factor per layer (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -63,8 +68,26 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       limit=args.limit, output=output)
     except FailureError as exc:
         raise CliError(flag_message(exc)) from None
+    note: list[str] = []
+    extra: dict = {}
+    if args.replicate_for is not None:
+        from ..failures import parse_failures
+        from .replication_note import replication_note
+        if not 1 <= args.max_factor <= 100_000:
+            raise CliError(f"--max-factor: need 1 <= R <= 100000, got {args.max_factor}")
+        try:
+            target = parse_failures(args.replicate_for, "--replicate-for")
+        except FailureError as exc:
+            raise CliError(flag_message(exc)) from None
+        if len(target) != net.depth:
+            raise CliError(f"--replicate-for: expected {net.depth} values, one per hidden "
+                           f"layer, got {len(target)}")
+        note, extra["replication"] = replication_note(net, target, model, fr.budget,
+                                                      fr.reading, output, args.max_factor)
+        extra["replication"]["target"] = list(target)
     if args.json:
-        emit_json({"network": net.name, "widths": list(net.widths), **fr.to_json()}, out)
+        emit_json({"network": net.name, "widths": list(net.widths), **fr.to_json(), **extra},
+                  out)
         return 0
     label = ("at most f_l failures per layer" if fr.reading == "at_most"
              else "exactly f_l failures per layer (Definition 3)")
@@ -76,4 +99,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write("  " + ",".join(str(v) for v in p) + "\n")
     if not fr.points:
         out.write("  (none: not even the failure-free distribution fits the budget)\n")
+    for line in note:
+        out.write(f"{args.replicate_for}: {line}\n")
     return 0

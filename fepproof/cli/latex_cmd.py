@@ -9,6 +9,7 @@ from typing import TextIO
 
 from ..failures import FailureError
 from ..netio import atomic_write
+from .boxarg import add_input_box_arg, box_line, with_box
 from .common import (
     CliError,
     add_epsilon_args,
@@ -67,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_args(p)
     add_epsilon_args(p)
     add_output_arg(p)
+    add_input_box_arg(p)
     p.add_argument("--verify-timeout", type=float, default=30.0, metavar="S",
                    help="--network: seconds for the z3 worst-case bracket (default 30)")
     p.add_argument("--no-verify", action="store_true",
@@ -99,7 +101,7 @@ def _network_doc(args: argparse.Namespace):
     from ..latex.network_doc import network_document
     if args.failures is None:
         raise CliError("--failures: required with --network")
-    net = load(args.network)
+    net, box_source = with_box(load(args.network), args.network, args.input_box)
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
@@ -109,9 +111,16 @@ def _network_doc(args: argparse.Namespace):
     try:
         if model.fails_synapses:
             from ..latex.synapse_doc import synapse_document
-            return synapse_document(net, f, model, epsilons(args), output), True
-        return network_document(net, f, model, epsilons(args), output, verifier, reason,
-                                args.verify_timeout), True
+            doc = synapse_document(net, f, model, epsilons(args), output)
+        else:
+            doc = network_document(net, f, model, epsilons(args), output, verifier, reason,
+                                   args.verify_timeout)
+        from ..latex.text import escape
+        line = box_line(net, box_source).replace("]^", "] for each of the d = ", 1)
+        if " for each of the d = " in line:
+            line = line.replace(" (", " inputs (", 1)
+        doc.blocks.insert(0, escape(f"Input box: {line}."))
+        return doc, True
     except FailureError as exc:
         raise CliError(flag_message(exc)) from None
 
@@ -135,6 +144,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--pdf: a --fragment cannot be compiled on its own; drop one of them")
     if args.timeout <= 0:
         raise CliError("--timeout: must be > 0")
+    if args.input_box is not None and args.network is None:
+        raise CliError("--input-box: only with --network")
     if args.network is not None:
         doc, ok = _network_doc(args)
     elif args.derivation is not None:

@@ -16,7 +16,8 @@ from typing import TextIO
 from .common import CliError
 
 # Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment"]
+COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment",
+            "check", "harden"]
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
@@ -51,6 +52,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
+    from .boxarg import join_negative_box
+    argv = join_negative_box(list(sys.argv[1:] if argv is None else argv))
     old = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err  # argparse writes help/usage there
     try:

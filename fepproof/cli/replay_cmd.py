@@ -11,6 +11,7 @@ import mpmath
 from ..failures import FailureError, FailureKind, FailureModel
 from ..replay import replay
 from ..verdict import Witness
+from .boxarg import add_input_box_arg, box_line, box_to_json, with_box
 from .common import (
     CliError,
     add_model_args,
@@ -49,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_args(p)
     p.set_defaults(model=None)  # to tell an explicit --model crash from the default
     p.add_argument("--bound", metavar="B", help="compare the error against B")
+    add_input_box_arg(p)
     p.add_argument("--dps", type=int, default=50, help="decimal digits (>= 40; default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -80,7 +82,7 @@ def _claim(data: object) -> tuple[int, ...] | None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    net = load(args.network)
+    net, box_source = with_box(load(args.network), args.network, args.input_box)
     try:
         with open(args.witness, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -100,7 +102,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     bound = number(args.bound, "--bound")
-    result = {"network": net.name, **model.to_json(), **r.to_json()}
+    result = {"network": net.name, **model.to_json(), **r.to_json(),
+              "input_box": box_to_json(net, box_source)}
     code = 0 if r.valid else 1
     if bound is not None:
         result["bound"] = args.bound
@@ -110,9 +113,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         emit_json(result, out)
     else:
+        from ..abbrev import abbreviate
+        out.write(f"box       {box_line(net, box_source)}\n")
         out.write(f"error     {mpmath.nstr(r.error, 20)}\n")
-        out.write(f"nominal   {[mpmath.nstr(v, 15) for v in r.nominal]}\n")
-        out.write(f"failed    {[mpmath.nstr(v, 15) for v in r.failed]}\n")
+        out.write(f"nominal   {abbreviate(r.nominal, lambda v: mpmath.nstr(v, 15))}\n")
+        out.write(f"failed    {abbreviate(r.failed, lambda v: mpmath.nstr(v, 15))}\n")
         out.write(f"model     {model.describe()}: "
                   + ("witness obeys it" if r.valid else "VIOLATED: " + "; ".join(r.problems))
                   + "\n")

@@ -14,6 +14,7 @@ from ..exact import fmt_decimal, fmt_exact
 from ..failures import FailureError
 from ..verdict import Status
 from ..verify_api import VerifyProblem, VerifyResult
+from .boxarg import add_input_box_arg, box_line, box_to_json, with_box
 from .common import (
     CliError,
     add_epsilon_args,
@@ -57,6 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bound", metavar="B", help="the claimed bound (default: Fep)")
     add_epsilon_args(p)
     add_output_arg(p)
+    add_input_box_arg(p)
     p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
                    help="z3 (this package's SMT engine), numeric (fepproof.numeric, if "
                         "installed) or auto (numeric's choice when available, else z3)")
@@ -91,10 +93,12 @@ def _engine(name: str, problem: VerifyProblem):
     return verify_z3, "z3"
 
 
-def _text(res: VerifyResult, net_name: str) -> str:
+def _text(res: VerifyResult, net_name: str, box_source: str = "default") -> str:
+    from ..abbrev import abbreviate
     p = res.problem
     lines = [f"network   {net_name}: N = {list(p.net.widths)}, failures {list(p.failures)}, "
              f"{p.model.describe()}",
+             f"box       {box_line(p.net, box_source)}",
              f"claim     |F_neu - F_fail| <= {fmt_exact(p.bound)}  ~ {fmt_decimal(p.bound)}",
              f"Fep       {fmt_exact(p.fep)}  ~ {fmt_decimal(p.fep)}",
              f"verdict   {res.verdict.value}" + (f" ({res.reason})" if res.reason else "")]
@@ -106,11 +110,13 @@ def _text(res: VerifyResult, net_name: str) -> str:
                         f"{float(res.upper / p.fep):.4g}]"))
     if res.witness is not None:
         w = res.witness
-        lines.append("witness   x = [" + ", ".join(fmt_decimal(v, 8) for v in w.input)
-                     + (f"], failed synapses {[list(t) for t in w.synapses]}" if w.synapses
-                        else f"], failed {[list(r) for r in w.failed]}")
+        lines.append("witness   x = " + abbreviate(w.input, lambda v: fmt_decimal(v, 8))
+                     + (", failed synapses " + abbreviate([list(t) for t in w.synapses])
+                        if w.synapses else
+                        ", failed [" + ", ".join(abbreviate(r) for r in w.failed) + "]")
                      + ("" if w.values is None else
-                        ", sent " + str([[float(v) for v in r] for r in w.values]))
+                        ", sent [" + ", ".join(abbreviate([float(v) for v in r])
+                                               for r in w.values) + "]")
                      + f", error {fmt_decimal(res.witness_error or Fraction(0), 8)}")
     st = res.stats
     lines.append(f"engine    {res.engine}, {res.seconds:.2f} s"
@@ -121,7 +127,7 @@ def _text(res: VerifyResult, net_name: str) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    net = load(args.network)
+    net, box_source = with_box(load(args.network), args.network, args.input_box)
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
@@ -165,7 +171,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise CliError(f"--witness-out: cannot write {args.witness_out}: "
                            f"{exc.strerror}") from None
     if args.json:
-        emit_json(res.to_json(), out)
+        emit_json({**res.to_json(), "input_box": box_to_json(net, box_source)}, out)
     else:
-        out.write(_text(res, net.name))
+        out.write(_text(res, net.name, box_source))
     return {Status.PROVED: 0, Status.REFUTED: 1}.get(res.verdict, 3)

@@ -1,0 +1,304 @@
+"""``fepproof.toml``: what each of a project's networks must tolerate.
+
+```toml
+[defaults]
+timeout = 60
+[[claim]]
+name = "classifier tolerates two crashed hidden neurons"
+network = "models/classifier.onnx"   # paths relative to the spec
+failures = [2, 0]
+model = "crash"                      # crash / byzantine / synapse (+ capacity, capacity_reading)
+                                     # / stuck-at (+ stuck_value, default 1)
+bound = "0.9"                        # or epsilon + epsilon_prime, or "fep"
+output = 3                           # optional
+input_box = [[-0.5, 2.8]]            # one [lo, hi] for every input, one per input, or a file
+expect = "proved"                    # proved / refuted
+engine = "auto"
+```
+
+Every number is exact (TOML floats are read as the decimal they spell).  A bad spec
+raises :class:`SpecError` naming the claim and the key; unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..exact import ExactError, fmt_exact, to_fraction
+from ..failures import FailureError, FailureModel
+from ..inputbox import InputBox, InputBoxError, box_from_value, parse_input_box
+
+__all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model", "CLAIM_KEYS",
+           "MAX_SPEC_BYTES"]
+
+CLAIM_KEYS = ("name", "network", "failures", "model", "capacity", "capacity_reading", "bound",
+              "epsilon", "epsilon_prime", "output", "input_box", "expect", "engine", "timeout",
+              "sizes", "stuck_value")
+DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k != "name")
+MODELS = ("crash", "byzantine", "synapse", "stuck-at")
+EXPECT = ("proved", "refuted")
+ENGINES = ("auto", "z3", "numeric")
+MAX_SPEC_BYTES = 4 * 1024 * 1024
+MAX_CLAIMS = 10_000
+_FLOAT = re.compile(r"^[+-]?(\d[\d_]*)?(\.[\d_]*)?([eE][+-]?\d+)?$")
+
+
+class SpecError(ValueError):
+    """A bad spec: the message names the claim and the key."""
+
+
+class _Bad(str):
+    """A TOML float that is not a finite number of sane size (named at validation)."""
+
+
+def _parse_float(text: str) -> Any:
+    m = _FLOAT.match(text)
+    if not m or (m.group(3) and abs(int(m.group(3)[1:])) > 400):
+        return _Bad(text)
+    return Fraction(text.replace("_", ""))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim, validated; ``bound`` None means Fep (Theorem 2) of the network."""
+
+    name: str
+    index: int
+    network: Path
+    failures: tuple[int, ...]
+    model: str
+    capacity: Fraction | None
+    capacity_reading: str
+    bound: Fraction | None
+    epsilon: Fraction | None
+    epsilon_prime: Fraction | None
+    output: int | None
+    input_box: InputBox | None
+    input_box_file: Path | None
+    expect: str
+    engine: str
+    timeout: float
+    sizes: str | None
+    stuck_value: Fraction | None = None
+
+    def key_data(self) -> dict[str, Any]:
+        """Everything the verdict depends on, except the network's bytes (for the cache)."""
+        return {"failures": list(self.failures), "model": self.model,
+                "capacity": None if self.capacity is None else fmt_exact(self.capacity),
+                "capacity_reading": self.capacity_reading,
+                "bound": None if self.bound is None else fmt_exact(self.bound),
+                "output": self.output, "engine": self.engine, "sizes": self.sizes,
+                "stuck_value": None if self.stuck_value is None else fmt_exact(self.stuck_value),
+                "input_box": None if self.input_box is None else
+                [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs]}
+
+    def describe(self) -> str:
+        b = "Fep" if self.bound is None else fmt_exact(self.bound)
+        cap = "" if self.capacity is None else f", C = {fmt_exact(self.capacity)} " \
+            f"({self.capacity_reading})"
+        out = "" if self.output is None else f", output {self.output}"
+        return (f"{self.network.name}: |F_neu - F_fail| <= {b} under {self.model}{cap} "
+                f"failures {list(self.failures)}{out}")
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    claims: tuple[Claim, ...]
+
+
+def _where(name: str | None, index: int) -> str:
+    return f"claim {name!r}" if name else f"claim #{index + 1}"
+
+
+def _num(value: Any, where: str, key: str) -> Fraction:
+    if isinstance(value, _Bad):
+        raise SpecError(f"{where}: {key}: {str(value)!r} is not a finite number of sane size")
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, str)):
+        raise SpecError(f"{where}: {key}: expected a number, got {type(value).__name__}")
+    try:
+        return to_fraction(value, key)
+    except ExactError as exc:
+        raise SpecError(f"{where}: {exc}") from None
+
+
+def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path) -> Claim:
+    name = raw.get("name")
+    where = _where(name if isinstance(name, str) else None, index)
+    for key in raw:
+        if key not in CLAIM_KEYS:
+            raise SpecError(f"{where}: {key}: unknown key (known: {', '.join(CLAIM_KEYS)})")
+    if not isinstance(name, str) or not name.strip():
+        raise SpecError(f"{where}: name: required, a non-empty string")
+    c = {**defaults, **raw}
+    net = c.get("network")
+    if not isinstance(net, str) or not net:
+        raise SpecError(f"{where}: network: required, a path relative to the spec")
+    path = (base / net) if not Path(net).is_absolute() else Path(net)
+    if not path.is_file():
+        raise SpecError(f"{where}: network: {net} does not exist (relative to {base})")
+    f = c.get("failures")
+    if isinstance(f, str):
+        parts = [p.strip() for p in f.split(",")]
+        if not all(p.isdigit() for p in parts):
+            raise SpecError(f"{where}: failures: expected integers like [2, 0] or \"2,0\"")
+        f = [int(p) for p in parts]
+    if not isinstance(f, list) or not f or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**9 for v in f):
+        raise SpecError(f"{where}: failures: expected a list of non-negative integers, one "
+                        f"per hidden layer (L + 1 for the synapse model)")
+    model = c.get("model", "crash")
+    if not isinstance(model, str):
+        raise SpecError(f"{where}: model: expected a string ({', '.join(MODELS)})")
+    cap = c.get("capacity")
+    capacity = None if cap is None else _num(cap, where, "capacity")
+    sv = c.get("stuck_value")
+    stuck_value = None if sv is None else _num(sv, where, "stuck_value")
+    reading = c.get("capacity_reading", "deviation")
+    if not isinstance(reading, str):
+        raise SpecError(f"{where}: capacity_reading: expected deviation or value")
+    try:  # the failure model validates its own parameters (one source of the rules)
+        fmodel = make_model(model, capacity, reading, stuck_value)
+    except FailureError as exc:
+        key = _SPEC_KEYS.get(exc.field or "", "model")
+        msg = str(exc)
+        if exc.field and msg.startswith(f"{exc.field}:"):
+            msg = msg[len(exc.field) + 1:].strip()
+        raise SpecError(f"{where}: {key}: {msg}") from None
+    model = str(fmodel.kind)
+    b, e, e2 = c.get("bound"), c.get("epsilon"), c.get("epsilon_prime")
+    eps = epsp = bound = None
+    if (e is None) != (e2 is None):
+        raise SpecError(f"{where}: epsilon: epsilon and epsilon_prime go together")
+    if e is not None:
+        if "bound" in raw or ("bound" in defaults and "epsilon" not in raw):
+            raise SpecError(f"{where}: bound: give either bound or epsilon + epsilon_prime")
+        eps, epsp = _num(e, where, "epsilon"), _num(e2, where, "epsilon_prime")
+        if not 0 < epsp <= eps:
+            raise SpecError(f"{where}: epsilon_prime: need 0 < epsilon_prime <= epsilon")
+        bound = eps - epsp
+    elif b is None or b == "fep":
+        bound = None
+    else:
+        bound = _num(b, where, "bound")
+        if bound < 0:
+            raise SpecError(f"{where}: bound: must be >= 0")
+    output = c.get("output")
+    if output is not None and (not isinstance(output, int) or isinstance(output, bool)
+                               or output < 0):
+        raise SpecError(f"{where}: output: expected a non-negative integer")
+    box, box_file = None, None
+    if "input_box" in c:
+        raw_box = c["input_box"]
+        try:
+            if isinstance(raw_box, str):
+                box = parse_input_box(raw_box, f"{where}: input_box", base)
+                p = Path(raw_box) if Path(raw_box).is_absolute() else base / raw_box
+                box_file = p if p.is_file() else None
+            else:
+                if any(isinstance(v, _Bad) for v in _flat(raw_box)):
+                    raise SpecError(f"{where}: input_box: not a finite number of sane size")
+                box = box_from_value(raw_box, f"{where}: input_box", "fepproof.toml")
+        except InputBoxError as exc:
+            raise SpecError(str(exc)) from None
+        box = InputBox(box.pairs, f"{c_source(raw_box)}")
+    expect = c.get("expect", "proved")
+    if expect not in EXPECT:
+        raise SpecError(f"{where}: expect: expected proved or refuted, got {expect!r}")
+    engine = c.get("engine", "auto")
+    if engine not in ENGINES:
+        raise SpecError(f"{where}: engine: expected {', '.join(ENGINES)}, got {engine!r}")
+    if fmodel.fails_synapses and engine == "z3":
+        raise SpecError(f"{where}: engine: z3 encodes neuron failures only (use auto or "
+                        f"numeric for the synapse model)")
+    timeout = c.get("timeout", 60)
+    if isinstance(timeout, Fraction):
+        timeout = float(timeout)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not 0 < timeout <= 86_400:
+        raise SpecError(f"{where}: timeout: expected seconds in (0, 86400]")
+    sizes = c.get("sizes")
+    if sizes is not None and not isinstance(sizes, str):
+        raise SpecError(f"{where}: sizes: expected a string like \"784-98-10\"")
+    return Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
+                 output, box, box_file, expect, engine, float(timeout), sizes, stuck_value)
+
+
+def make_model(kind: str, capacity: Fraction | None, reading: str,
+               stuck_value: Fraction | None = None) -> FailureModel:
+    """The failure model of a claim; :class:`FailureModel` checks the parameters."""
+    return FailureModel(kind, capacity, reading, stuck_value)  # type: ignore[arg-type]
+
+
+# FailureModel parameter -> spec key (errors name the key the user wrote)
+_SPEC_KEYS = {"kind": "model", "capacity": "capacity", "reading": "capacity_reading",
+              "stuck_value": "stuck_value"}
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [value]
+
+
+def c_source(raw_box: Any) -> str:
+    """How the output names a box given in the spec."""
+    return (f"input_box = {raw_box!r} in the spec" if isinstance(raw_box, str)
+            else "input_box in the spec")
+
+
+def parse_spec(text: str, path: Path) -> Spec:
+    """Validate the spec text; ``path`` anchors relative network paths."""
+    try:
+        data = tomllib.loads(text, parse_float=_parse_float)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply") from None
+    for key in data:
+        if key not in ("defaults", "claim"):
+            raise SpecError(f"{path}: {key}: unknown top-level key (known: defaults, claim)")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise SpecError(f"{path}: defaults: expected a table [defaults]")
+    for key in defaults:
+        if key not in DEFAULT_KEYS:
+            raise SpecError(f"defaults: {key}: unknown key (known: {', '.join(DEFAULT_KEYS)})")
+    raw_claims = data.get("claim", [])
+    if not isinstance(raw_claims, list) or not all(isinstance(c, dict) for c in raw_claims):
+        raise SpecError(f"{path}: claim: expected [[claim]] tables")
+    if not raw_claims:
+        raise SpecError(f"{path}: claim: no [[claim]] in the spec")
+    if len(raw_claims) > MAX_CLAIMS:
+        raise SpecError(f"{path}: claim: more than {MAX_CLAIMS} claims")
+    base = path.resolve().parent
+    claims = [_claim(c, defaults, i, base) for i, c in enumerate(raw_claims)]
+    seen: dict[str, int] = {}
+    for c in claims:
+        if c.name in seen:
+            raise SpecError(f"claim {c.name!r}: name: duplicate (also claim #{seen[c.name] + 1})")
+        seen[c.name] = c.index
+    return Spec(path, tuple(claims))
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate ``path`` (``fepproof.toml``)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "fepproof.toml"
+    try:
+        if p.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{p}: larger than {MAX_SPEC_BYTES} bytes")
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{p}: no such spec file") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{p}: not UTF-8 text") from None
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot read ({exc.strerror})") from None
+    return parse_spec(text, p)
