@@ -26,7 +26,7 @@ XOR_DOC = {"format": "fepproof-network/1", "name": "xor",
 
 def test_numbers_are_exact_decimals_and_fractions(tmp_path: Path) -> None:
     p = tmp_path / "n.json"
-    p.write_text('{"layers": [{"weights": [[0.1, "0.2", "1/3", 1e-3]]}], '
+    p.write_text('{"format": "fepproof-network/1", "layers": [{"weights": [[0.1, "0.2", "1/3", 1e-3]]}], '
                  '"output": {"weights": [2]}}')
     net = load_network(p)
     assert net.layers[0].weights[0] == (Fraction(1, 10), Fraction(1, 5), Fraction(1, 3),
@@ -97,13 +97,13 @@ def test_validation_names_the_field(tmp_path: Path, doc: dict, message: str) -> 
 
 
 @pytest.mark.parametrize("text,message", [
-    ('{"layers": [{"weights": [[NaN]]}], "output": {"weights": [1]}}',
+    ('{"format": "fepproof-network/1", "layers": [{"weights": [[NaN]]}], "output": {"weights": [1]}}',
      "layers[0].weights row 0[0]: 'NaN' is not a finite number"),
-    ('{"layers": [{"weights": [[Infinity]]}], "output": {"weights": [1]}}',
+    ('{"format": "fepproof-network/1", "layers": [{"weights": [[Infinity]]}], "output": {"weights": [1]}}',
      "is not a finite number"),
-    ('{"layers": [{"weights": [[1]]}], "output": {"weights": ["1e400x"]}}',
+    ('{"format": "fepproof-network/1", "layers": [{"weights": [[1]]}], "output": {"weights": ["1e400x"]}}',
      "output.weights row 0[0]: cannot read"),
-    ('{"layers": [{"weights": [[1]]}], "output": ', "is not valid JSON"),
+    ('{"format": "fepproof-network/1", "layers": [{"weights": [[1]]}], "output": ', "is not valid JSON"),
     ('[1, 2]', "file: expected a JSON object"),
 ])
 def test_malformed_files(tmp_path: Path, text: str, message: str) -> None:

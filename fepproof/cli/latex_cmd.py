@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..failures import FailureError
-from ..netio import atomic_write
+from ..fsutil import atomic_write
 from .common import (
     CliError,
     add_epsilon_args,
