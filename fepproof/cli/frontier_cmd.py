@@ -17,6 +17,7 @@ from .common import (
     check_output,
     emit_json,
     epsilons,
+    integer,
     load,
     model_from_args,
 )
@@ -46,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="use the 'at most f_l per layer' reading")
     add_model_args(p, synapse=False)
     add_output_arg(p)
-    p.add_argument("--limit", type=int, default=10_000,
+    p.add_argument("--limit", type=integer(1, 10**7), default=10_000,
                    help="report at most this many distributions (default 10000)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -15,6 +15,7 @@ from .common import (
     add_model_args,
     add_network_arg,
     emit_json,
+    integer,
     load,
     model_from_args,
     number,
@@ -38,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("witness", metavar="WITNESS.json", help="witness or verify --json output")
     add_model_args(p)
     p.add_argument("--bound", metavar="B", help="compare the error against B")
-    p.add_argument("--dps", type=int, default=50, help="decimal digits (>= 40; default 50)")
+    p.add_argument("--dps", type=integer(1, 10_000), default=50,
+                   help="decimal digits (>= 40; default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
