@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 __all__ = ["ExactError", "to_fraction", "fmt_exact", "fmt_decimal", "fraction_from_float",
-           "check_range", "MAX_DIGITS", "MAX_ABS", "MIN_ABS"]
+           "check_range", "JsonNumber", "MAX_DIGITS", "MAX_ABS", "MIN_ABS"]
 
 MAX_DIGITS = 1000
 """Most digits in a written number's mantissa (or in p, or in q, of ``"p/q"``).
@@ -37,6 +37,10 @@ MIN_ABS = Fraction(1, 2**1074)
 _DECIMAL = re.compile(r"^([+-]?)(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))(?:[eE]([+-]?[0-9]+))?$")
 _RATIO = re.compile(r"^([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)$")
 _RANGE = "a nonzero magnitude must lie in the float64 range [2^-1074 ~ 4.94e-324, 1.798e308]"
+
+
+class JsonNumber(str):
+    """A JSON number literal kept as its text, read exactly (with the limits) later."""
 
 
 class ExactError(ValueError):

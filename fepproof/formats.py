@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fsutil import MAX_INPUT_BYTES, InputTooLarge
+from . import fsutil
+from .fsutil import InputTooLarge
 from .network import Network, NetworkError
 
 __all__ = ["Reader", "Writer", "Format", "register_format", "formats", "reader_for",
@@ -92,8 +93,9 @@ def load_network(path: str | os.PathLike[str], **options: Any) -> Network:
     if reader is None:
         raise NetworkError(f"file: unknown network format {path.suffix!r} "
                            f"(known: {_known('reader')})")
-    if path.is_file() and path.stat().st_size > MAX_INPUT_BYTES:
-        raise NetworkError(f"file: {path} is larger than {MAX_INPUT_BYTES // 2**20} MiB")
+    limit = fsutil.MAX_INPUT_BYTES
+    if path.is_file() and path.stat().st_size > limit:
+        raise NetworkError(f"file: {path} is larger than the {limit}-byte limit")
     try:
         return reader(path, **options)
     except InputTooLarge as exc:

@@ -32,16 +32,19 @@ def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -
         raise
 
 
-def check_size(size: int, what: str, limit: int = MAX_INPUT_BYTES) -> None:
-    """Raise InputTooLarge when ``size`` bytes exceed ``limit``."""
+def check_size(size: int, what: str, limit: int | None = None) -> None:
+    """Raise InputTooLarge when ``size`` bytes exceed ``limit`` (default MAX_INPUT_BYTES)."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
     if size > limit:
         raise InputTooLarge(f"{what} is {size} bytes; the limit is {limit} bytes "
                             f"({limit // 2**20} MiB)")
 
 
-def read_limited(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The bytes of ``path``, refusing (InputTooLarge) files larger than ``limit``."""
+def read_limited(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of ``path``, refusing (InputTooLarge) files larger than ``limit``
+    (default MAX_INPUT_BYTES)."""
     path = Path(path)
+    limit = MAX_INPUT_BYTES if limit is None else limit
     with open(path, "rb") as fh:
         check_size(os.fstat(fh.fileno()).st_size, str(path), limit)
         data = fh.read(limit + 1)  # a file growing while read is still bounded

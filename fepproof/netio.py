@@ -18,17 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .exact import fmt_exact
+from .exact import JsonNumber, fmt_exact
 from .formats import load_network, register_format, save_network
 from .fsutil import atomic_write, check_size, read_limited
 from .network import FORMAT, Network, NetworkError, network_from_dict, network_to_dict
 
 __all__ = ["load_network", "save_network", "parse_json_exact", "read_json_exact",
            "atomic_write", "JsonNumber"]
-
-
-class JsonNumber(str):
-    """A JSON number literal kept as its text (read exactly, with limits, later)."""
 
 
 class _NonFinite(str):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .exact import ExactError, fmt_exact, to_fraction
+from .exact import ExactError, JsonNumber, fmt_exact, to_fraction
 
 __all__ = ["NetworkError", "Activation", "Layer", "Network", "network_from_dict", "network_to_dict"]
 
@@ -360,7 +360,7 @@ def network_from_dict(data: Any) -> Network:
     if not isinstance(domain, list) or (not domain and "input_domain" in data):
         raise NetworkError("input_domain: expected a list of [lo, hi] pairs")
     name = data.get("name", "network")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or isinstance(name, JsonNumber):
         raise NetworkError("name: expected a string")
     return Network(layers, output, activation, tuple(domain), name)
 
