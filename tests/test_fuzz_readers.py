@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -106,18 +107,24 @@ LEAF = st.one_of(
 
 
 def _small_doc(draw: Any) -> dict[str, Any]:
+    """A valid random network; weights at a drawn scale 10^p (p from -300 to 300), written
+    as raw number literals "W:<literal>" (unquoted when the document is serialised)."""
     d = draw(st.integers(1, 3))
     widths = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    p = draw(st.sampled_from([0, 0, 0, -300, -20, -3, 3, 20, 150, 300]))
+
+    def lit(size: Any) -> Any:
+        return np.vectorize(lambda w: f"W:{w:.3f}e{p}")(rng.normal(size=size)).tolist()
+
     layers, n_in = [], d
     for n in widths:
-        layers.append({"weights": rng.normal(size=(n, n_in)).round(3).tolist(),
-                       "bias": rng.normal(size=n).round(3).tolist()})
+        layers.append({"weights": lit((n, n_in)), "bias": lit(n)})
         n_in = n
     return {"format": "fepproof-network/1", "name": "fuzz",
             "activation": {"name": "sigmoid", "K": "1/4"},
             "input_domain": [[0, 1]] * d, "layers": layers,
-            "output": {"weights": rng.normal(size=n_in).round(3).tolist(), "bias": 0}}
+            "output": {"weights": lit(n_in), "bias": 0}}
 
 
 def _paths(obj: Any, prefix: tuple = ()) -> list[tuple]:
@@ -159,7 +166,7 @@ def hostile_json(draw: Any) -> tuple[str, int]:
             target.append(target[-1] if target else 1)
         elif action == "pop" and isinstance(target, list) and target:
             target.pop()
-    text = json.dumps(doc)
+    text = re.sub(r'"W:([^"]*)"', r"\1", json.dumps(doc))
     for token, literal in raw.items():
         text = text.replace(token, literal)
     if draw(st.integers(0, 9)) == 0:  # occasionally damage the text itself

@@ -57,7 +57,12 @@ def import_graph() -> dict[str, set[str]]:
                     origin = ".".join(base + ([node.module] if node.module else []))
                 else:
                     origin = node.module or ""
-                targets = [origin] + [f"{origin}.{a.name}" for a in node.names]
+                # `from pkg import sub` imports the submodule; the package itself is
+                # imported first anyway (as for every submodule), so it is no edge.
+                subs = [f"{origin}.{a.name}" for a in node.names]
+                targets = [t for t in subs if t in mods] or [origin]
+                if len(targets) < len(subs):  # some names are attributes of origin
+                    targets.append(origin)
             for t in targets:
                 if t in mods and t != mod:
                     graph[mod].add(t)

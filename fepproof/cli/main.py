@@ -77,6 +77,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except CliError as exc:
         print(f"fepproof {args.command}: {exc}", file=err)
         return 2
+    except OverflowError:
+        # Every input number is within float64 range (README, number limits), but a
+        # derived one (Fep = a product over layers of N_l w_m K, a witness error) can
+        # still exceed it when the exact value has to be shown as a float.
+        print(f"fepproof {args.command}: a value derived from the input (a bound or a "
+              f"product of weights) exceeds the float64 range (about 1.8e308); scale the "
+              f"network's weights or the flags' values down", file=err)
+        return 2
     except KeyboardInterrupt:
         print(f"fepproof {args.command}: interrupted", file=err)
         return 130
