@@ -376,3 +376,16 @@ def test_network_validates_itself() -> None:
     net = Network((good,), Layer(((one,),), (zero,)))
     assert net.input_domain == ((zero, one), (zero, one))  # empty box = [0, 1]^d
     assert Layer([[1, "1/2"]], [0]).weights == ((one, Fraction(1, 2)),)  # coerced exactly
+
+
+@pytest.mark.parametrize("argv", [["bound"], ["bound", "--json"],
+                                  ["verify", "--json", "--quiet", "--timeout", "5"]])
+def test_derived_value_beyond_float64(tmp_path: Path, argv: list[str]) -> None:
+    # each weight is within the limits; Fep (a product over layers) is about 1e600
+    doc = json.loads(json.dumps(FIG1))
+    doc["layers"][0]["weights"][0][0] = doc["layers"][2]["weights"][0][0] = "1e300"
+    doc["output"]["weights"][0] = "1e300"
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    cmd, *rest = argv
+    _one_line_exit_2([cmd, str(path), "--failures", "1,0,1", *rest], "exceeds the float64 range")
