@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .exact import JsonNumber, fmt_exact
+from .exact import MAX_DIGITS, JsonNumber, fmt_exact
 from .formats import load_network, register_format, save_network
 from .fsutil import atomic_write, check_size, read_limited
 from .network import FORMAT, Network, NetworkError, network_from_dict, network_to_dict
@@ -40,17 +40,30 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_json_exact(text: str) -> Any:
-    """Parse JSON keeping every number literal as its text (:class:`JsonNumber`).
+def _plain_number(text: str) -> int | float:
+    """A JSON number literal as Python's json would read it, but bounded: floats as
+    float (``1e999999999`` is inf at once), integers of at most MAX_DIGITS digits."""
+    if any(c in text for c in ".eE"):
+        return float(text)
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise NetworkError(f"an integer literal of {len(text)} digits (the limit is "
+                           f"{MAX_DIGITS})")
+    return int(text)
+
+
+def parse_json_exact(text: str, exact: bool = True) -> Any:
+    """Parse JSON keeping every number literal as its text (:class:`JsonNumber`), or,
+    with ``exact=False``, as int/float with bounded integer literals.
 
     NetworkError for duplicate keys or nesting deeper than Python's recursion limit;
     ``json.JSONDecodeError`` for malformed text.
     """
+    number = JsonNumber if exact else _plain_number
     try:
         return json.loads(
             text,
-            parse_float=JsonNumber,
-            parse_int=JsonNumber,
+            parse_float=number,
+            parse_int=number,
             parse_constant=_NonFinite,
             object_pairs_hook=_no_duplicates,
         )
@@ -58,9 +71,13 @@ def parse_json_exact(text: str) -> Any:
         raise NetworkError("JSON nested too deeply") from None
 
 
-def read_json_exact(path: str | os.PathLike[str], field: str = "file") -> Any:
+def read_json_exact(path: str | os.PathLike[str], field: str = "file",
+                    exact: bool = True) -> Any:
     """Read a JSON file of bounded size with :func:`parse_json_exact`; NetworkError
-    (naming ``field``) when it is too large, not UTF-8, malformed or nested too deeply."""
+    (naming ``field``) when it is too large, not UTF-8, malformed or nested too deeply.
+
+    Any JSON input of fepproof (a network, a witness) can be read this way; ``exact=False``
+    gives the plain int/float values of :func:`json.load`, minus its hazards."""
     path = Path(path)
     try:
         raw = read_limited(path)
@@ -71,7 +88,7 @@ def read_json_exact(path: str | os.PathLike[str], field: str = "file") -> Any:
     except UnicodeDecodeError:
         raise NetworkError(f"{field}: {path} is not UTF-8 text") from None
     try:
-        return parse_json_exact(text)
+        return parse_json_exact(text, exact)
     except json.JSONDecodeError as exc:
         raise NetworkError(
             f"{field}: {path} is not valid JSON (line {exc.lineno} column {exc.colno}: "

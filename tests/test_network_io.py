@@ -389,3 +389,18 @@ def test_derived_value_beyond_float64(tmp_path: Path, argv: list[str]) -> None:
     path.write_text(json.dumps(doc))
     cmd, *rest = argv
     _one_line_exit_2([cmd, str(path), "--failures", "1,0,1", *rest], "exceeds the float64 range")
+
+
+def test_read_json_plain_numbers_is_bounded(tmp_path: Path) -> None:
+    from fepproof.netio import read_json_exact
+
+    path = tmp_path / "w.json"
+    path.write_text('{"input": [1e999999999, 0.5, 3], "n": 1e-999999999}')
+    data = read_json_exact(path, "witness", exact=False)
+    assert data == {"input": [float("inf"), 0.5, 3], "n": 0.0}
+    for text, message in [("[" * 100_000, "nested too deeply"),
+                          ("[" + "7" * 5000 + "]", "integer literal of 5000 digits"),
+                          ('{"a": 1, "a": 2}', "duplicate key 'a'")]:
+        path.write_text(text)
+        with pytest.raises(NetworkError, match=f"witness: .*{message}"):
+            read_json_exact(path, "witness", exact=False)
