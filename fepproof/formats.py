@@ -89,12 +89,14 @@ def load_network(path: str | os.PathLike[str], **options: Any) -> Network:
         raise NetworkError(f"file: {path} does not exist")
     if path.is_dir():
         raise NetworkError(f"file: {path} is a directory")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise NetworkError(f"file: {path} is not a regular file")
     reader = reader_for(path.suffix)
     if reader is None:
         raise NetworkError(f"file: unknown network format {path.suffix!r} "
                            f"(known: {_known('reader')})")
     limit = fsutil.MAX_INPUT_BYTES
-    if path.is_file() and path.stat().st_size > limit:
+    if path.stat().st_size > limit:
         raise NetworkError(f"file: {path} is larger than the {limit}-byte limit")
     try:
         return reader(path, **options)

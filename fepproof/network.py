@@ -20,6 +20,8 @@ from .exact import ExactError, JsonNumber, fmt_exact, to_fraction
 __all__ = ["NetworkError", "Activation", "Layer", "Network", "network_from_dict", "network_to_dict"]
 
 FORMAT = "fepproof-network/1"
+MAX_LAYERS = 1000
+"""Most hidden layers a network may have (the closed forms are quadratic in the depth)."""
 ACTIVATIONS = ("sigmoid",)
 
 
@@ -154,6 +156,8 @@ class Network:
         layers = self.layers
         if not isinstance(layers, (list, tuple)) or not layers:
             raise NetworkError("layers: expected a non-empty list of hidden layers")
+        if len(layers) > MAX_LAYERS:
+            raise NetworkError(f"layers: {len(layers)} hidden layers; the limit is {MAX_LAYERS}")
         for i, layer in enumerate((*layers, self.output)):
             where = "output" if i == len(layers) else f"layers[{i}]"
             if not isinstance(layer, Layer):
@@ -342,6 +346,9 @@ def network_from_dict(data: Any) -> Network:
     layers_spec = data.get("layers")
     if not isinstance(layers_spec, list) or not layers_spec:
         raise NetworkError("layers: expected a non-empty list of hidden layers")
+    if len(layers_spec) > MAX_LAYERS:
+        raise NetworkError(f"layers: {len(layers_spec)} hidden layers; the limit is "
+                           f"{MAX_LAYERS}")
     if "output" not in data:
         raise NetworkError("output: missing (the linear output node's weights)")
     count = 0

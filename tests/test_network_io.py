@@ -404,3 +404,16 @@ def test_read_json_plain_numbers_is_bounded(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(NetworkError, match=f"witness: .*{message}"):
             read_json_exact(path, "witness", exact=False)
+
+
+def test_size_limits(tmp_path: Path) -> None:
+    deep = {"format": "fepproof-network/1", "layers": [{"weights": [[1]]}] * 1001,
+            "output": {"weights": [1]}}
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(deep))
+    _one_line_exit_2(["bound", str(path), "--failures", "1" + ",0" * 1000],
+                     "layers: 1001 hidden layers; the limit is 1000")
+    import os
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    _one_line_exit_2(["bound", str(fifo), "--failures", "1"], "is not a regular file")
