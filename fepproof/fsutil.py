@@ -3,6 +3,7 @@ unbounded reads of hostile input)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -21,6 +22,9 @@ class InputTooLarge(ValueError):
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp)`` then rename ``tmp`` onto ``path``; nothing half-written."""
     path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():  # say so, rather than name the temporary file
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(parent))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
     os.close(fd)
     try:

@@ -64,7 +64,7 @@ def parse_json_exact(text: str, exact: bool = True) -> Any:
             text,
             parse_float=number,
             parse_int=number,
-            parse_constant=_NonFinite,
+            parse_constant=_NonFinite if exact else float,
             object_pairs_hook=_no_duplicates,
         )
     except RecursionError:
@@ -91,7 +91,7 @@ def read_json_exact(path: str | os.PathLike[str], field: str = "file",
         return parse_json_exact(text, exact)
     except json.JSONDecodeError as exc:
         raise NetworkError(
-            f"{field}: {path} is not valid JSON (line {exc.lineno} column {exc.colno}: "
+            f"{field}: {path} is not JSON (line {exc.lineno} column {exc.colno}: "
             f"{exc.msg})") from None
     except NetworkError as exc:
         raise NetworkError(f"{field}: {path}: {exc}") from None

@@ -107,7 +107,7 @@ F1 = '{"format": "fepproof-network/1", '
      "is not a finite number"),
     (F1 + '"layers": [{"weights": [[1]]}], "output": {"weights": ["1e400x"]}}',
      "output.weights row 0[0]: cannot read"),
-    (F1 + '"layers": [{"weights": [[1]]}], "output": ', "is not valid JSON"),
+    (F1 + '"layers": [{"weights": [[1]]}], "output": ', "is not JSON (line"),
     ('[1, 2]', "file: expected a JSON object"),
 ])
 def test_malformed_files(tmp_path: Path, text: str, message: str) -> None:
@@ -417,3 +417,21 @@ def test_size_limits(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.json"
     os.mkfifo(fifo)
     _one_line_exit_2(["bound", str(fifo), "--failures", "1"], "is not a regular file")
+
+
+@pytest.mark.parametrize("text,message", [
+    ("[" * 100_000 + "]" * 100_000, "witness: "),
+    ('{"input": [' + "1" * 5000 + ', 0], "failed": [[0]]}', "integer literal of 5000 digits"),
+    ('{"input": [0, 1], "failed": [[0]], "failed": [[1]]}', "duplicate key 'failed'"),
+    ("{not json", "not JSON"),
+])
+def test_hostile_witness_json(tmp_path: Path, text: str, message: str) -> None:
+    w = tmp_path / "w.json"
+    w.write_text(text)
+    _one_line_exit_2(["replay", str(CASES / "xor.json"), str(w)], message)
+
+
+def test_write_into_missing_directory(tmp_path: Path) -> None:
+    line = _one_line_exit_2(["convert", str(CASES / "xor.json"),
+                             str(tmp_path / "no" / "such" / "x.json")], "no such directory")
+    assert ".x.json." not in line  # the temporary file's name is not shown

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 import mpmath
 
+from ..netio import read_json_exact
+from ..network import NetworkError
 from ..replay import replay
 from ..verdict import Witness
 from .common import (
@@ -46,13 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     net = load(args.network)
-    try:
-        with open(args.witness, encoding="utf-8") as fh:
-            data = json.load(fh)
+    try:  # bounded size, depth and integer literals (issue 10)
+        data = read_json_exact(args.witness, "witness", exact=False)
+    except NetworkError as exc:
+        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"file: cannot read {args.witness}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{args.witness}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, dict) and "model" in data and args.model == "crash" \
             and args.capacity is None:
         args.model = data["model"]
