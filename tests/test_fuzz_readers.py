@@ -259,3 +259,26 @@ def test_fuzz_garbage_bytes(data: bytes, suffix: str) -> None:
         path.write_bytes(data)
         argv = ["bound", str(path), "--failures", "0"]
         check_outcome(argv, *run_cli(argv))
+
+
+@st.composite
+def hostile_witness(draw: Any) -> str:
+    """A crash witness for cases/xor.json (2 inputs, 2 neurons) with hostile leaves."""
+    doc: dict[str, Any] = {"input": ["@0@", "@1@"], "failed": [["@2@"]]}
+    text = json.dumps(doc)
+    for i in range(3):
+        leaf = draw(st.one_of(st.sampled_from(["0", "1", "0.5"]), LEAF))
+        text = text.replace(f'"@{i}@"', leaf)
+    return text
+
+
+@settings(max_examples=examples(60))
+@given(st.one_of(hostile_witness(), st.binary(max_size=200).map(
+    lambda b: b.decode("latin-1"))))
+def test_fuzz_witness_reader(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "w.json"
+        path.write_text(text, encoding="utf-8")
+        argv = ["replay", str(Path(__file__).resolve().parent.parent / "cases" / "xor.json"),
+                str(path)]
+        check_outcome(argv, *run_cli(argv))
