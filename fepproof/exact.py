@@ -80,9 +80,10 @@ def _decimal(text: str, m: re.Match[str], field: str) -> Fraction:
         return Fraction(0)  # 0, 0.000, 0e999999999: zero whatever the exponent
     if len(stripped) > MAX_DIGITS:
         raise ExactError(f"{field}: {_show(text)} has more than {MAX_DIGITS} digits")
-    if exp is not None and len(exp.lstrip("+-").lstrip("0")) > 6:
+    exp_digits = (exp or "").lstrip("+-").lstrip("0")
+    if len(exp_digits) > 6:
         raise ExactError(f"{field}: {_show(text)} is out of range ({_RANGE})")
-    e = int(exp) if exp is not None else 0
+    e = (-1 if exp and exp[0] == "-" else 1) * int(exp_digits or "0")
     # value = 0.d1d2... * 10^lead with d1 != 0; reject from the exponent alone.
     lead = len(whole or "") - (len(digits) - len(stripped)) + e
     if lead > 310 or lead < -325:

@@ -94,7 +94,8 @@ HOSTILE_LITERALS = [
     "true", "false", "null", "[]", "{}", "[[]]", '""', '"1/0"', '"1/3"', '"-3/6"',
     '"１"', '"٣"', '"1_000"', '" 1 "', '"0x10"', '"1e400"', '"nan"', '"inf"', '"1/3e2"',
     '"' + "9" * 2000 + "/1" + '"', '"abc"', "[" * 3000 + "1" + "]" * 3000,
-    '{"weights": [[1]]}', '"\\u0000"', '"a\\nb"',
+    '{"weights": [[1]]}', '"\\u0000"', '"a\\nb"', "1e" + "0" * 5000 + "1",
+    "1e-" + "0" * 5000 + "1", '"1e' + "0" * 5000 + '9"',
 ]
 
 LEAF = st.one_of(
@@ -192,6 +193,35 @@ def test_fuzz_json_reader(case: tuple[str, int], command: str) -> None:
         if command == "verify":
             argv += ["--timeout", "3", "--json", "--quiet", "--no-bracket"]
         check_outcome(argv, *run_cli(argv))
+
+
+# ---- one number -------------------------------------------------------------------------
+
+NUMBER_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"\A[+-]?[0-9]{0,30}(\.[0-9]{0,30})?([eE][+-]?[0-9]{0,30})?\Z"),
+    st.from_regex(r"\A[+-]?[0-9]{1,30} */ *[+-]?[0-9]{1,30}\Z"),
+    st.builds(lambda a, z, b: f"{a}{'0' * z}{b}", st.sampled_from(["1e", "1e-", "0.", "9"]),
+              st.integers(0, 20_000), st.sampled_from(["", "1", "5e3", "/7"])),
+)
+
+
+@settings(max_examples=examples(300))
+@given(NUMBER_TEXT)
+def test_fuzz_to_fraction(text: str) -> None:
+    """Any text: a Fraction within the limits, or ExactError naming the field; fast."""
+    from fractions import Fraction
+
+    from fepproof.exact import MAX_ABS, MIN_ABS, ExactError, to_fraction
+
+    with no_hang(5):
+        try:
+            q = to_fraction(text, "f")
+        except ExactError as exc:
+            assert str(exc).startswith("f: ")
+            return
+    assert isinstance(q, Fraction) and (q == 0 or MIN_ABS <= abs(q) <= MAX_ABS)
+    assert math.isfinite(float(q))
 
 
 # ---- .npz -------------------------------------------------------------------------------

@@ -217,6 +217,9 @@ def test_number_limits_are_exactly_float64() -> None:
     tiny = Fraction(5e-324)  # 2^-1074, the smallest positive float64
     assert to_fraction(fmt_exact(tiny)) == tiny
     assert to_fraction("0e999999999") == 0 and to_fraction("-0.000e-999999") == 0
+    assert to_fraction("1e" + "0" * 10_000 + "1") == 10  # leading zeros of the exponent
+    assert to_fraction("5e-" + "0" * 10_000 + "1") == Fraction(1, 2)
+    assert to_fraction("0." + "0" * 10_000 + "1e10001") == 1
     for bad in ("1.8e308", "2e-324", fmt_exact(big + 1), fmt_exact(tiny / 2)):
         with pytest.raises(ValueError, match="out of range"):
             to_fraction(bad, "w")
