@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from .fsutil import InputTooLarge
 from .network import Network, NetworkError
 
 __all__ = ["Reader", "Writer", "Format", "register_format", "formats", "reader_for",
-           "writer_for", "load_network", "save_network", "PLUGINS"]
+           "writer_for", "load_network", "save_network", "PLUGINS", "LOADERS", "SAVERS"]
 
 Reader = Callable[..., Network]
 """``reader(path, **options) -> Network``; raises NetworkError naming the field."""
@@ -76,6 +76,31 @@ def reader_for(suffix: str) -> Reader | None:
 def writer_for(suffix: str) -> Writer | None:
     fmt = formats().get(suffix.lower())
     return None if fmt is None else fmt.writer
+
+
+class _View(Mapping[str, Callable[..., Any]]):
+    """Read-only ``suffix -> reader`` (or ``-> writer``) view of the registry, for code
+    written against the former ``netio.LOADERS`` / ``netio.SAVERS`` dicts."""
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+
+    def _items(self) -> dict[str, Callable[..., Any]]:
+        return {s: getattr(f, self._kind) for s, f in formats().items()
+                if getattr(f, self._kind) is not None}
+
+    def __getitem__(self, suffix: str) -> Callable[..., Any]:
+        return self._items()[suffix]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+
+LOADERS: Mapping[str, Callable[..., Any]] = _View("reader")
+SAVERS: Mapping[str, Callable[..., Any]] = _View("writer")
 
 
 def _known(kind: str) -> str:

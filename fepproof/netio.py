@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 
 from .exact import MAX_DIGITS, JsonNumber, fmt_exact
-from .formats import load_network, register_format, save_network
+from .formats import LOADERS, SAVERS, load_network, register_format, save_network
 from .fsutil import atomic_write, check_size, read_limited
 from .network import FORMAT, Network, NetworkError, network_from_dict, network_to_dict
 
 __all__ = ["load_network", "save_network", "parse_json_exact", "read_json_exact",
-           "atomic_write", "JsonNumber"]
+           "atomic_write", "JsonNumber", "LOADERS", "SAVERS"]
 
 
 class _NonFinite(str):
@@ -51,12 +51,13 @@ def _plain_number(text: str) -> int | float:
     return int(text)
 
 
-def parse_json_exact(text: str, exact: bool = True) -> Any:
+def parse_json_exact(text: str, exact: bool = True, strict: bool = False) -> Any:
     """Parse JSON keeping every number literal as its text (:class:`JsonNumber`), or,
     with ``exact=False``, as int/float with bounded integer literals.
 
-    NetworkError for duplicate keys or nesting deeper than Python's recursion limit;
-    ``json.JSONDecodeError`` for malformed text.
+    ``json.JSONDecodeError`` for malformed text and RecursionError for deep nesting, as
+    :func:`json.loads`; with ``strict=True`` NetworkError for nesting deeper than Python's
+    recursion limit and for duplicate keys (which json would resolve to the last one).
     """
     number = JsonNumber if exact else _plain_number
     try:
@@ -65,9 +66,11 @@ def parse_json_exact(text: str, exact: bool = True) -> Any:
             parse_float=number,
             parse_int=number,
             parse_constant=_NonFinite if exact else float,
-            object_pairs_hook=_no_duplicates,
+            object_pairs_hook=_no_duplicates if strict else None,
         )
     except RecursionError:
+        if not strict:
+            raise
         raise NetworkError("JSON nested too deeply") from None
 
 
@@ -88,7 +91,7 @@ def read_json_exact(path: str | os.PathLike[str], field: str = "file",
     except UnicodeDecodeError:
         raise NetworkError(f"{field}: {path} is not UTF-8 text") from None
     try:
-        return parse_json_exact(text, exact)
+        return parse_json_exact(text, exact, strict=True)
     except json.JSONDecodeError as exc:
         raise NetworkError(
             f"{field}: {path} is not JSON (line {exc.lineno} column {exc.colno}: "

@@ -13,7 +13,7 @@ import pytest
 from fepproof import load_network, network_from_dict, save_network
 from fepproof.cli.main import main
 from fepproof.exact import fmt_exact, to_fraction
-from fepproof.network import NetworkError
+from fepproof.network import Network, NetworkError
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
@@ -438,3 +438,29 @@ def test_write_into_missing_directory(tmp_path: Path) -> None:
     line = _one_line_exit_2(["convert", str(CASES / "xor.json"),
                              str(tmp_path / "no" / "such" / "x.json")], "no such directory")
     assert ".x.json." not in line  # the temporary file's name is not shown
+
+
+def test_format_registry_plugins(tmp_path: Path) -> None:
+    from fepproof import formats, netio
+    from fepproof.network import network_from_dict
+
+    assert {".json", ".npz", ".onnx", ".net"} <= set(formats.formats())
+    assert set(netio.SAVERS) == set(netio.LOADERS) == set(formats.formats())
+    assert netio.SAVERS[".json"] is formats.writer_for(".json")
+    seen: list[Path] = []
+
+    def read(path: Path, **options: object) -> Network:
+        seen.append(path)
+        return network_from_dict(json.loads(path.read_text()))
+
+    formats.register_format(".mynet", read, None, "a plug-in")
+    try:
+        (tmp_path / "a.mynet").write_text(json.dumps(XOR_DOC))
+        assert load_network(tmp_path / "a.mynet").name == "xor" and seen
+        assert ".mynet" in netio.LOADERS and ".mynet" not in netio.SAVERS
+        with pytest.raises(NetworkError, match="cannot write format '.mynet'"):
+            save_network(load_network(CASES / "xor.json"), tmp_path / "b.mynet")
+        with pytest.raises(ValueError, match="suffix"):
+            formats.register_format("json", read, None)
+    finally:
+        formats._REGISTRY.pop(".mynet")
