@@ -72,9 +72,21 @@ def fmt_short(q: Fraction) -> str:
         return mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, 6)
 
 
+def _approx(text: str, sign: str, digits: str, shift: int, exp: str | None) -> str:
+    """The value ``sign digits e(exp - shift)`` as 1.0e+999999999 (mpmath reads huge
+    exponents at 64 bits, fast); the quoted text when even the exponent is absurdly long."""
+    exp_digits = (exp or "").lstrip("+-").lstrip("0")
+    if len(exp_digits) > 30:
+        return _show(text)
+    e = (-1 if exp and exp[0] == "-" else 1) * int(exp_digits or "0") - shift
+    with mpmath.workprec(64):
+        return mpmath.nstr(mpmath.mpf(f"{sign}{digits}e{e}"), 6)
+
+
 def _decimal(text: str, m: re.Match[str], field: str) -> Fraction:
     sign, whole, frac, only_frac, exp = m.groups()
     digits = (whole or "") + (frac or only_frac or "")
+    nfrac = len(frac or only_frac or "")
     stripped = digits.lstrip("0")
     if not stripped:
         return Fraction(0)  # 0, 0.000, 0e999999999: zero whatever the exponent
@@ -82,12 +94,14 @@ def _decimal(text: str, m: re.Match[str], field: str) -> Fraction:
         raise ExactError(f"{field}: {_show(text)} has more than {MAX_DIGITS} digits")
     exp_digits = (exp or "").lstrip("+-").lstrip("0")
     if len(exp_digits) > 6:
-        raise ExactError(f"{field}: {_show(text)} is out of range ({_RANGE})")
+        raise ExactError(f"{field}: {_approx(text, sign, stripped, nfrac, exp)} is out of "
+                         f"range ({_RANGE})")
     e = (-1 if exp and exp[0] == "-" else 1) * int(exp_digits or "0")
     # value = 0.d1d2... * 10^lead with d1 != 0; reject from the exponent alone.
     lead = len(whole or "") - (len(digits) - len(stripped)) + e
     if lead > 310 or lead < -325:
-        raise ExactError(f"{field}: {_show(text)} is out of range ({_RANGE})")
+        raise ExactError(f"{field}: {_approx(text, sign, stripped, nfrac, exp)} is out of "
+                         f"range ({_RANGE})")
     q = Fraction(int(stripped) * 10 ** max(e - len(frac or only_frac or ""), 0),
                  10 ** max(len(frac or only_frac or "") - e, 0))
     return check_range(-q if sign == "-" else q, field)

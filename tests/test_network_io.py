@@ -256,7 +256,7 @@ def test_npz_object_array_is_refused_without_unpickling(tmp_path: Path) -> None:
     ({"layers.0.weights": np.array([[True]]), "output.weights": np.array([[1.0]])},
      "layers.0.weights: arrays of dtype bool"),
     ({"layers.0.weights.exact": np.array([["1e400"]]), "output.weights": np.array([[1.0]])},
-     "layers[0].weights row 0[0]: '1e400' is out of range"),
+     "layers[0].weights row 0[0]: 1.0e+400 is out of range"),
     ({"layers.0.weights": np.array([[np.nan]]), "output.weights": np.array([[1.0]])},
      "layers[0].weights row 0[0]: nan is not a finite number"),
     ({"layers.0.weights": np.array([[1.0]]), "output.weights": np.array([[1.0]]),
