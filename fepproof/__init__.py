@@ -21,8 +21,8 @@ from .bounds import (
     wait_counts,
 )
 from .failures import CapacityReading, FailureError, FailureKind, FailureModel, WitnessError
+from .formats import load_network, save_network
 from .frontier import frontier
-from .netio import load_network, save_network
 from .network import Activation, Layer, Network, NetworkError, network_from_dict, network_to_dict
 from .replay import replay
 from .simulate import forward, neuron_errors, random_failure_masks, sample_inputs

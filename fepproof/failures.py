@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import numpy as np
 
-from .exact import ExactError, fmt_decimal, fmt_exact, to_fraction
+from .exact import ExactError, fmt_decimal, fmt_exact, short_exact, to_fraction
+from .failure_errors import FailureError, WitnessError
 from .network import Network
 
 if TYPE_CHECKING:
@@ -78,18 +79,6 @@ KINDS = tuple(k.value for k in FailureKind)
 READINGS = tuple(r.value for r in CapacityReading)
 
 
-class FailureError(ValueError):
-    """Invalid failure specification; the message names the field (parameter or flag)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class WitnessError(FailureError):
-    """A witness that does not fit the network or the model; the message names the field."""
-
-
 def _kind(value: object) -> FailureKind:
     text = str(value).strip().lower().replace("_", "-")
     try:
@@ -112,12 +101,6 @@ def _frac(value: object, field: str) -> Fraction:
         return to_fraction(value, field)
     except ExactError as exc:
         raise FailureError(str(exc), field) from None
-
-
-def short_exact(v: Fraction) -> str:
-    """A rational for a one-line message: exact when short, else a rounded decimal."""
-    text = fmt_exact(v)
-    return text if len(text) <= 40 else fmt_decimal(v)
 
 
 def _mp(q: Fraction) -> mpmath.mpf:

@@ -1,110 +1,208 @@
-"""Reading and writing network files: ``fepproof-network/1`` JSON and ``.npz``.
+"""The ``fepproof-network/1`` file formats: JSON and ``.npz`` (readers and writers).
 
-Loaders and savers are looked up by file suffix in ``LOADERS`` / ``SAVERS`` so other
-formats register themselves without touching this module's callers.  Saving is atomic:
-the file appears complete or not at all.
+Importing this module registers ``.json`` and ``.npz`` in the core format registry
+(:mod:`fepproof.formats`).  Reading is hostile-input safe: files over
+:data:`fepproof.fsutil.MAX_INPUT_BYTES` are refused, JSON number literals are kept as
+text until :func:`fepproof.exact.to_fraction` checks their limits (no float or big-int
+conversion inside the JSON parser, so ``1e999999999`` cannot hang it), deep nesting is
+an error, duplicate keys are an error, and ``.npz`` members are checked for size before
+they are decompressed and are never unpickled.  Saving is atomic.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .exact import fmt_exact
+from .exact import MAX_DIGITS, JsonNumber, fmt_exact
+from .formats import LOADERS, SAVERS, load_network, register_format, save_network
+from .fsutil import atomic_write, check_size, read_limited
 from .network import FORMAT, Network, NetworkError, network_from_dict, network_to_dict
 
-__all__ = ["load_network", "save_network", "parse_json_exact", "atomic_write", "LOADERS", "SAVERS"]
+__all__ = ["load_network", "save_network", "parse_json_exact", "read_json_exact",
+           "atomic_write", "JsonNumber", "LOADERS", "SAVERS"]
 
 
 class _NonFinite(str):
     """Marker for NaN/Infinity literals so validation can name the field."""
 
 
-def parse_json_exact(text: str) -> Any:
-    """Parse JSON keeping every number literal as the exact decimal it spells."""
-    return json.loads(
-        text,
-        parse_float=lambda s: Fraction(s),
-        parse_int=int,
-        parse_constant=lambda s: _NonFinite(s),
-    )
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise NetworkError(f"duplicate key {key[:40]!r} in a JSON object")
+        out[key] = value
+    return out
+
+
+def _plain_number(text: str) -> int | float:
+    """A JSON number literal as Python's json would read it, but bounded: floats as
+    float (``1e999999999`` is inf at once), integers of at most MAX_DIGITS digits."""
+    if any(c in text for c in ".eE"):
+        return float(text)
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise NetworkError(f"an integer literal of {len(text)} digits (the limit is "
+                           f"{MAX_DIGITS})")
+    return int(text)
+
+
+def parse_json_exact(text: str, exact: bool = True, strict: bool = False) -> Any:
+    """Parse JSON keeping every number literal as its text (:class:`JsonNumber`), or,
+    with ``exact=False``, as int/float with bounded integer literals.
+
+    ``json.JSONDecodeError`` for malformed text and RecursionError for deep nesting, as
+    :func:`json.loads`; with ``strict=True`` NetworkError for nesting deeper than Python's
+    recursion limit and for duplicate keys (which json would resolve to the last one).
+    """
+    number = JsonNumber if exact else _plain_number
+    try:
+        return json.loads(
+            text,
+            parse_float=number,
+            parse_int=number,
+            parse_constant=_NonFinite if exact else float,
+            object_pairs_hook=_no_duplicates if strict else None,
+        )
+    except RecursionError:
+        if not strict:
+            raise
+        raise NetworkError("JSON nested too deeply") from None
+
+
+def read_json_exact(path: str | os.PathLike[str], field: str = "file",
+                    exact: bool = True) -> Any:
+    """Read a JSON file of bounded size with :func:`parse_json_exact`; NetworkError
+    (naming ``field``) when it is too large, not UTF-8, malformed or nested too deeply.
+
+    Any JSON input of fepproof (a network, a witness) can be read this way; ``exact=False``
+    gives the plain int/float values of :func:`json.load`, minus its hazards."""
+    path = Path(path)
+    try:
+        raw = read_limited(path)
+    except ValueError as exc:  # InputTooLarge
+        raise NetworkError(f"{field}: {exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NetworkError(f"{field}: {path} is not UTF-8 text") from None
+    try:
+        return parse_json_exact(text, exact, strict=True)
+    except json.JSONDecodeError as exc:
+        raise NetworkError(
+            f"{field}: {path} is not JSON (line {exc.lineno} column {exc.colno}: "
+            f"{exc.msg})") from None
+    except NetworkError as exc:
+        raise NetworkError(f"{field}: {path}: {exc}") from None
 
 
 def _load_json(path: Path, **_: Any) -> Network:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise NetworkError(f"file: {path} is not UTF-8 text") from None
-    try:
-        data = parse_json_exact(text)
-    except json.JSONDecodeError as exc:
-        raise NetworkError(
-            f"file: {path} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})"
-        ) from None
+    data = read_json_exact(path)
+    if isinstance(data, dict) and "format" not in data:
+        raise NetworkError(f"format: missing; a network file names its format, "
+                           f"\"format\": \"{FORMAT}\"")
     return network_from_dict(data)
+
+
+# ---- .npz ------------------------------------------------------------------------------
+
+_NPZ_FIXED = {"format", "name", "activation.name", "activation.K"}
+_NPZ_NUMERIC = ("weights", "bias")
+
+
+def _npz_known(key: str, n_layers: int) -> bool:
+    base = key[:-len(".exact")] if key.endswith(".exact") else key
+    if key in _NPZ_FIXED:
+        return True
+    if base in ("input_domain", "output.weights", "output.bias"):
+        return True
+    parts = base.split(".")
+    return (len(parts) == 3 and parts[0] == "layers" and parts[1].isascii()
+            and parts[1].isdigit() and str(int(parts[1])) == parts[1]
+            and int(parts[1]) < n_layers and parts[2] in _NPZ_NUMERIC)
+
+
+def _member(arrays: Any, key: str) -> np.ndarray:
+    try:
+        return arrays[key]
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise NetworkError(f"{key}: holds Python objects; fepproof never unpickles "
+                               f"(store numbers as float or string arrays)") from None
+        raise NetworkError(f"{key}: unreadable array ({exc})") from None
+    except Exception as exc:  # zlib / zipfile / EOF errors: a corrupt member
+        raise NetworkError(f"{key}: unreadable array ({type(exc).__name__})") from None
 
 
 def _npz_value(arrays: Any, key: str) -> Any:
     exact = key + ".exact"
     if exact in arrays.files:
-        return arrays[exact].tolist()
-    return arrays[key]
+        return _member(arrays, exact).tolist()
+    arr = _member(arrays, key)
+    if arr.dtype.kind not in "iufSU":
+        raise NetworkError(f"{key}: arrays of dtype {arr.dtype} are not numbers "
+                           f"(use float, integer or string arrays)")
+    return arr
+
+
+def _npz_text(arrays: Any, key: str) -> str:
+    arr = _member(arrays, key)
+    if arr.shape != () or arr.dtype.kind not in "US":
+        raise NetworkError(f"{key}: expected a single string, got an array of "
+                           f"shape {arr.shape} and dtype {arr.dtype}")
+    value = arr.item()
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _load_npz(path: Path, **_: Any) -> Network:
     try:
         arrays = np.load(path, allow_pickle=False)
     except Exception as exc:  # zipfile / pickle / value errors all mean "malformed"
-        raise NetworkError(f"file: {path} is not a readable .npz archive ({exc})") from None
+        raise NetworkError(f"file: {path} is not a readable .npz archive "
+                           f"({type(exc).__name__})") from None
+    if not hasattr(arrays, "files"):  # a plain .npy saved under an .npz name
+        raise NetworkError(f"file: {path} is a single .npy array, not an .npz archive")
     with arrays:
+        check_size(sum(info.file_size for info in arrays.zip.infolist()),
+                   f"{path} (decompressed)")
         files = set(arrays.files)
-        fmt = str(arrays["format"]) if "format" in files else FORMAT
         n_layers = 0
-        while f"layers.{n_layers}.weights" in files:
+        while f"layers.{n_layers}.weights" in files or f"layers.{n_layers}.weights.exact" in files:
             n_layers += 1
+        unknown = sorted(k for k in files if not _npz_known(k, n_layers))
+        if unknown:
+            raise NetworkError(f"{unknown[0]}: unknown array in the .npz archive (known: "
+                               f"format, name, activation.name, activation.K, input_domain, "
+                               f"layers.<i>.weights, layers.<i>.bias, output.weights, "
+                               f"output.bias, each numeric one optionally as <key>.exact)")
         data: dict[str, Any] = {
-            "format": fmt,
-            "name": str(arrays["name"]) if "name" in files else path.stem,
-            "activation": {
-                "name": str(arrays["activation.name"]) if "activation.name" in files else "sigmoid",
-                "K": str(arrays["activation.K"]) if "activation.K" in files else "1/4",
-            },
+            "format": _npz_text(arrays, "format") if "format" in files else FORMAT,
+            "name": _npz_text(arrays, "name") if "name" in files else path.stem,
             "layers": [
                 {"weights": _npz_value(arrays, f"layers.{i}.weights"),
                  **({"bias": _npz_value(arrays, f"layers.{i}.bias")}
-                    if f"layers.{i}.bias" in files else {})}
+                    if {f"layers.{i}.bias", f"layers.{i}.bias.exact"} & files else {})}
                 for i in range(n_layers)
             ],
         }
-        if "input_domain" in files:
+        if "activation.name" in files or "activation.K" in files:
+            data["activation"] = {
+                k: _npz_text(arrays, f"activation.{k}") for k in ("name", "K")
+                if f"activation.{k}" in files}
+        if "input_domain" in files or "input_domain.exact" in files:
             data["input_domain"] = _npz_value(arrays, "input_domain")
-        if "output.weights" in files:
+        if "output.weights" in files or "output.weights.exact" in files:
             data["output"] = {"weights": _npz_value(arrays, "output.weights")}
-            if "output.bias" in files:
+            if "output.bias" in files or "output.bias.exact" in files:
                 data["output"]["bias"] = _npz_value(arrays, "output.bias")
     return network_from_dict(data)
 
 
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp)`` then rename ``tmp`` onto ``path``; nothing half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    try:
-        writer(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
+# ---- writers -----------------------------------------------------------------------------
 
 def _save_json(net: Network, path: Path) -> None:
     text = json.dumps(network_to_dict(net), indent=1) + "\n"
@@ -138,36 +236,5 @@ def _save_npz(net: Network, path: Path) -> None:
     atomic_write(path, write)
 
 
-LOADERS: dict[str, Callable[..., Network]] = {".json": _load_json, ".npz": _load_npz}
-SAVERS: dict[str, Callable[[Network, Path], None]] = {".json": _save_json, ".npz": _save_npz}
-
-
-def load_network(path: str | os.PathLike[str], **options: Any) -> Network:
-    """Load a network from any registered format (by suffix); NetworkError on bad input."""
-    path = Path(path)
-    if not path.exists():
-        raise NetworkError(f"file: {path} does not exist")
-    if path.is_dir():
-        raise NetworkError(f"file: {path} is a directory")
-    loader = LOADERS.get(path.suffix.lower())
-    if loader is None:
-        known = ", ".join(sorted(LOADERS))
-        raise NetworkError(f"file: unknown network format {path.suffix!r} (known: {known})")
-    return loader(path, **options)
-
-
-def save_network(net: Network, path: str | os.PathLike[str]) -> None:
-    """Write a network in the format given by the suffix, atomically."""
-    path = Path(path)
-    saver = SAVERS.get(path.suffix.lower())
-    if saver is None:
-        known = ", ".join(sorted(SAVERS))
-        raise NetworkError(f"output: cannot write format {path.suffix!r} (known: {known})")
-    saver(net, path)
-
-
-# Formats defined in fepproof.interop (.onnx, .net) register themselves here; the onnx
-# package is imported only when an .onnx file is read or written.
-from .interop import register as _register_interop  # noqa: E402
-
-_register_interop(LOADERS, SAVERS)
+register_format(".json", _load_json, _save_json, "fepproof-network/1 JSON, exact rationals")
+register_format(".npz", _load_npz, _save_npz, "numpy archive: float64 plus exact strings")

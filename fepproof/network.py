@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .exact import ExactError, fmt_exact, to_fraction
+from .exact import ExactError, JsonNumber, fmt_exact, to_fraction
 
 __all__ = ["NetworkError", "Activation", "Layer", "Network", "network_from_dict", "network_to_dict"]
 
 FORMAT = "fepproof-network/1"
+MAX_LAYERS = 1000
+"""Most hidden layers a network may have (the closed forms are quadratic in the depth)."""
 ACTIVATIONS = ("sigmoid",)
 
 
@@ -27,12 +29,31 @@ class NetworkError(ValueError):
     """Invalid network data; the message names the offending field."""
 
 
+def _exact(value: Any, where: str) -> Fraction:
+    try:
+        return to_fraction(value, where)
+    except ExactError as exc:
+        raise NetworkError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Activation:
-    """phi_K(x) = sigmoid(4 K x): K-Lipschitz, values in (0, 1) (Section 2.1)."""
+    """phi_K(x) = sigmoid(4 K x): K-Lipschitz, values in (0, 1) (Section 2.1).
+
+    Validated on construction: a known name and 0 < K within the number limits.
+    """
 
     name: str = "sigmoid"
     K: Fraction = Fraction(1, 4)
+
+    def __post_init__(self) -> None:
+        if self.name not in ACTIVATIONS:
+            raise NetworkError(f"activation.name: unknown activation {self.name!r} "
+                               f"(known: {', '.join(ACTIVATIONS)})")
+        K = _exact(self.K, "activation.K")
+        if K <= 0:
+            raise NetworkError(f"activation.K: must be > 0, got {fmt_exact(K)}")
+        object.__setattr__(self, "K", K)
 
     @property
     def sup(self) -> Fraction:
@@ -53,12 +74,50 @@ class Activation:
 Matrix = tuple[tuple[Fraction, ...], ...]
 
 
+def _rows(value: Any) -> list[Any]:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return value if isinstance(value, (list, tuple)) else [None]
+
+
 @dataclass(frozen=True)
 class Layer:
-    """One weight matrix (rows: receiving neurons) and its bias vector."""
+    """One weight matrix (rows: receiving neurons) and its bias vector.
+
+    Validated on construction: a non-empty rectangular matrix of exact numbers within
+    the number limits, one bias per row.  Messages name ``weights row r[c]`` / ``bias[j]``
+    (a :class:`Network` or the file reader prefixes the layer's name).
+    """
 
     weights: Matrix
     bias: tuple[Fraction, ...]
+
+    def __post_init__(self) -> None:
+        W = self.weights.tolist() if hasattr(self.weights, "tolist") else self.weights
+        if not isinstance(W, (list, tuple)) or not W:
+            raise NetworkError("weights: expected a non-empty list of rows (an empty layer?)")
+        rows: list[tuple[Fraction, ...]] = []
+        n_in = -1
+        for r, row in enumerate(W):
+            if hasattr(row, "tolist"):
+                row = row.tolist()
+            if not isinstance(row, (list, tuple)):
+                raise NetworkError(f"weights row {r}: expected a list of numbers")
+            if n_in < 0:
+                n_in = len(row)
+                if n_in == 0:
+                    raise NetworkError(f"weights row {r}: empty row")
+            if len(row) != n_in:
+                raise NetworkError(f"weights row {r}: expected {n_in} values, got {len(row)}")
+            rows.append(tuple(_exact(v, f"weights row {r}[{c}]") for c, v in enumerate(row)))
+        b = self.bias.tolist() if hasattr(self.bias, "tolist") else self.bias
+        if not isinstance(b, (list, tuple)):
+            raise NetworkError("bias: expected a list of numbers")
+        if len(b) != len(rows):
+            raise NetworkError(f"bias: expected {len(rows)} values, got {len(b)}")
+        object.__setattr__(self, "weights", tuple(rows))
+        object.__setattr__(self, "bias",
+                           tuple(_exact(v, f"bias[{j}]") for j, v in enumerate(b)))
 
     @property
     def n_out(self) -> int:
@@ -79,13 +138,63 @@ class Layer:
 
 @dataclass(frozen=True)
 class Network:
-    """A feed-forward sigmoid network with exact rational parameters."""
+    """A feed-forward sigmoid network with exact rational parameters.
+
+    A ``Network`` that exists is valid: construction checks that there is at least one
+    hidden layer, that each layer's inputs match the previous layer's neurons (and the
+    output node's the last layer's), and that the input box has one ``lo <= hi`` pair
+    per input within the number limits (an empty box means [0, 1]^d).
+    """
 
     layers: tuple[Layer, ...]
     output: Layer
     activation: Activation = field(default_factory=Activation)
     input_domain: tuple[tuple[Fraction, Fraction], ...] = ()
     name: str = "network"
+
+    def __post_init__(self) -> None:
+        layers = self.layers
+        if not isinstance(layers, (list, tuple)) or not layers:
+            raise NetworkError("layers: expected a non-empty list of hidden layers")
+        if len(layers) > MAX_LAYERS:
+            raise NetworkError(f"layers: {len(layers)} hidden layers; the limit is {MAX_LAYERS}")
+        for i, layer in enumerate((*layers, self.output)):
+            where = "output" if i == len(layers) else f"layers[{i}]"
+            if not isinstance(layer, Layer):
+                raise NetworkError(f"{where}: expected a Layer, got {type(layer).__name__}")
+            if i and layer.n_in != layers[i - 1].n_out:
+                raise NetworkError(f"{where}.weights row 0: expected {layers[i - 1].n_out} "
+                                   f"values, got {layer.n_in} (layers[{i - 1}] has "
+                                   f"{layers[i - 1].n_out} neurons)")
+        if not isinstance(self.activation, Activation):
+            raise NetworkError("activation: expected an Activation")
+        d = layers[0].n_in
+        box = self.input_domain
+        if hasattr(box, "tolist"):
+            box = box.tolist()
+        if not isinstance(box, (list, tuple)):
+            raise NetworkError("input_domain: expected a list of [lo, hi] pairs")
+        if not box:
+            box = [(0, 1)] * d
+        if len(box) != d:
+            raise NetworkError(f"input_domain: expected {d} [lo, hi] pairs (one per input of "
+                               f"layers[0]), got {len(box)}")
+        pairs = []
+        for i, pair in enumerate(box):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise NetworkError(f"input_domain[{i}]: expected [lo, hi]")
+            lo = _exact(pair[0], f"input_domain[{i}][0]")
+            hi = _exact(pair[1], f"input_domain[{i}][1]")
+            if lo > hi:
+                raise NetworkError(
+                    f"input_domain[{i}]: lo > hi ({fmt_exact(lo)} > {fmt_exact(hi)})")
+            pairs.append((lo, hi))
+        if not isinstance(self.name, str):
+            raise NetworkError(f"name: expected a string, got {type(self.name).__name__}")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in self.name):
+            raise NetworkError("name: contains a control character (such as a newline)")
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "input_domain", tuple(pairs))
 
     # ---- sizes -------------------------------------------------------------------
     @property
@@ -152,124 +261,115 @@ class Network:
         return np.array([[float(lo), float(hi)] for lo, hi in self.input_domain])
 
 
-# ---- construction and validation ---------------------------------------------------------
+# ---- reading the fepproof-network/1 mapping --------------------------------------------------
 
-def _num(value: Any, where: str) -> Fraction:
-    try:
-        return to_fraction(value, where)
-    except ExactError as exc:
-        raise NetworkError(str(exc)) from None
+MAX_PARAMETERS = 4_000_000
+"""Most numbers (weights, biases, box ends) a network may hold: counted before any is
+converted, so a huge file fails at once instead of after minutes."""
 
-
-def _vector(value: Any, where: str, length: int | None = None) -> tuple[Fraction, ...]:
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)):
-        raise NetworkError(f"{where}: expected a list of numbers")
-    if length is not None and len(value) != length:
-        raise NetworkError(f"{where}: expected {length} values, got {len(value)}")
-    return tuple(_num(v, f"{where}[{i}]") for i, v in enumerate(value))
+_TOP_KEYS = ("format", "name", "activation", "input_domain", "layers", "output", "comment")
+_ACT_KEYS = ("name", "K")
+_LAYER_KEYS = ("weights", "bias")
 
 
-def _matrix(value: Any, where: str, n_in: int | None) -> Matrix:
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)) or not value:
-        raise NetworkError(f"{where}: expected a non-empty list of rows (an empty layer?)")
-    rows = []
-    for r, row in enumerate(value):
-        if hasattr(row, "tolist"):
-            row = row.tolist()
-        if not isinstance(row, (list, tuple)):
-            raise NetworkError(f"{where} row {r}: expected a list of numbers")
-        if n_in is None:
-            n_in = len(row)
-            if n_in == 0:
-                raise NetworkError(f"{where} row {r}: empty row")
-        if len(row) != n_in:
-            raise NetworkError(f"{where} row {r}: expected {n_in} values, got {len(row)}")
-        rows.append(tuple(_num(v, f"{where} row {r}[{c}]") for c, v in enumerate(row)))
-    return tuple(rows)
+def _keys(obj: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in obj:
+        if key not in known:
+            prefix = f"{where}." if where else ""
+            raise NetworkError(f"{prefix}{key}: unknown key (known: {', '.join(known)})")
 
 
-def _layer(spec: Any, where: str, n_in: int | None, single_row_ok: bool = False) -> Layer:
+def _size(value: Any) -> int:
+    """How many numbers a (nested) list holds, counted by lengths only, bounded depth."""
+    if hasattr(value, "size") and hasattr(value, "dtype"):
+        return int(value.size)
+    if isinstance(value, (list, tuple)):
+        return sum(len(v) if isinstance(v, (list, tuple)) else 1 for v in value)
+    return 1
+
+
+def _layer(spec: Any, where: str, single_row_ok: bool = False) -> Layer:
     if not isinstance(spec, dict):
         raise NetworkError(f"{where}: expected an object with 'weights' (and optional 'bias')")
+    _keys(spec, _LAYER_KEYS, where)
     if "weights" not in spec:
         raise NetworkError(f"{where}.weights: missing")
-    weights = spec["weights"]
-    if hasattr(weights, "tolist"):
-        weights = weights.tolist()
-    if single_row_ok and isinstance(weights, (list, tuple)) and weights and not isinstance(
-        weights[0], (list, tuple)
-    ):
+    weights = _rows(spec["weights"])
+    if single_row_ok and weights and not isinstance(weights[0], (list, tuple)) \
+            and not hasattr(weights[0], "tolist"):
         weights = [weights]
-    W = _matrix(weights, f"{where}.weights", n_in)
+    if not weights or weights == [None]:
+        raise NetworkError(f"{where}.weights: expected a non-empty list of rows "
+                           f"(an empty layer?)")
     bias = spec.get("bias")
     if bias is None:
-        b = tuple(Fraction(0) for _ in W)
+        bias = [0] * len(weights)
     else:
         if hasattr(bias, "tolist"):
             bias = bias.tolist()
         if not isinstance(bias, (list, tuple)):
             bias = [bias]
-        b = _vector(bias, f"{where}.bias", len(W))
-    return Layer(W, b)
+    try:
+        return Layer(tuple(weights), tuple(bias))
+    except NetworkError as exc:
+        raise NetworkError(f"{where}.{exc}") from None
 
 
 def network_from_dict(data: Any) -> Network:
-    """Build and validate a network from the ``fepproof-network/1`` mapping."""
+    """Build a network from the ``fepproof-network/1`` mapping (README, network format).
+
+    ``format`` is optional here (a file must carry it; see :mod:`fepproof.netio`);
+    unknown keys are errors; ``activation`` absent means the logistic sigmoid, K = 1/4,
+    but an ``activation`` object must give ``K``.  Every message names the field.
+    """
     if not isinstance(data, dict):
         raise NetworkError("file: expected a JSON object at top level")
+    _keys(data, _TOP_KEYS, "")
     fmt = data.get("format", FORMAT)
     if fmt != FORMAT:
-        raise NetworkError(f"format: unknown format version {fmt!r} (expected {FORMAT!r})")
-    act = data.get("activation", {"name": "sigmoid", "K": "1/4"})
-    if not isinstance(act, dict):
-        raise NetworkError("activation: expected an object with 'name' and 'K'")
-    aname = act.get("name", "sigmoid")
-    if aname not in ACTIVATIONS:
-        raise NetworkError(f"activation.name: unknown activation {aname!r} (known: sigmoid)")
-    K = _num(act.get("K", "1/4"), "activation.K")
-    if K <= 0:
-        raise NetworkError(f"activation.K: must be > 0, got {fmt_exact(K)}")
+        raise NetworkError(f"format: unknown format version {str(fmt)[:40]!r} "
+                           f"(expected {FORMAT!r})")
+    act = data.get("activation")
+    if act is None:
+        activation = Activation()
+    else:
+        if not isinstance(act, dict):
+            raise NetworkError("activation: expected an object with 'name' and 'K'")
+        _keys(act, _ACT_KEYS, "activation")
+        if "K" not in act:
+            raise NetworkError("activation.K: missing (the standard logistic sigmoid is "
+                               "K = 1/4; write it, or leave out the whole activation object)")
+        aname = act.get("name", "sigmoid")
+        if not isinstance(aname, str):
+            raise NetworkError("activation.name: expected a string")
+        activation = Activation(aname, _exact(act["K"], "activation.K"))
     layers_spec = data.get("layers")
     if not isinstance(layers_spec, list) or not layers_spec:
         raise NetworkError("layers: expected a non-empty list of hidden layers")
-    layers: list[Layer] = []
-    n_in: int | None = None
-    domain_spec = data.get("input_domain")
-    if domain_spec is not None:
-        if hasattr(domain_spec, "tolist"):
-            domain_spec = domain_spec.tolist()
-        if not isinstance(domain_spec, list) or not domain_spec:
-            raise NetworkError("input_domain: expected a list of [lo, hi] pairs")
-        n_in = len(domain_spec)
-    for i, spec in enumerate(layers_spec):
-        layer = _layer(spec, f"layers[{i}]", n_in)
-        layers.append(layer)
-        n_in = layer.n_out
+    if len(layers_spec) > MAX_LAYERS:
+        raise NetworkError(f"layers: {len(layers_spec)} hidden layers; the limit is "
+                           f"{MAX_LAYERS}")
     if "output" not in data:
         raise NetworkError("output: missing (the linear output node's weights)")
-    output = _layer(data["output"], "output", n_in, single_row_ok=True)
-    d = layers[0].n_in
-    if domain_spec is None:
-        domain = tuple((Fraction(0), Fraction(1)) for _ in range(d))
-    else:
-        pairs = []
-        for i, pair in enumerate(domain_spec):
-            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                raise NetworkError(f"input_domain[{i}]: expected [lo, hi]")
-            lo = _num(pair[0], f"input_domain[{i}][0]")
-            hi = _num(pair[1], f"input_domain[{i}][1]")
-            if lo > hi:
-                raise NetworkError(
-                    f"input_domain[{i}]: lo > hi ({fmt_exact(lo)} > {fmt_exact(hi)})"
-                )
-            pairs.append((lo, hi))
-        domain = tuple(pairs)
-    name = str(data.get("name", "network"))
-    return Network(tuple(layers), output, Activation(aname, K), domain, name)
+    count = 0
+    for spec in (*layers_spec, data["output"]):
+        if isinstance(spec, dict):
+            count += _size(spec.get("weights")) + _size(spec.get("bias"))
+    if count > MAX_PARAMETERS:
+        raise NetworkError(f"layers: {count} numbers; the limit is {MAX_PARAMETERS}")
+    layers = tuple(_layer(spec, f"layers[{i}]") for i, spec in enumerate(layers_spec))
+    output = _layer(data["output"], "output", single_row_ok=True)
+    domain = data.get("input_domain")
+    if domain is None:
+        domain = []
+    elif hasattr(domain, "tolist"):
+        domain = domain.tolist()
+    if not isinstance(domain, list) or (not domain and "input_domain" in data):
+        raise NetworkError("input_domain: expected a list of [lo, hi] pairs")
+    name = data.get("name", "network")
+    if not isinstance(name, str) or isinstance(name, JsonNumber):
+        raise NetworkError("name: expected a string")
+    return Network(layers, output, activation, tuple(domain), name)
 
 
 def network_to_dict(net: Network) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from .failures import short_exact
+from .exact import short_exact
+from .failure_errors import WitnessError
 from .network import Network
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ __all__ = ["validate_witness"]
 
 
 def _err(message: str) -> Exception:
-    from .failures import WitnessError
     return WitnessError(message, message.split(":", 1)[0])
 
 

@@ -29,6 +29,7 @@ from .common import (
     epsilons,
     failures_from_args,
     flag_message,
+    integer,
     load,
     model_from_args,
     number,
@@ -72,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "default) or preactivation (before phi, as the proof's step says)")
     p.add_argument("--bits-for", metavar="E",
                    help="Theorem 5 inverted: fewest bits per layer so the error is <= E")
-    p.add_argument("--max-factor", type=int, default=100, metavar="R",
+    p.add_argument("--max-factor", type=integer(1, 100_000), default=100, metavar="R",
                    help="when not tolerated: largest replication factor per layer tried for "
                         "the smallest replication that would be (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

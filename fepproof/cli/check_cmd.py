@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from .common import CliError, emit_json
+from .common import CliError, emit_json, integer
 
 HELP = "check a project's own networks against the claims of its fepproof.toml (CI)"
 DESCRIPTION = """\
@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("-k", metavar="TEXT", dest="select",
                    help="only claims whose name contains TEXT (case-insensitive)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
+    p.add_argument("--jobs", type=integer(1, 256), default=None, metavar="N",
                    help="claims run in parallel (default: CPU count)")
     p.add_argument("--no-cache", action="store_true",
                    help="ignore .fepproof-cache/ (neither read nor write it)")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, TextIO
 
@@ -22,7 +25,46 @@ from ..network import Network, NetworkError
 
 __all__ = ["CliError", "add_network_arg", "add_model_args", "model_from_args", "load",
            "number", "failures_from_args", "add_epsilon_args", "epsilons", "emit_json",
-           "add_output_arg"]
+           "add_output_arg", "failure_counts", "integer", "seconds", "MAX_SECONDS"]
+
+MAX_SECONDS = 1_000_000
+"""Largest accepted time budget (about 11.6 days): larger values only overflow timers."""
+
+_INT = re.compile(r"^[+-]?[0-9]{1,18}$")
+_FLOAT = re.compile(r"^[+-]?([0-9]{1,12}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$")
+
+
+def integer(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type`` reading an integer in [lo, hi] written in ASCII digits.
+
+    ``int()`` alone accepts "１" (fullwidth) and "1_000"; argparse turns the
+    ArgumentTypeError into one line naming the flag, exit 2.
+    """
+    def parse(text: str) -> int:
+        t = text.strip()
+        if not _INT.match(t):
+            raise argparse.ArgumentTypeError(
+                f"expected an integer in ASCII digits, got {text[:40]!r}")
+        value = int(t)
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def seconds(text: str) -> float:
+    """An argparse ``type`` for a time budget: a finite decimal in (0, MAX_SECONDS]."""
+    t = text.strip()
+    if not _FLOAT.match(t):
+        raise argparse.ArgumentTypeError(f"expected seconds as a decimal number, "
+                                         f"got {text[:40]!r}")
+    value = float(t)
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"must be > 0 and <= {MAX_SECONDS} seconds, "
+                                         f"got {text[:40]}")
+    return value
 
 
 class CliError(Exception):
@@ -36,7 +78,7 @@ def add_network_arg(p: argparse.ArgumentParser) -> None:
 
 
 def add_output_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", type=int, default=None, metavar="K",
+    p.add_argument("--output", type=integer(0, 10**6), default=None, metavar="K",
                    help="for networks with several outputs: bound output K (0-based); "
                         "default: the maximum error over all outputs")
 
@@ -94,18 +136,33 @@ def flag_message(exc: FailureError) -> str:
     return text
 
 
-def load(path: str) -> Network:
+def load(path: str, **options: Any) -> Network:
     try:
-        return load_network(path)
+        return load_network(path, **options)
     except NetworkError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"file: cannot read {path}: {exc.strerror}") from None
 
 
-def failures_from_args(net: Network, text: str, model: FailureModel) -> tuple[int, ...]:
+_COUNTS = re.compile(r"^\s*-?[0-9]{1,18}(\s*,\s*-?[0-9]{1,18})*\s*$")
+
+
+def failure_counts(text: str, field: str = "--failures") -> tuple[int, ...]:
+    """Per-layer failure counts ``1,0,2`` in ASCII digits (``int()`` alone would take "１")."""
+    if not _COUNTS.match(text):
+        raise CliError(f"{field}: expected comma-separated integers in ASCII digits like "
+                       f"1,0,2, got {text[:40]!r}")
     try:
-        return check_failures(net, parse_failures(text), model)
+        return parse_failures(text, field)
+    except FailureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def failures_from_args(net: Network, text: str, model: FailureModel) -> tuple[int, ...]:
+    counts = failure_counts(text)
+    try:
+        return check_failures(net, counts, model)
     except FailureError as exc:
         raise CliError(str(exc)) from None
 

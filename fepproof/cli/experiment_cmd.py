@@ -8,29 +8,18 @@ from pathlib import Path
 from typing import TextIO
 
 from ..failures import FailureError, FailureModel, check_failures
-from ..netio import load_network
-from ..network import Network, NetworkError
+from ..network import Network
 from .boxarg import add_input_box_arg, box_line, with_box
-from .common import CliError, check_output
+from .common import CliError, check_output, failure_counts, integer, load, seconds
 
 
 def parse_failures(text: str) -> tuple[int, ...]:
-    from ..failures import parse_failures as parse
-
-    try:
-        return parse(text)
-    except FailureError as exc:
-        raise CliError(str(exc)) from None
+    return failure_counts(text)
 
 
 def _load(path: str, sizes: str | None) -> Network:
-    opts = {"sizes": sizes} if sizes and path.lower().endswith(".net") else {}
-    try:
-        return load_network(path, **opts)
-    except NetworkError as exc:
-        raise CliError(str(exc)) from None
-    except OSError as exc:
-        raise CliError(f"file: cannot read {path}: {exc.strerror}") from None
+    return load(path, **({"sizes": sizes} if sizes and path.lower().endswith(".net") else {}))
+
 
 HELP = "reproduce Figure 3 and run the tightness / depth sweeps (PNG, SVG, CSV)"
 DESCRIPTION = """\
@@ -73,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "instead of the seeded synthetic ones")
     p.add_argument("--failures", metavar="F1,F2,...",
                    help="fig3: failed neurons per hidden layer (default 1 per layer)")
-    p.add_argument("--output", type=int, default=None, metavar="K",
+    p.add_argument("--output", type=integer(0, 10**6), default=None, metavar="K",
                    help="multi-output networks: output K (0-based); default: the maximum "
                         "error over all outputs")
     p.add_argument("--sizes", metavar="SIZES",
@@ -81,14 +70,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_box_arg(p)
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the sweep on this Dask distributed scheduler")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
+    p.add_argument("--workers", type=integer(1, 256), default=None, metavar="N",
                    help="local process pool size (default: CPU count; 1 = in-process)")
-    p.add_argument("--samples", type=int, default=256, metavar="N",
+    p.add_argument("--samples", type=integer(1, 10**6), default=256, metavar="N",
                    help="random inputs per search (plus box corners; default 256)")
-    p.add_argument("--seed", type=int, default=0, help="seed of networks and searches")
+    p.add_argument("--seed", type=integer(0, 2**32 - 1), default=0,
+                   help="seed of networks and searches")
     p.add_argument("--no-engine", action="store_true",
                    help="skip the certified numeric engine (no certified bound column)")
-    p.add_argument("--engine-timeout", type=float, default=3.0, metavar="S",
+    p.add_argument("--engine-timeout", type=seconds, default=3.0, metavar="S",
                    help="seconds per point for the numeric engine (default 3); the "
                         "certified bound tightens with more time")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

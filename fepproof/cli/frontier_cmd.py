@@ -18,6 +18,7 @@ from .common import (
     emit_json,
     epsilons,
     flag_message,
+    integer,
     load,
     model_from_args,
 )
@@ -47,12 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="use the 'at most f_l per layer' reading")
     add_model_args(p, synapse=False)
     add_output_arg(p)
-    p.add_argument("--limit", type=int, default=10_000,
+    p.add_argument("--limit", type=integer(1, 10**7), default=10_000,
                    help="report at most this many distributions (default 10000)")
     p.add_argument("--replicate-for", metavar="F1,...,FL",
                    help="also give the smallest replication factors (Corollary 1) making "
                         "this distribution tolerated (counts may exceed N_l)")
-    p.add_argument("--max-factor", type=int, default=100, metavar="R",
+    p.add_argument("--max-factor", type=integer(1, 100_000), default=100, metavar="R",
                    help="--replicate-for: largest factor per layer (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -24,9 +24,11 @@ from .common import (
     check_output,
     emit_json,
     epsilons,
+    integer,
     load,
     model_from_args,
     number,
+    seconds,
 )
 
 HELP = "replicate neurons (Corollary 1) until a failure distribution is provably tolerated"
@@ -65,13 +67,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="tolerate at most f_l failures per layer (default: exactly f_l)")
     p.add_argument("--by", choices=["fep", "verify"], default="fep",
                    help="prove with the closed form (default) or the verify engine")
-    p.add_argument("--max-factor", type=int, default=100, metavar="R",
+    p.add_argument("--max-factor", type=integer(1, 100_000), default=100, metavar="R",
                    help="largest replication factor per layer (default 100)")
     p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
                    help="--by verify: the verify engine (default auto)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="--by verify: seconds for the whole search (default 60)")
-    p.add_argument("--max-tries", type=int, default=20, metavar="N",
+    p.add_argument("--max-tries", type=integer(1, 10_000), default=20, metavar="N",
                    help="--by verify: candidate factor vectors to verify (default 20)")
     add_output_arg(p)
     add_input_box_arg(p)

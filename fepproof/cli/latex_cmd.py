@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..failures import FailureError
-from ..netio import atomic_write
+from ..fsutil import atomic_write
 from .boxarg import add_input_box_arg, box_line, with_box
 from .common import (
     CliError,
@@ -19,8 +19,10 @@ from .common import (
     epsilons,
     failures_from_args,
     flag_message,
+    integer,
     load,
     model_from_args,
+    seconds,
 )
 
 HELP = "LaTeX documents of the checked derivations, the obligations, or one network's bound"
@@ -69,13 +71,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_epsilon_args(p)
     add_output_arg(p)
     add_input_box_arg(p)
-    p.add_argument("--verify-timeout", type=float, default=30.0, metavar="S",
+    p.add_argument("--verify-timeout", type=seconds, default=30.0, metavar="S",
                    help="--network: seconds for the z3 worst-case bracket (default 30)")
     p.add_argument("--no-verify", action="store_true",
                    help="--network: leave out the verified worst-case bracket")
-    p.add_argument("--timeout", type=float, default=20.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=20.0, metavar="S",
                    help="--proofs/--derivation: seconds per obligation (default 20)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
+    p.add_argument("--jobs", type=integer(1, 256), default=None, metavar="N",
                    help="--proofs: obligations run in parallel (default: the runner's)")
     p.add_argument("--strict", action="store_true",
                    help="--proofs/--derivation: exit 1 when an obligation is not as expected")
@@ -125,16 +127,16 @@ def _network_doc(args: argparse.Namespace):
         raise CliError(flag_message(exc)) from None
 
 
+MAX_DEPTH = 64  # a symbolic derivation deeper than this is not a document anyone reads
+
+
 def _depth(text: str | None) -> int | None:
     if text is None or text.strip() in ("L", "l"):
         return None
     try:
-        depth = int(text)
-    except ValueError:
-        raise CliError(f"--depth: expected a positive integer or 'L', got {text!r}") from None
-    if depth < 1:
-        raise CliError(f"--depth: expected a positive integer or 'L', got {text!r}")
-    return depth
+        return integer(1, MAX_DEPTH)(text)
+    except argparse.ArgumentTypeError as exc:
+        raise CliError(f"--depth: expected an integer in 1..{MAX_DEPTH} or 'L' ({exc})") from None
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

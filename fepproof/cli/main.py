@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from .common import CliError
 
@@ -29,6 +30,14 @@ exit codes: 0 ok, 1 not tolerated / refuted / failed, 2 usage or input error, 3 
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse treats "-1,0,0" or "-1:1" as an unknown flag (only "-1" and "-.5" look
+        # like numbers to it), so "--failures -1,0,0" failed with "expected one argument".
+        # No fepproof option starts with "-<digit>" or "-.", so such a token is a value;
+        # the value's own check then names the flag ("--failures: entry 1 is negative").
+        self._negative_number_matcher = re.compile(r"^-\.?[0-9]")
+
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -70,6 +79,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(args._run(args, out, err))
     except CliError as exc:
         print(f"fepproof {args.command}: {exc}", file=err)
+        return 2
+    except OverflowError:
+        # Every input number is within float64 range (README, number limits), but a
+        # derived one (Fep = a product over layers of N_l w_m K, a witness error) can
+        # still exceed it when the exact value has to be shown as a float.
+        print(f"fepproof {args.command}: a value derived from the input (a bound or a "
+              f"product of weights) exceeds the float64 range (about 1.8e308); scale the "
+              f"network's weights or the flags' values down", file=err)
         return 2
     except KeyboardInterrupt:
         print(f"fepproof {args.command}: interrupted", file=err)

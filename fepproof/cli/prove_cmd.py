@@ -12,7 +12,7 @@ from ..obligations import discover
 from ..obligations import run as run_obligations
 from ..obligations.junit import write_junit
 from ..obligations.runner import ObligationLoadError
-from .common import CliError, emit_json
+from .common import CliError, emit_json, integer, seconds
 
 HELP = "run the paper's proofs as machine-checked obligations (CI)"
 DESCRIPTION = """\
@@ -32,9 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="proofs files or directories (default: proofs/)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
-    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+    p.add_argument("--jobs", "-j", type=integer(1, 256), default=None, metavar="N",
                    help="parallel processes (default: CPU count)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="seconds per obligation before it counts as unknown (default 60)")
     p.add_argument("-k", dest="select", metavar="TEXT", default=None,
                    help="only obligations whose id contains TEXT")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 import mpmath
 
 from ..failures import FailureError, FailureKind, FailureModel
+from ..netio import read_json_exact
+from ..network import NetworkError
 from ..replay import replay
 from ..verdict import Witness
 from .boxarg import add_input_box_arg, box_line, box_to_json, with_box
@@ -18,6 +19,7 @@ from .common import (
     add_network_arg,
     emit_json,
     flag_message,
+    integer,
     load,
     model_from_args,
     number,
@@ -51,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.set_defaults(model=None)  # to tell an explicit --model crash from the default
     p.add_argument("--bound", metavar="B", help="compare the error against B")
     add_input_box_arg(p)
-    p.add_argument("--dps", type=int, default=50, help="decimal digits (>= 40; default 50)")
+    p.add_argument("--dps", type=integer(1, 10_000), default=50,
+                   help="decimal digits (>= 40; default 50)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -83,13 +86,12 @@ def _claim(data: object) -> tuple[int, ...] | None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     net, box_source = with_box(load(args.network), args.network, args.input_box)
-    try:
-        with open(args.witness, encoding="utf-8") as fh:
-            data = json.load(fh)
+    try:  # bounded size, depth and integer literals (issue 10)
+        data = read_json_exact(args.witness, "witness", exact=False)
+    except NetworkError as exc:
+        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"file: cannot read {args.witness}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{args.witness}: not JSON ({exc.msg} at line {exc.lineno})") from None
     model = _model(args, data)
     if args.dps < 40:
         raise CliError("--dps: need at least 40 digits")

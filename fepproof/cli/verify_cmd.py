@@ -29,6 +29,7 @@ from .common import (
     load,
     model_from_args,
     number,
+    seconds,
 )
 
 HELP = "verify a network: proved / refuted (with a replayed witness) / unknown"
@@ -66,7 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="narrow the bracket until upper - lower <= T * upper (default 0.01)")
     p.add_argument("--no-bracket", action="store_true",
                    help="only decide the claim; do not narrow the worst-case bracket")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="wall-clock budget in seconds (default 60)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--witness-out", metavar="FILE",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..netio import atomic_write
+from ..fsutil import atomic_write
 
 __all__ = ["write_csv", "new_figure", "save_figure"]
 

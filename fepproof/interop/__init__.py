@@ -1,7 +1,8 @@
 """Importers/exporters for networks trained elsewhere: ONNX MLPs and StaticNet ``.net``.
 
-Importing this package registers ``.onnx`` and ``.net`` in :data:`fepproof.netio.LOADERS`
-and ``SAVERS``; ``onnx`` itself is imported only when an ``.onnx`` file is read or written.
+A plug-in of the core format registry (:mod:`fepproof.formats`): importing this package
+registers ``.onnx`` and ``.net``; ``onnx`` itself is imported only when an ``.onnx``
+file is read or written, so it stays an optional dependency.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..formats import register_format
 from ..network import Network
 
-__all__ = ["register"]
+__all__: list[str] = []
 
 
 def _load_onnx(path: Path, **options: Any) -> Network:
@@ -38,9 +40,5 @@ def _save_net(net: Network, path: Path) -> None:
     save_staticnet(net, path)
 
 
-def register(loaders: dict[str, Any], savers: dict[str, Any]) -> None:
-    """Add the .onnx and .net formats to the suffix registries."""
-    loaders.setdefault(".onnx", _load_onnx)
-    loaders.setdefault(".net", _load_net)
-    savers.setdefault(".onnx", _save_onnx)
-    savers.setdefault(".net", _save_net)
+register_format(".onnx", _load_onnx, _save_onnx, "ONNX MLP (Gemm/MatMul+Add, Sigmoid)")
+register_format(".net", _load_net, _save_net, "StaticNet raw float32")

@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ..exact import fmt_exact
+from ..exact import ExactError, fmt_exact, to_fraction
+from ..fsutil import atomic_write
+from ..netio import parse_json_exact
 from ..network import Activation, Layer, Network, NetworkError
 
 __all__ = ["load_onnx", "save_onnx", "network_to_onnx", "network_from_onnx"]
@@ -37,6 +39,13 @@ def _onnx() -> Any:
         raise NetworkError("file: reading/writing .onnx needs the 'onnx' package "
                            "(pip install 'fepproof[interop]')") from None
     return onnx
+
+
+def _num(value: object, where: str) -> Fraction:
+    try:
+        return to_fraction(value, where)
+    except ExactError as exc:
+        raise NetworkError(str(exc)) from None
 
 
 def _exact_matrix(arr: np.ndarray, where: str) -> tuple[tuple[Fraction, ...], ...]:
@@ -65,7 +74,9 @@ def network_from_onnx(model: Any, name: str = "network") -> Network:
         raise NetworkError(f"graph.input: expected one data input, got {len(inputs)}")
     current = inputs[0].name
     meta = {p.key: p.value for p in model.metadata_props}
-    extra = json.loads(meta[_META]) if _META in meta else {}
+    extra = parse_json_exact(meta[_META]) if _META in meta else {}
+    if not isinstance(extra, dict):
+        raise NetworkError(f"metadata {_META}: expected a JSON object")
 
     def const(tensor: str, where: str) -> np.ndarray:
         if tensor not in inits:
@@ -96,8 +107,8 @@ def network_from_onnx(model: Any, name: str = "network") -> Network:
                     raise NetworkError(f"{where}: transA = 1 is not supported")
                 B = const(node.input[1], where)
                 W = B if attrs.get("transB", 0) else B.T
-                alpha = Fraction(float(attrs.get("alpha", 1.0)))
-                beta = Fraction(float(attrs.get("beta", 1.0)))
+                alpha = _num(float(attrs.get("alpha", 1.0)), f"{where} alpha")
+                beta = _num(float(attrs.get("beta", 1.0)), f"{where} beta")
                 Wq = _exact_matrix(np.atleast_2d(W), f"{where} weights")
                 if alpha != 1:
                     Wq = tuple(tuple(alpha * w for w in row) for row in Wq)
@@ -127,7 +138,7 @@ def network_from_onnx(model: Any, name: str = "network") -> Network:
             if pending is None or c is None or c.size != 1:
                 raise NetworkError(f"{where}: only a Mul by one scalar constant between "
                                    f"an affine map and Sigmoid is supported")
-            s = Fraction(float(c.reshape(())))
+            s = _num(float(c.reshape(())), f"{where} constant")
             if s <= 0:
                 raise NetworkError(f"{where}: the sigmoid slope must be > 0, got {s}")
             scale = s if scale is None else scale * s
@@ -149,13 +160,9 @@ def network_from_onnx(model: Any, name: str = "network") -> Network:
                            f"{sorted(map(str, slopes))}; fepproof needs one K")
     K = slopes.pop() / 4
     if "K" in extra:
-        Km = Fraction(extra["K"])
+        Km = _num(extra["K"], "metadata K")
         if float(4 * Km) == float(4 * K):  # K was exact in the metadata, rounded in the graph
             K = Km
-    for li in range(1, len(layers)):
-        if layers[li].n_in != layers[li - 1].n_out:
-            raise NetworkError(f"layers[{li}]: expects {layers[li].n_in} inputs, previous "
-                               f"layer has {layers[li - 1].n_out}")
     one, zero = Fraction(1), Fraction(0)
     if pending is None:
         M = layers[-1].n_out
@@ -163,17 +170,12 @@ def network_from_onnx(model: Any, name: str = "network") -> Network:
                              for j in range(M)), tuple(zero for _ in range(M)))
     else:
         output = Layer(pending[0], tuple(pending[1]))
-        if output.n_in != layers[-1].n_out:
-            raise NetworkError(f"output: expects {output.n_in} inputs, last layer has "
-                               f"{layers[-1].n_out}")
-    if "input_domain" in extra:
-        domain = tuple((Fraction(lo), Fraction(hi)) for lo, hi in extra["input_domain"])
-        if len(domain) != layers[0].n_in:
-            raise NetworkError("metadata input_domain: wrong length")
-    else:
-        domain = tuple((zero, one) for _ in range(layers[0].n_in))
-    return Network(tuple(layers), output, Activation("sigmoid", K), domain,
-                   str(extra.get("name", name)))
+    domain = extra.get("input_domain", [])
+    if not isinstance(domain, list) or not all(isinstance(p, list) for p in domain):
+        raise NetworkError("metadata input_domain: expected a list of [lo, hi] pairs")
+    meta_name = extra.get("name", name)
+    return Network(tuple(layers), output, Activation("sigmoid", K), tuple(domain),
+                   meta_name if isinstance(meta_name, str) else name)
 
 
 def load_onnx(path: str | Path, **_: Any) -> Network:
@@ -260,8 +262,6 @@ def network_to_onnx(net: Network) -> Any:
 
 def save_onnx(net: Network, path: Path) -> None:
     """Write ``net`` as ``.onnx`` atomically (refuses weights that are not binary floats)."""
-    from ..netio import atomic_write
-
     model = network_to_onnx(net)
     data = model.SerializeToString()
     atomic_write(path, lambda p: p.write_bytes(data))

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fsutil import atomic_write, read_limited
 from ..network import Activation, Layer, Network, NetworkError
 
 __all__ = ["parse_sizes", "load_staticnet", "save_staticnet", "staticnet_sizes"]
@@ -30,10 +31,10 @@ _SIZES_RE = re.compile(r"^(\d+(?:-\d+)+)(?:_|$)")
 def parse_sizes(text: str, field: str = "--sizes") -> tuple[int, ...]:
     """Parse ``784-98-10`` into (784, 98, 10); NetworkError naming ``field`` otherwise."""
     parts = str(text).strip().split("-")
-    try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise NetworkError(f"{field}: expected sizes like 784-98-10, got {text!r}") from None
+    if not all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts):
+        raise NetworkError(f"{field}: expected sizes like 784-98-10 (ASCII digits), "
+                           f"got {str(text)[:40]!r}")
+    sizes = tuple(int(p) for p in parts)
     if len(sizes) < 2 or any(s <= 0 for s in sizes):
         raise NetworkError(f"{field}: need an input size and at least one layer, all > 0, "
                            f"got {text!r}")
@@ -59,7 +60,7 @@ def load_staticnet(path: str | Path, sizes: str | tuple[int, ...] | None = None,
     else:
         sz = tuple(int(s) for s in sizes)
     expected = sum(n_out * (n_in + 1) for n_in, n_out in zip(sz, sz[1:]))
-    raw = path.read_bytes()
+    raw = read_limited(path)
     if len(raw) != 4 * expected:
         raise NetworkError(f"file: {path.name} has {len(raw)} bytes; sizes "
                            f"{'-'.join(map(str, sz))} need {expected} float32 = "
@@ -75,9 +76,10 @@ def load_staticnet(path: str | Path, sizes: str | tuple[int, ...] | None = None,
         pos += block.size
         W = tuple(tuple(Fraction(v) for v in row[:-1].tolist()) for row in block)
         b = tuple(Fraction(v) for v in block[:, -1].tolist())
-        if not W:
-            raise NetworkError(f"layers[{li}]: empty layer")
-        layers.append(Layer(W, b))
+        try:
+            layers.append(Layer(W, b))
+        except NetworkError as exc:
+            raise NetworkError(f"layers[{li}].{exc}") from None
     M = sz[-1]
     one, zero = Fraction(1), Fraction(0)
     output = Layer(tuple(tuple(one if i == j else zero for i in range(M)) for j in range(M)),
@@ -112,8 +114,6 @@ def _f32_exact(values: list[Fraction], where: str) -> np.ndarray:
 def save_staticnet(net: Network, path: Path) -> None:
     """Write ``net`` as StaticNet ``.net``; only all-sigmoid (K = 1/4), identity-output
     networks on [0, 1]^d with float32 weights fit the format, else NetworkError."""
-    from ..netio import atomic_write
-
     if net.K != Fraction(1, 4):
         raise NetworkError(f"activation.K: StaticNet uses the standard sigmoid (K = 1/4), "
                            f"got K = {net.K}")

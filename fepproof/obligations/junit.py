@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..netio import atomic_write
+from ..fsutil import atomic_write
 from .model import Outcome
 
 __all__ = ["junit_xml", "write_junit"]

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-import mpmath
 from mpmath import iv
 
 __all__ = ["Line", "Piece", "phi_enclosure", "dphi_enclosure", "make_piece", "pieces",
@@ -41,10 +40,18 @@ def round_up(q: Fraction, grid: int = GRID) -> Fraction:
     return Fraction(math.ceil(q * grid), grid)
 
 
-def _frac(x: mpmath.mpf) -> Fraction:
-    man, exp = mpmath.mpf(x).man_exp
-    return Fraction(int(man)) * Fraction(2) ** int(exp) if exp >= 0 else \
-        Fraction(int(man), 2 ** int(-exp))
+def _on_grid(raw: tuple, grid: int, up: bool) -> Fraction:
+    """floor (or ceil) of x * grid, over grid, for an interval end point x given as mpmath's
+    raw (sign, man, exp, bc) tuple: exact integer arithmetic, no rounding to mp.prec (which
+    turned sigmoid(40)'s lower end 1 - 4e-18 into 1.0) and no expansion of 2^exp into a
+    huge integer (sigmoid(-5e9) has a binary exponent near -7e9)."""
+    sign, man, exp, bc = raw
+    if bc < 0:  # mpmath's special values (inf, nan) have a negative bit count
+        raise ValueError("interval end point is not finite")
+    t = (-man if sign else man) * grid
+    if exp >= 0:
+        return Fraction(t << exp, grid)
+    return Fraction(-((-t) >> -exp) if up else t >> -exp, grid)
 
 
 def _iv(q: Fraction) -> iv.mpf:
@@ -56,7 +63,8 @@ def phi_enclosure(k: Fraction, s: Fraction, grid: int = GRID) -> tuple[Fraction,
     """Rationals lo <= sigmoid(k s) <= hi (certified by interval arithmetic), rounded
     outward to multiples of 1/grid."""
     v = 1 / (1 + iv.exp(-_iv(k) * _iv(s)))
-    return round_down(_frac(v.a), grid), round_up(_frac(v.b), grid)
+    lo, hi = v._mpi_
+    return _on_grid(lo, grid, up=False), _on_grid(hi, grid, up=True)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -64,7 +72,8 @@ def dphi_enclosure(k: Fraction, s: Fraction) -> tuple[Fraction, Fraction]:
     """Rationals lo <= phi'(s) = k phi (1 - phi) <= hi."""
     e = iv.exp(-_iv(k) * abs(_iv(s)))  # phi' is even: use the non-overflowing side
     v = _iv(k) * e / (1 + e) ** 2
-    return round_down(_frac(v.a)), round_up(_frac(v.b))
+    lo, hi = v._mpi_
+    return _on_grid(lo, GRID, up=False), _on_grid(hi, GRID, up=True)
 
 
 def max_slope(k: Fraction, lo: Fraction, hi: Fraction) -> Fraction:
