@@ -56,9 +56,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bound", metavar="B", help="the claimed bound (default: Fep)")
     add_epsilon_args(p)
     add_output_arg(p)
-    p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
-                   help="z3 (this package's SMT engine), numeric (fepproof.numeric, if "
-                        "installed) or auto (numeric's choice when available, else z3)")
+    p.add_argument("--engine", choices=["auto", "numeric", "z3", "numeric-v1", "z3-v1"],
+                   default="auto",
+                   help="numeric (branch and bound over failures, input box and "
+                        "pre-activations), z3 (the same with z3 deciding small leaves), "
+                        "numeric-v1 / z3-v1 (the engines before issue 11, kept as "
+                        "baselines) or auto (z3 for small networks, else numeric)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N",
+                   help="worker processes for the branch-and-bound leaves (default 2)")
     p.add_argument("--tolerance", default="0.01", metavar="T",
                    help="narrow the bracket until upper - lower <= T * upper (default 0.01)")
     p.add_argument("--no-bracket", action="store_true",
@@ -71,23 +76,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _engine(name: str, problem: VerifyProblem):
-    if name == "z3":
-        from ..smt import verify_z3
-        return verify_z3, "z3"
+def _engine(name: str, problem: VerifyProblem, jobs: int):
+    """The engine function and the name reported.  ``numeric``/``z3`` are the branch-and-
+    bound engines of issue 11; ``numeric-v1``/``z3-v1`` the earlier ones (baselines)."""
+    from ..smt import verify_z3
     try:
         numeric = importlib.import_module("fepproof.numeric")
+        bab = importlib.import_module("fepproof.numeric.engine_bab")
+        leaves = importlib.import_module("fepproof.smt.leaves")
     except ImportError:
         numeric = None
-    if name == "numeric":
-        if numeric is None:
-            raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
-        return numeric.verify_numeric, "numeric"
-    if numeric is not None and hasattr(numeric, "choose_engine") \
-            and numeric.choose_engine(problem) == "numeric":
-        return numeric.verify_numeric, "numeric"
-    from ..smt import verify_z3
-    return verify_z3, "z3"
+    if numeric is None:
+        if name in ("auto", "z3", "z3-v1"):
+            return verify_z3, "z3"
+        raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
+    opts = bab.BabOptions(jobs=jobs)
+    if name == "auto":
+        name = numeric.choose_engine(problem)
+    if name == "numeric-v1":
+        return numeric.verify_numeric, name
+    if name == "z3-v1":
+        return verify_z3, name
+    if name == "z3":
+        return (lambda p, prog: leaves.verify_z3_bab(p, prog, opts)), name
+    return (lambda p, prog: bab.verify_bab(p, prog, opts)), "numeric"
 
 
 def _text(res: VerifyResult, net_name: str) -> str:
@@ -124,7 +136,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
-    if model.kind == "synapse" and args.engine == "z3":
+    if not 1 <= args.jobs <= 64:
+        raise CliError("--jobs: need 1 <= N <= 64")
+    if model.kind == "synapse" and args.engine in ("z3", "z3-v1"):
         raise CliError("--engine z3: the z3 engine encodes neuron failures only; "
                        "use --engine numeric or auto for --model synapse")
     try:
@@ -146,7 +160,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--timeout: must be > 0")
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
-    fn, _ = _engine(args.engine, problem)
+    fn, _ = _engine(args.engine, problem, args.jobs)
 
     def progress(msg: str) -> None:
         if not args.quiet:
