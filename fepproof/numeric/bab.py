@@ -59,6 +59,7 @@ class BabOptions:
     max_bounds: int | None = None  # stop after this many leaf bounds (tests)
     seed: int = 0
     attack_share: float = 0.3     # at most this share of the time goes to lower bounds
+    attack_every: int | None = None  # attack every n-th round instead (deterministic runs)
 
 
 @dataclass
@@ -343,7 +344,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             stats["rounds"] += 1
             # lower bound: attack the most promising leaf, within the time share
             el = time.monotonic() - t0
-            if stats["seconds_attack"] <= opts.attack_share * max(el, 1e-3):
+            if opts.attack_every is not None:
+                if stats["rounds"] % opts.attack_every == 0:
+                    try_attack(*batch[0])
+            elif stats["seconds_attack"] <= opts.attack_share * max(el, 1e-3):
                 try_attack(*batch[0])
             if leaf_hook is not None:
                 kept = []
@@ -389,7 +393,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    U = max(upper_now(), float(low.value)) if heap or closed_max > 0 else float(low.value)
+    U = upper_now()  # the max over open and closed leaves: >= the worst case >= lower
     stats["open_leaves"] = len(heap)
     for k in ("seconds_bound", "seconds_attack", "seconds_hook"):
         stats[k] = round(stats[k], 3)

@@ -14,7 +14,9 @@ the interval bound, the smaller kept), with three changes:
 * Failure status.  Where :mod:`.upper` adds the f largest gains (failed - correct) of a
   layer, a leaf adds every FAILED neuron's gain plus the ``free`` largest gains among the
   MAYBE neurons; OK neurons add none.  A FAILED neuron's output does not depend on its
-  input, so the coupled pass stops at it (its |e| <= fabs, no kmax |delta| term).
+  input, so the coupled pass stops at it (its |e| <= fabs, no kmax |delta| term), and
+  its back-substituted term is its whole deviation e (in the failed interval), not
+  e - lam delta: the lam delta path is cut for it.
 * Pre-activation constraints intersect the nominal range [slo, shi]; an empty
   intersection means the leaf holds no point (its bound is 0).
 * Scale-aware rounding.  The sigmoid helpers of :mod:`.stable` have a few ulps of
@@ -231,12 +233,17 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
         rmax = np.maximum(np.abs(st.rlo[m]), np.abs(st.rhi[m]))
         fail = None
         if st.fails(m):
-            fail = np.where(pos, G * st.rfhi[m], G * st.rflo[m])
+            # MAYBE neurons keep the lam delta part (H below), so their failed term is
+            # e - lam delta (rf); FAILED ones are cut from H, so theirs is e itself (fe)
             s = st.leaf.status[m]
+            fail = np.where(s == FAILED, np.where(pos, G * st.fehi[m], G * st.felo[m]),
+                            np.where(pos, G * st.rfhi[m], G * st.rflo[m]))
             maybe_gain = (fail - corr)[:, s == MAYBE]
             term = term + fail[:, s == FAILED].sum(axis=1) + _topk_sum(maybe_gain,
                                                                        st.leaf.free[m])
-            rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.rflo[m]), np.abs(st.rfhi[m])))
+            rmax = 2 * np.maximum(rmax, np.maximum.reduce(
+                [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
+                 np.abs(st.fehi[m])]))
         if m > 0 or not st.neurons:
             V = (np.abs(G) + REL * Gabs) * st.half[m] * live
             coupled = _abs_pass(fn, st, V, m)
