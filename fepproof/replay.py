@@ -6,6 +6,7 @@ re-evaluates at >= 40 significant digits and finds above the claimed bound.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -16,6 +17,7 @@ from .exact import fmt_decimal
 from .failures import FailureModel
 from .network import Network
 from .verdict import Witness
+from .witness_check import validate_witness
 
 __all__ = ["ReplayResult", "replay", "mp_forward"]
 
@@ -81,21 +83,24 @@ def mp_forward(net: Network, x: tuple[Fraction, ...]) -> list[list[mpmath.mpf]]:
 
 
 def replay(net: Network, witness: Witness, model: FailureModel | None = None,
-           dps: int = DEFAULT_DPS, output: int | None = None) -> ReplayResult:
+           dps: int = DEFAULT_DPS, output: int | None = None,
+           failures: Sequence[int] | None = None) -> ReplayResult:
     """Re-evaluate ``witness`` in high precision and return the output error.
 
-    With ``model`` given, also check the witness obeys it (crash values are 0; Byzantine
-    values within C of the nominal value or within [-C, C]; synapse deltas within the
-    capacity).  ``output`` picks one output; ``None`` takes the maximum over outputs.
+    The witness is first validated against the network and the model
+    (:meth:`FailureModel.validate`; with ``failures`` also against that per-layer claim):
+    a :class:`~fepproof.failures.WitnessError` naming the field if it does not fit.  Then
+    the nominal-dependent conditions (a Byzantine value within C of the nominal value, a
+    synapse's delivered value within [-C, C], the input inside its box) are reported in
+    ``problems``.  ``output`` picks one output; ``None`` takes the maximum over outputs.
     """
     if dps < 40:
-        raise ValueError("replay needs at least 40 significant digits")
+        raise ValueError("dps: replay needs at least 40 significant digits")
+    if model is None:
+        validate_witness(None, witness, net, failures)
+    else:
+        model.validate(witness, net, failures)
     problems: list[str] = []
-    if len(witness.input) != net.input_dim:
-        raise ValueError(f"witness.input: expected {net.input_dim} values, "
-                         f"got {len(witness.input)}")
-    if len(witness.failed) not in (0, net.depth):
-        raise ValueError(f"witness.failed: expected {net.depth} lists, got {len(witness.failed)}")
     output = witness.output if output is None else output
     with mpmath.workdps(dps):
         slope = _mp(net.activation.slope)
@@ -103,41 +108,32 @@ def replay(net: Network, witness: Witness, model: FailureModel | None = None,
             if not lo <= v <= hi:
                 problems.append(f"input[{i}] = {fmt_decimal(v)} outside [{lo}, {hi}]")
         nominal_acts = mp_forward(net, witness.input)
-        syn: dict[tuple[int, int, int], mpmath.mpf] = {}
-        for (l, j, i), d in zip(witness.synapses, witness.synapse_deltas, strict=True):
-            syn[(l, j, i)] = syn.get((l, j, i), mpmath.mpf(0)) + _mp(d)
-            if model is not None and model.kind == "synapse" and model.reading == "deviation" \
-                    and abs(d) > model.C:
-                problems.append(f"synapse {(l, j, i)}: |delta| = {fmt_decimal(abs(d))} > C")
+        syn = {tuple(s): d for s, d in zip(witness.synapses, witness.synapse_deltas,
+                                           strict=True)}
         y = [_mp(v) for v in witness.input]
-        weights = [*net.layers, net.output]
-        for l, layer in enumerate(weights):
+        for l, layer in enumerate([*net.layers, net.output]):
             s = []
             for j, (row, b) in enumerate(zip(layer.weights, layer.bias, strict=True)):
                 terms = []
                 for i, (w, yi) in enumerate(zip(row, y, strict=True)):
                     t = _mp(w) * yi
-                    if (l + 1, j, i) in syn:
-                        t += syn[(l + 1, j, i)]
-                        if model is not None and model.kind == "synapse" and \
-                                model.reading == "value" and abs(t) > _mp(model.C):
-                            problems.append(f"synapse {(l + 1, j, i)}: |delivered| > C")
+                    d = syn.get((l + 1, j, i))
+                    if d is not None:
+                        t += _mp(d)
+                        if model is not None and (why := model.delivered_problem(d, t)):
+                            problems.append(f"synapse {(l + 1, j, i)}: {why}")
                     terms.append(t)
                 s.append(mpmath.fsum(terms) + _mp(b))
             if l == net.depth:
                 y = s
                 break
             y = [_phi(v, slope) for v in s]
-            if witness.failed:
-                failed = witness.failed[l]
-                for k, idx in enumerate(failed):
-                    if not 0 <= idx < len(y):
-                        raise ValueError(f"witness.failed[{l}]: neuron {idx} out of range")
-                    sent = (mpmath.mpf(0) if witness.values is None
-                            else _mp(witness.values[l][k]))
-                    if model is not None:
-                        problems.extend(_check_sent(model, l, idx, sent, nominal_acts[l][idx]))
-                    y[idx] = sent
+            for k, idx in enumerate(witness.failed[l] if witness.failed else ()):
+                sent = _sent(model, witness, l, k)
+                if model is not None and (why := model.sent_problem(sent,
+                                                                    nominal_acts[l][idx])):
+                    problems.append(f"layer {l + 1} neuron {idx}: {why}")
+                y[idx] = sent
         failed_out = tuple(y)
         nominal_out = []
         for row, b in zip(net.output.weights, net.output.bias, strict=True):
@@ -148,15 +144,11 @@ def replay(net: Network, witness: Witness, model: FailureModel | None = None,
         return ReplayResult(tuple(nominal_out), failed_out, err, not problems, tuple(problems), dps)
 
 
-def _check_sent(model: FailureModel, l: int, idx: int, sent: mpmath.mpf,
-                nominal: mpmath.mpf) -> list[str]:
-    where = f"layer {l + 1} neuron {idx}"
-    if model.kind == "crash" and sent != 0:
-        return [f"{where}: a crashed neuron sends 0, witness sends {mpmath.nstr(sent, 8)}"]
-    if model.kind == "byzantine":
-        C = _mp(model.C)
-        if model.reading == "deviation" and abs(sent - nominal) > C:
-            return [f"{where}: |sent - nominal| = {mpmath.nstr(abs(sent - nominal), 8)} > C"]
-        if model.reading == "value" and abs(sent) > C:
-            return [f"{where}: |sent| = {mpmath.nstr(abs(sent), 8)} > C"]
-    return []
+def _sent(model: FailureModel | None, witness: Witness, l: int, k: int) -> mpmath.mpf:
+    """What failed neuron k of layer l sends: its witness value, else the model's fixed
+    value (crash: 0; stuck-at: v)."""
+    if witness.values is not None:
+        return _mp(witness.values[l][k])
+    fixed = (model or FailureModel.crash()).fixed_value
+    assert fixed is not None  # validate() rejects a missing value the model does not fix
+    return _mp(fixed)

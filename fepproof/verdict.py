@@ -72,15 +72,26 @@ class Witness:
     @classmethod
     def make(cls, x: Sequence[object], failed: Sequence[Sequence[int]],
              values: Sequence[Sequence[object]] | None = None, **kw: Any) -> Witness:
-        """Build from floats, ints, strings or Fractions (floats are taken exactly)."""
+        """Build from floats, ints, strings or Fractions (floats are taken exactly).
+
+        Shapes and types are checked here (a ``ValueError`` naming the field); whether the
+        witness fits a network and a model is :meth:`FailureModel.validate`."""
         vals = None if values is None else tuple(
-            tuple(to_fraction(v, "witness.values") for v in row) for row in values)
-        return cls(tuple(to_fraction(v, "witness.input") for v in x),
-                   tuple(tuple(int(i) for i in row) for row in failed), vals,
-                   tuple(tuple(int(t) for t in s) for s in kw.get("synapses", ())),
-                   tuple(to_fraction(d, "witness.synapse_deltas")
-                         for d in kw.get("synapse_deltas", ())),
-                   kw.get("output"))
+            tuple(to_fraction(v, f"witness.values[{l}][{k}]")
+                  for k, v in enumerate(_seq(row, f"witness.values[{l}]")))
+            for l, row in enumerate(_seq(values, "witness.values")))
+        syn = tuple(tuple(_index(t, f"witness.synapses[{k}]")
+                          for t in _seq(s, f"witness.synapses[{k}]"))
+                    for k, s in enumerate(_seq(kw.get("synapses", ()), "witness.synapses")))
+        deltas = tuple(to_fraction(d, f"witness.synapse_deltas[{k}]") for k, d in
+                       enumerate(_seq(kw.get("synapse_deltas", ()), "witness.synapse_deltas")))
+        output = kw.get("output")
+        return cls(tuple(to_fraction(v, f"witness.input[{i}]")
+                         for i, v in enumerate(_seq(x, "witness.input"))),
+                   tuple(tuple(_index(i, f"witness.failed[{l}]")
+                               for i in _seq(row, f"witness.failed[{l}]"))
+                         for l, row in enumerate(_seq(failed, "witness.failed"))),
+                   vals, syn, deltas, None if output is None else _index(output, "witness.output"))
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -110,5 +121,25 @@ class Witness:
                 raise ValueError(f"witness.{key}: missing")
         x = data.get("input_exact", data["input"])
         values = data.get("values_exact", data.get("values"))
-        return cls.make(x, data["failed"], values, synapses=data.get("synapses", ()),
-                        synapse_deltas=data.get("synapse_deltas", ()), output=data.get("output"))
+        return cls.make(x, data["failed"], values, synapses=data.get("synapses") or (),
+                        synapse_deltas=data.get("synapse_deltas") or (),
+                        output=data.get("output"))
+
+
+def _seq(value: object, field: str) -> Sequence[Any]:
+    """A JSON list (or tuple / numpy array) or a ValueError naming ``field``."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__len__") \
+            or not hasattr(value, "__iter__"):
+        raise ValueError(f"{field}: expected a list, got {type(value).__name__}")
+    return list(value)  # type: ignore[call-overload]
+
+
+def _index(value: object, field: str) -> int:
+    """A non-negative integer index (an int, or a numpy integer) or a ValueError."""
+    if hasattr(value, "dtype") and hasattr(value, "item"):
+        value = value.item()  # type: ignore[union-attr]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{field}: expected an integer index, got {value!r}"[:200])
+    if value < 0:
+        raise ValueError(f"{field}: index {value} is negative")
+    return value

@@ -8,7 +8,15 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from ..exact import ExactError, to_fraction
-from ..failures import FailureError, FailureModel, check_failures, parse_failures
+from ..failures import (
+    PARAMETER_FLAGS,
+    CapacityReading,
+    FailureError,
+    FailureKind,
+    FailureModel,
+    check_failures,
+    parse_failures,
+)
 from ..netio import load_network
 from ..network import Network, NetworkError
 
@@ -34,17 +42,21 @@ def add_output_arg(p: argparse.ArgumentParser) -> None:
 
 
 def add_model_args(p: argparse.ArgumentParser, synapse: bool = True) -> None:
-    kinds = ["crash", "byzantine"] + (["synapse"] if synapse else [])
-    p.add_argument("--model", choices=kinds, default="crash",
+    kinds = [k.value for k in FailureKind if synapse or k is not FailureKind.SYNAPSE]
+    p.add_argument("--model", choices=kinds, default=FailureKind.CRASH.value,
                    help="failure model: crash (failed neurons send 0; Definition 2), "
-                        "byzantine (arbitrary values within capacity C; Assumption 1)"
+                        "byzantine (arbitrary values within capacity C; Assumption 1), "
+                        "stuck-at (failed neurons send a fixed value V)"
                         + (", synapse (Byzantine synapses; Lemma 2, Theorem 4)" if synapse
                            else "") + ". Default: crash")
     p.add_argument("--capacity", metavar="C", default=None,
                    help="transmission capacity C for byzantine/synapse (exact: 2, 0.5, 1/3)")
-    p.add_argument("--capacity-reading", choices=["deviation", "value"], default="deviation",
+    p.add_argument("--capacity-reading", choices=[r.value for r in CapacityReading],
+                   default=CapacityReading.DEVIATION.value,
                    help="deviation: |sent - nominal| <= C (the paper's proofs; default); "
                         "value: |sent| <= C (Assumption 1 literally; deviation up to C + 1)")
+    p.add_argument("--stuck-value", metavar="V", default=None,
+                   help="stuck-at: the value V in [0, 1] a failed neuron sends (default 1)")
 
 
 def add_epsilon_args(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -67,9 +79,19 @@ def number(text: str | None, field: str) -> Fraction | None:
 def model_from_args(args: argparse.Namespace) -> FailureModel:
     try:
         return FailureModel(args.model, number(args.capacity, "--capacity"),
-                            args.capacity_reading)
+                            args.capacity_reading,
+                            number(getattr(args, "stuck_value", None), "--stuck-value"))
     except FailureError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(flag_message(exc)) from None
+
+
+def flag_message(exc: FailureError) -> str:
+    """A library error (naming a Python parameter) reworded with the CLI flag's name."""
+    text = str(exc)
+    field = exc.field
+    if field in PARAMETER_FLAGS and text.startswith(field + ":"):
+        return PARAMETER_FLAGS[field] + text[len(field):]
+    return text
 
 
 def load(path: str) -> Network:

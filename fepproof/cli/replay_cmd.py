@@ -8,6 +8,7 @@ from typing import TextIO
 
 import mpmath
 
+from ..failures import FailureError, FailureKind, FailureModel, parse_failures
 from ..replay import replay
 from ..verdict import Witness
 from .common import (
@@ -15,6 +16,7 @@ from .common import (
     add_model_args,
     add_network_arg,
     emit_json,
+    flag_message,
     load,
     model_from_args,
     number,
@@ -28,8 +30,16 @@ print |F_neu(X) - F_fail(X)|.  WITNESS.json is a bare witness or the whole outpu
 output) it also checks the witness obeys it; with --bound it says whether the error
 exceeds that bound.
 
+Nothing in the witness is trusted: before it is evaluated, every index must be in
+range, no neuron or synapse may be listed twice, the per-layer counts must equal the
+claim a verify output records (its `failures`), sent values and synapse deltas must
+line up with the failures and lie where the model allows; otherwise one line naming the
+field and exit 2.  Conditions that depend on the nominal values (a Byzantine value within
+C of the nominal output) are checked during the replay and reported as VIOLATED.
+
 exit codes: 0 replayed (and, with --bound, error > bound), 1 error <= bound or the
-witness breaks the model, 2 usage or input error
+witness breaks the model, 2 usage or input error (including a witness that does not fit
+the network or the model)
 """
 
 
@@ -42,6 +52,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _model(args: argparse.Namespace, data: object) -> FailureModel:
+    """The model given by flags, else the one a ``verify --json`` output records."""
+    flags_given = (args.model != FailureKind.CRASH or args.capacity is not None
+                   or args.stuck_value is not None)
+    if flags_given or not isinstance(data, dict) or "model" not in data:
+        return model_from_args(args)
+    try:
+        return FailureModel.from_json(data)
+    except FailureError as exc:
+        raise CliError(f"{args.witness}: recorded model: {exc}") from None
+
+
+def _claim(data: object) -> tuple[int, ...] | None:
+    """The per-layer failure counts a ``verify --json`` output claims (None: no claim)."""
+    if not isinstance(data, dict) or "failures" not in data:
+        return None
+    try:
+        return parse_failures(data["failures"], "failures")
+    except (FailureError, TypeError, ValueError):
+        raise CliError(f"failures: expected a list of per-layer counts, "
+                       f"got {data['failures']!r}"[:200]) from None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     net = load(args.network)
     try:
@@ -51,17 +84,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(f"file: cannot read {args.witness}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise CliError(f"{args.witness}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if isinstance(data, dict) and "model" in data and args.model == "crash" \
-            and args.capacity is None:
-        args.model = data["model"]
-        args.capacity = data.get("capacity")
-        args.capacity_reading = data.get("capacity_reading", "deviation")
-    model = model_from_args(args)
+    model = _model(args, data)
     if args.dps < 40:
         raise CliError("--dps: need at least 40 digits")
+    claim = _claim(data)
     try:
         w = Witness.from_json(data)
-        r = replay(net, w, model, dps=args.dps)
+        r = replay(net, w, model, dps=args.dps, failures=claim)
+    except FailureError as exc:
+        raise CliError(flag_message(exc)) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     bound = number(args.bound, "--bound")
