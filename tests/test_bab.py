@@ -27,7 +27,8 @@ from tests.netgen import networks
 
 MODELS = [FailureModel.crash(), FailureModel.byzantine("1/2"),
           FailureModel.byzantine("1/2", "value"), FailureModel.synapse("1/2"),
-          FailureModel.synapse("1/2", "value")]
+          FailureModel.synapse("1/2", "value"), FailureModel.stuck_at(1),
+          FailureModel.stuck_at("1/4")]
 
 
 # ---- an independent brute force (plain numpy, no code shared with the engines) ----------
@@ -107,13 +108,13 @@ def _scenarios(net: Network, f, model: FailureModel, status=None):
         per.append(opts)
     for combo in itertools.product(*per):
         flat = [p for c in combo for p in c]
-        sign_opts = [None] if model.kind == "crash" else \
+        sign_opts = [None] if not model.free_value else \
             list(itertools.product((-1.0, 1.0), repeat=len(flat)))
         for signs in sign_opts:
             funs = {}
             for k, p in enumerate(flat):
-                if model.kind == "crash":
-                    funs[p] = lambda y: np.zeros_like(y)
+                if model.fixed_value is not None:
+                    funs[p] = lambda y, v=float(model.fixed_value): np.full_like(y, v)
                 elif model.reading == "deviation":
                     funs[p] = lambda y, s=signs[k]: y + s * C
                 else:
@@ -146,7 +147,7 @@ small_nets = networks(max_depth=2, max_width=3, max_d=2)
 # ---- leaf bounds -------------------------------------------------------------------------
 
 @settings(max_examples=150)
-@given(net=small_nets, mi=st.integers(0, 4), data=st.data())
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
 def test_leaf_bound_covers_brute_force_on_random_leaves(net, mi, data):
     """On a random leaf (sub-box, fixed/free failure status, pre-activation window) the
     certified bound is >= every error of the leaf's points found by enumeration."""
@@ -188,7 +189,7 @@ def test_fixed_failures_in_consecutive_layers():
         "activation": {"name": "sigmoid", "K": "1/10"},
         "layers": [{"weights": [[0]], "bias": [0]}, {"weights": [["1/4"]], "bias": [0]}],
         "output": {"weights": [["1/4"]], "bias": [0]}})
-    for model in MODELS[:3]:
+    for model in MODELS[:3] + MODELS[5:]:
         fn = FloatNet.make(net, (1, 1), model)
         true = brute(net, (1, 1), model, _grid(net, n=41))
         assert float(leaf_upper(fn, root_leaf(fn)).upper.max()) >= true
@@ -240,8 +241,8 @@ def test_leaf_bound_breaks_when_a_failure_is_dropped():
 # ---- engines against enumeration ----------------------------------------------------------
 
 @pytest.mark.slow
-@settings(max_examples=12)
-@given(net=small_nets, mi=st.integers(0, 4), data=st.data())
+@settings(max_examples=30)
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
 def test_engines_bracket_the_brute_force_worst_case(net, mi, data):
     model = MODELS[mi]
     f = tuple(data.draw(st.integers(0, min(n, 1))) for n in net.widths)
@@ -275,7 +276,7 @@ def _issue_net(d, widths, seed, scale=1.0):
                               "output": {"weights": Wo.tolist(), "bias": [0.0]}})
 
 
-@pytest.mark.parametrize("mi", range(5))
+@pytest.mark.parametrize("mi", range(7))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_bracket_is_anytime_and_contains_the_sampled_worst_case(mi, seed):
     model = MODELS[mi]

@@ -129,7 +129,6 @@ def to_witness(net: Network, fn: FloatNet, model: FailureModel, a: Attack,
     x = tuple(min(max(Fraction(float(v)), lo), hi)
               for v, (lo, hi) in zip(a.x, net.input_domain, strict=True))
     xf = np.array([float(v) for v in x])[None]
-    C = model.C
     if not neuron_kind(fn):
         ys = [xf[0]]
         yy = xf
@@ -138,7 +137,7 @@ def to_witness(net: Network, fn: FloatNet, model: FailureModel, a: Attack,
             ys.append(yy[0])
         deltas = []
         for k, (t, j, i) in enumerate(a.synapses):
-            deltas.append(exact_synapse_delta(fn, C, float(fn.Ws[t][j, i]), float(ys[t][i]),
+            deltas.append(exact_synapse_delta(fn, float(fn.Ws[t][j, i]), float(ys[t][i]),
                                               float(a.u[k])))
         return Witness(x, (), None, tuple((t + 1, j, i) for t, j, i in a.synapses),
                        tuple(deltas), output)
@@ -150,7 +149,7 @@ def to_witness(net: Network, fn: FloatNet, model: FailureModel, a: Attack,
     for t, s in enumerate(a.sets):
         row = []
         for j in s:
-            row.append(exact_sent(fn, C, float(noms[t][0, j]), float(a.u[k])))
+            row.append(exact_sent(fn, float(noms[t][0, j]), float(a.u[k])))
             k += 1
         values.append(tuple(row))
     return Witness(x, failed, tuple(values), output=output)

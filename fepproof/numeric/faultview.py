@@ -1,87 +1,102 @@
 """The failure model as the branch-and-bound engine sees it, in one place (issue 11).
 
-Every dependence of :mod:`.leaf`, :mod:`.attack` and :mod:`.bab` on the failure model's
-kind and capacity reading lives here, so it can be routed through ``FailureModel``'s own
-methods (issue 10) by editing this module only.
+:mod:`.leaf`, :mod:`.attack` and :mod:`.bab` never look at a model's kind or reading:
+they call these helpers, which ask :class:`fepproof.failures.FailureModel` (its
+properties ``fails_neurons``, ``free_value``, ``fixed_value``, its deviation intervals
+and sent values).  Controls u in [-1, 1] parametrise free sent values; they are shrunk
+slightly inside the capacity so that high-precision replay accepts them.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 
+from ..failures import FailureModel
 from .upper import FloatNet
 
-__all__ = ["neuron_kind", "failed_deviation", "synapse_deviation", "sent",
-           "sent_deviation", "synapse_extra", "has_sign", "exact_sent",
-           "exact_synapse_delta"]
+__all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
+           "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of"]
 
-DEV_SHRINK = 1 - 1e-6  # Byzantine deviation sent slightly inside the capacity (replay-safe)
-VAL_SHRINK = 1 - 1e-9  # value reading: sent value slightly inside [-C, C]
+SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
+
+
+def model_of(fn: FloatNet) -> FailureModel:
+    if fn.model is None:
+        raise ValueError("model: FloatNet.make(..., model) records the failure model")
+    return fn.model
 
 
 def neuron_kind(fn: FloatNet) -> bool:
-    """True when neurons fail (crash, Byzantine); False for synapse failures."""
-    return fn.kind != "synapse"
+    """True when neurons fail; False for synapse failures."""
+    return model_of(fn).fails_neurons
 
 
 def has_sign(fn: FloatNet) -> bool:
-    """Whether a failed component has a free sent value (Byzantine neuron or synapse)."""
-    return fn.kind != "crash"
+    """Whether a failed component chooses what it sends (one control u each)."""
+    return model_of(fn).free_value
+
+
+@lru_cache(maxsize=64)
+def _offset_only(model: FailureModel) -> bool:
+    """True when sent - nominal does not depend on the nominal value (C u): asked of the
+    model's own deviation interval, so it is computed without cancellation."""
+    return model.deviation_interval(Fraction(0), Fraction(0)) == \
+        model.deviation_interval(Fraction(0), Fraction(1))
 
 
 def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Interval of sent - nominal for a failed neuron whose nominal output is in [ylo, yhi]."""
-    if fn.kind == "crash":
-        return -yhi, -ylo
-    if fn.reading == "deviation":
-        return np.full(ylo.shape, -fn.C), np.full(ylo.shape, fn.C)
-    return -fn.C - yhi, fn.C - ylo
+    """Interval of sent - nominal for a failed neuron whose nominal output is in
+    [ylo, yhi] (outward rounded by the model)."""
+    return model_of(fn).deviation_interval_f(ylo, yhi)
 
 
 def synapse_deviation(fn: FloatNet, W: np.ndarray, sup: np.ndarray) -> np.ndarray:
     """Largest |delivered - w_ji y_i| per synapse (|y_i| <= sup_i)."""
-    if fn.reading == "deviation":
-        return np.full(W.shape, fn.C)
-    return fn.C + np.abs(W) * sup[None, :]
-
-
-def sent(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Value sent by failed neurons with nominal output ``nominal`` and control u in [-1, 1]."""
-    if fn.kind == "crash":
-        return np.zeros_like(nominal)
-    if fn.reading == "deviation":
-        return nominal + u * fn.C * DEV_SHRINK
-    return u * fn.C * VAL_SHRINK
+    t = np.abs(W) * sup[None, :]
+    lo, hi = model_of(fn).deviation_interval_f(-t, t)
+    return np.maximum(-lo, hi)
 
 
 def sent_deviation(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """sent - nominal, computed without cancellation (see :func:`sent`)."""
-    if fn.kind == "crash":
-        return -nominal
-    if fn.reading == "deviation":
-        return u * fn.C * DEV_SHRINK
-    return u * fn.C * VAL_SHRINK - nominal
+    """sent - nominal for failed neurons with nominal output ``nominal``, controls u."""
+    m = model_of(fn)
+    if not m.free_value:
+        return float(m.fixed_value) - nominal
+    if _offset_only(m):
+        return u * float(m.C) * SHRINK
+    return m.sends_f(nominal, u * SHRINK) - nominal
 
 
 def synapse_extra(fn: FloatNet, w: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """delivered - w y for failed synapses with control u in [-1, 1]."""
-    if fn.reading == "deviation":
-        return u * fn.C * DEV_SHRINK
-    return u * fn.C * VAL_SHRINK - w * y
+    """delivered - w y for failed synapses with controls u."""
+    m = model_of(fn)
+    if _offset_only(m):
+        return u * float(m.C) * SHRINK
+    term = w * y
+    return m.sends_f(term, u * SHRINK) - term
 
 
-def exact_sent(fn: FloatNet, C: Fraction, nominal: float, u: float) -> Fraction:
-    """The exact sent value recorded in a witness (see :func:`sent`)."""
-    if fn.kind == "byzantine" and fn.reading == "deviation":
-        return Fraction(nominal) + Fraction(u) * C * Fraction(DEV_SHRINK)
-    return Fraction(u) * C * Fraction(VAL_SHRINK)
+def exact_sent(fn: FloatNet, nominal: float, u: float) -> Fraction:
+    """The exact sent value recorded in a witness (see :func:`sent_deviation`)."""
+    m = model_of(fn)
+    if not m.free_value:
+        assert m.fixed_value is not None
+        return m.fixed_value
+    q = Fraction(float(np.clip(u, -1, 1))) * Fraction(SHRINK)
+    if _offset_only(m):
+        return Fraction(nominal) + q * m.C
+    return Fraction(float(m.sends_f(nominal, float(q))))
 
 
-def exact_synapse_delta(fn: FloatNet, C: Fraction, w: float, y: float, u: float) -> Fraction:
+def exact_synapse_delta(fn: FloatNet, w: float, y: float, u: float) -> Fraction:
     """The exact change of a delivered term recorded in a synapse witness."""
-    if fn.reading == "deviation":
-        return Fraction(u) * C * Fraction(DEV_SHRINK)
-    return Fraction(u) * C * Fraction(VAL_SHRINK) - Fraction(w) * Fraction(y)
+    m = model_of(fn)
+    q = Fraction(float(np.clip(u, -1, 1))) * Fraction(SHRINK)
+    if _offset_only(m):
+        return q * m.C
+    term = Fraction(w) * Fraction(y)
+    return Fraction(float(m.sends_f(float(term), float(q)))) - term

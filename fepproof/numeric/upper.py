@@ -79,6 +79,7 @@ class FloatNet:
     C: float
     reading: str
     rows: np.ndarray  # output rows considered
+    model: FailureModel | None = None  # the failure model itself (issue 11's modules ask it)
 
     @classmethod
     def make(cls, net: Network, failures: tuple[int, ...], model: FailureModel,
@@ -87,7 +88,7 @@ class FloatNet:
         bs = [b for _, b in net.float_layers] + [net.float_output[1]]
         rows = np.arange(net.n_outputs) if output is None else np.array([output])
         return cls(Ws, bs, float(net.activation.slope), net.float_domain, tuple(failures),
-                   model.kind, float(model.C), model.reading, rows)
+                   model.kind, float(model.C), model.reading, rows, model)
 
     @property
     def L(self) -> int:

@@ -91,10 +91,9 @@ class _Z3Leaves:
                 u = []
                 for l, fl in enumerate(m.failed):
                     for j in fl:
-                        if model.kind == "byzantine":
-                            v = float(m.sent[(l, j)])
-                            u.append((v - float(m.y[("n", l, j)])) / float(model.C)
-                                     if model.reading == "deviation" else v / float(model.C))
+                        p = model.param_of(float(m.sent[(l, j)]), float(m.y[("n", l, j)]))
+                        if p is not None:
+                            u.append(p)
                 sets = [list(f) for f in fs]
                 cand = attack(self.fn, leaf.lo, leaf.hi, sets, [], self.rng, starts=4,
                               steps=15, hints=[np.concatenate([x, np.clip(u, -1, 1)])])
@@ -112,8 +111,8 @@ def verify_z3_bab(problem: VerifyProblem, progress: Progress | None = None,
     from ..numeric.engine_bab import verify_bab
     from ..numeric.upper import FloatNet
     net, model = problem.net, problem.model
-    if model.kind == "synapse":
-        raise ValueError("model: the z3 engine encodes neuron failures only")
+    if not model.fails_neurons:
+        raise ValueError("kind: the z3 engine encodes neuron failures only")
     failures = check_failures(net, problem.failures, model)
     fn = FloatNet.make(net, failures, model, problem.output)
     stats: dict = {"queries": 0, "unsat": 0, "sat": 0, "spurious": 0, "timeout": 0,
