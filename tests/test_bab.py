@@ -356,3 +356,37 @@ def test_worst_case_near_zero_stops_at_a_tolerance(engine):
     assert 0 < float(res.lower) < 1e-6
     assert res.stats["stop"] in ("tolerance", "absolute tolerance", "exhausted")
     assert "stopped:" in res.reason
+
+
+def test_joint_crown_covers_brute_force_and_its_mutation_does_not(monkeypatch):
+    """The joint CROWN bound alone (fixed failure set) is >= the enumerated worst case;
+    flipping a failed neuron's dependence on its nominal output (a mutation of the
+    formula) breaks it on some of these nets, so the check can fail."""
+    from fepproof.numeric import crown
+    from fepproof.numeric.faultview import sent_affine
+
+    def mutated(fn_):
+        a, lo, hi = sent_affine(fn_)
+        return 1.0 - a, lo, hi
+
+    caught = []
+    for mi in (0, 1, 2, 5, 6):
+        for seed in range(3):
+            model = MODELS[mi]
+            net = _issue_net(2, [3, 3], seed, scale=2.0)
+            fn = FloatNet.make(net, (1, 1), model)
+            leaf = root_leaf(fn)
+            for s in leaf.status:
+                s[:] = OK
+                s[seed % 3] = FAILED
+            leaf.free = [0, 0]
+            lb = leaf_upper(fn, leaf)
+            true = brute(net, (1, 1), model, _grid(net, n=25), leaf.status)
+            failed = [s == FAILED for s in leaf.status]
+            dlo = [-d for d in lb.dmax]
+            args = (fn, leaf.lo, leaf.hi, failed, lb.slo, lb.shi, dlo, lb.dmax)
+            assert float(crown.joint_crown(*args).max()) >= true
+            monkeypatch.setattr(crown, "sent_affine", mutated)
+            caught.append(float(crown.joint_crown(*args).max()) < true)
+            monkeypatch.setattr(crown, "sent_affine", sent_affine)
+    assert any(caught)

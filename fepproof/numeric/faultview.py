@@ -15,10 +15,12 @@ from functools import lru_cache
 import numpy as np
 
 from ..failures import FailureModel
+from .stable import pad
 from .upper import FloatNet
 
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
-           "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of"]
+           "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
+           "sent_affine"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
 
@@ -100,3 +102,22 @@ def exact_synapse_delta(fn: FloatNet, w: float, y: float, u: float) -> Fraction:
         return q * m.C
     term = Fraction(w) * Fraction(y)
     return Fraction(float(m.sends_f(float(term), float(q)))) - term
+
+
+def sent_affine(fn: FloatNet):
+    """(alpha, lo(ylo, yhi), hi(ylo, yhi)): a failed neuron with nominal output y in
+    [ylo, yhi] sends alpha y + o with o in [lo, hi] (outward rounded)."""
+    m = model_of(fn)
+    if _offset_only(m):
+        c = float(m.C) * (1 + 1e-12)
+        return 1.0, (lambda ylo, yhi: np.full(ylo.shape, -c)), \
+            (lambda ylo, yhi: np.full(ylo.shape, c))
+    if not m.free_value:
+        v = pad(np.array(float(m.fixed_value)), np.array(float(m.fixed_value)))
+        return 0.0, (lambda ylo, yhi: np.full(ylo.shape, v[0])), \
+            (lambda ylo, yhi: np.full(ylo.shape, v[1]))
+
+    def ends(ylo: np.ndarray, yhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vals = [m.sends_f(y, u) for y in (ylo, yhi) for u in (-1.0, 1.0)]
+        return pad(np.minimum.reduce(vals), np.maximum.reduce(vals))
+    return 0.0, (lambda ylo, yhi: ends(ylo, yhi)[0]), (lambda ylo, yhi: ends(ylo, yhi)[1])

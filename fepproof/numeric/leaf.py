@@ -25,6 +25,10 @@ the interval bound, the smaller kept), with three changes:
   ``mag``), which bounds float64 rounding (n u sum|terms|, u = 2^-53, n <= 1e6) with a
   wide margin; absolute pads are ``TINY`` = 1e-300 (underflow).  A 1e-20 deviation is
   therefore not swamped by a fixed absolute pad (issue 10's degenerate network).
+
+On a leaf with a single failure set the joint CROWN bound of :mod:`.crown` (both copies
+relaxed and back-substituted to the input, optimised slopes) is also computed; the smaller
+of the two sound bounds is kept.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .crown import joint_crown
 from .faultview import failed_deviation, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet
@@ -131,6 +136,8 @@ class _St:
     nclo: list = field(default_factory=list)
     nchi: list = field(default_factory=list)
     dmax: list = field(default_factory=list)
+    dlo: list = field(default_factory=list)
+    dhi: list = field(default_factory=list)
 
     def fails(self, m: int) -> bool:
         return self.neurons and (self.leaf.free[m] > 0 or bool((self.leaf.status[m] == FAILED)
@@ -325,6 +332,8 @@ def leaf_upper(fn: FloatNet, leaf: Leaf) -> LeafBound:
             dhi, dlo = up[:n], -up[n:]
         dm = np.maximum(np.abs(dlo), np.abs(dhi))
         st.dmax.append(dm)
+        st.dlo.append(dlo)
+        st.dhi.append(dhi)
         a, bb = pad(slo + np.minimum(dlo, 0), shi + np.maximum(dhi, 0),
                     np.maximum(np.abs(slo), np.abs(shi)) + dm)
         klo, khi = dphi_range(a, bb, fn.slope)
@@ -353,5 +362,9 @@ def leaf_upper(fn: FloatNet, leaf: Leaf) -> LeafBound:
     M = len(fn.rows)
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     up = _delta_upper(fn, st, np.vstack([E, -E]), L)
-    return LeafBound(np.maximum(np.maximum(up[:M], up[M:]), 0.0), False, st.slo, st.shi,
+    up = np.maximum(np.maximum(up[:M], up[M:]), 0.0)
+    if st.neurons and all(not (s == MAYBE).any() for s in leaf.status):
+        failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
+        up = np.minimum(up, joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi))
+    return LeafBound(up, False, st.slo, st.shi,
                      st.half, st.kmax, st.fabs, st.dmax)
