@@ -4,6 +4,7 @@ every failure set of the given per-layer sizes, and bracket the true worst case.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 from fractions import Fraction
@@ -160,13 +161,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--timeout: must be > 0")
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
-    fn, _ = _engine(args.engine, problem, args.jobs)
+    fn, name = _engine(args.engine, problem, args.jobs)
 
     def progress(msg: str) -> None:
         if not args.quiet:
             err.write(f"fepproof verify: {msg}\n")
             err.flush()
     res = fn(problem, progress)
+    if res.engine != name:  # the v1 engines report "numeric" / "z3"
+        res = dataclasses.replace(res, engine=name)
     if args.witness_out and res.witness is not None:
         from ..netio import atomic_write
         data = res.witness.to_json()

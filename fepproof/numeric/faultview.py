@@ -70,7 +70,7 @@ def sent_deviation(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarr
         return float(m.fixed_value) - nominal
     if _offset_only(m):
         return u * float(m.C) * SHRINK
-    return m.sends_f(nominal, u * SHRINK) - nominal
+    return m.sends_f(nominal, u) - nominal
 
 
 def synapse_extra(fn: FloatNet, w: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -83,15 +83,19 @@ def synapse_extra(fn: FloatNet, w: np.ndarray, y: np.ndarray, u: np.ndarray) -> 
 
 
 def exact_sent(fn: FloatNet, nominal: float, u: float) -> Fraction:
-    """The exact sent value recorded in a witness (see :func:`sent_deviation`)."""
+    """The exact sent value recorded in a witness (see :func:`sent_deviation`): a value
+    the model allows whatever the exact nominal output (within float rounding of
+    ``nominal``): shrunk inside the capacity when it is relative to the nominal value,
+    else interpolated exactly inside the model's sent interval."""
     m = model_of(fn)
     if not m.free_value:
         assert m.fixed_value is not None
         return m.fixed_value
-    q = Fraction(float(np.clip(u, -1, 1))) * Fraction(SHRINK)
+    q = Fraction(float(np.clip(u, -1, 1)))
     if _offset_only(m):
-        return Fraction(nominal) + q * m.C
-    return Fraction(float(m.sends_f(nominal, float(q))))
+        return Fraction(nominal) + q * Fraction(SHRINK) * m.C
+    lo, hi = m.sent_interval(Fraction(nominal), Fraction(nominal))
+    return lo + (q + 1) / 2 * (hi - lo)
 
 
 def exact_synapse_delta(fn: FloatNet, w: float, y: float, u: float) -> Fraction:
