@@ -390,3 +390,22 @@ def test_joint_crown_covers_brute_force_and_its_mutation_does_not(monkeypatch):
             caught.append(float(crown.joint_crown(*args).max()) < true)
             monkeypatch.setattr(crown, "sent_affine", sent_affine)
     assert any(caught)
+
+
+def test_bad_jobs_and_v1_engine_names(tmp_path):
+    import io
+    import json
+
+    from fepproof.cli.main import main
+    from fepproof.netio import save_network
+    path = tmp_path / "n.json"
+    save_network(_issue_net(2, [3, 3], seed=0), path)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", str(path), "--failures", "1,1", "--jobs", "0"], out, err) == 2
+    assert "--jobs" in err.getvalue() and err.getvalue().count("\n") == 1
+    for engine in ("numeric-v1", "z3-v1", "numeric", "z3"):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["verify", str(path), "--failures", "1,1", "--engine", engine, "--json",
+                     "--quiet", "--timeout", "10"], out, err)
+        data = json.loads(out.getvalue())
+        assert code in (0, 1, 3) and data["engine"] == engine

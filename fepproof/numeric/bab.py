@@ -150,11 +150,12 @@ def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list
     return cands
 
 
-def branch(task: tuple[Leaf, LeafBound]) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
-    """Strong branching on one leaf: (split kind, children with bounds, bounds computed)."""
+def branch(task: tuple[Leaf, LeafBound, bool]
+           ) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
+    """Split one leaf: (split kind, children with bounds, bounds computed)."""
     fn = _FN
     assert fn is not None
-    leaf, lb = task
+    leaf, lb, joint = task
     best = None
     n = 0
     cands = _candidates(fn, leaf, lb)
@@ -165,7 +166,7 @@ def branch(task: tuple[Leaf, LeafBound]) -> tuple[str, list[tuple[Leaf, LeafBoun
     for kind, kids in cands:
         out = []
         for k in kids:
-            kb = leaf_upper(fn, k)
+            kb = leaf_upper(fn, k, joint)
             n += 1
             kb.upper = np.minimum(kb.upper, lb.upper)
             out.append((k, kb))
@@ -255,7 +256,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                    "splits": {"failure": 0, "input": 0, "preact": 0}, "attacks": 0,
                    "replays": 0, "replay_rejected": 0, "seconds_bound": 0.0,
                    "seconds_attack": 0.0, "seconds_hook": 0.0, "hook_calls": 0,
-                   "rounds": 0, "jobs": opts.jobs}
+                   "rounds": 0, "jobs": opts.jobs, "joint_tried": 0, "joint_won": 0}
     low = _Lower(net, fn, model, output, stats)
     atol = ATOL * closed_form
     root = root_leaf(fn)
@@ -268,6 +269,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     heap: list[tuple[float, int, Leaf, LeafBound]] = []
     counter = 0
     closed_max = 0.0
+    frozen_max = 0.0  # bounds of leaves that could not be split further
     attacked: set = set()
 
     def push(leaf: Leaf, lb: LeafBound) -> None:
@@ -321,7 +323,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             U = upper_now()
             lo = float(low.value)
             if not heap:
-                stop = "exhausted"
+                stop = "exhausted" if frozen_max <= lo else "no split left"
                 break
             if decide_only and claim is not None and (U <= claim or lo > claim):
                 stop = "claim decided"
@@ -374,20 +376,28 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                         kept.append((leaf, lb))
                 batch = kept
             q = time.monotonic()
+            # the joint CROWN bound is kept only while it pays: it is tried on the first
+            # 64 fixed-set leaves and then only if it won on >= 5 % of them
+            joint = stats["joint_tried"] < 64 or \
+                stats["joint_won"] >= 0.05 * stats["joint_tried"]
+            tasks = [(leaf, lb, joint) for leaf, lb in batch]
             if pool is not None and len(batch) > 1:
-                results = list(pool.map(branch, batch))
+                results = list(pool.map(branch, tasks))
             else:
-                results = [branch(t) for t in batch]
+                results = [branch(t) for t in tasks]
             stats["seconds_bound"] += time.monotonic() - q
             for (_leaf, lb), (kind, kids, n) in zip(batch, results, strict=True):
                 stats["bounds"] += n
                 if kind == "none":  # nothing left to split: the leaf stays as it is
                     stats["leaves_frozen"] += 1
                     closed_max = max(closed_max, float(lb.upper.max()))
+                    frozen_max = max(frozen_max, float(lb.upper.max()))
                     continue
                 stats["splits"][kind] += 1
                 stats["leaves_opened"] += len(kids)
                 for k, kb in kids:
+                    stats["joint_tried"] += kb.joint_tried
+                    stats["joint_won"] += kb.joint_won
                     push(k, kb)
             now = time.monotonic()
             history.append((now - t0, float(low.value), min(upper_now(), closed_form)))

@@ -106,6 +106,8 @@ def _why(stop: str, problem: VerifyProblem) -> str:
                "worst case near 0)"
     if stop == "exhausted":
         return "every leaf closed (the bracket is exact)"
+    if stop == "no split left":
+        return "no leaf can be split further (input boxes at float resolution)"
     if stop == "timeout":
         return f"timeout after {problem.timeout:g} s"
     return stop

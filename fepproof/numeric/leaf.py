@@ -111,6 +111,8 @@ class LeafBound:
     kmax: list[np.ndarray] = field(default_factory=list)
     fabs: list[np.ndarray] = field(default_factory=list)
     dmax: list[np.ndarray] = field(default_factory=list)
+    joint_tried: bool = False  # the joint CROWN bound was computed
+    joint_won: bool = False    # ... and was the smaller one
 
 
 @dataclass
@@ -295,8 +297,9 @@ def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     return np.minimum(_crown_upper(fn, st, A, t), _interval_upper(fn, st, A, t))
 
 
-def leaf_upper(fn: FloatNet, leaf: Leaf) -> LeafBound:
-    """Sound upper bound of |F_neu - F_fail| per considered output over the leaf."""
+def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True) -> LeafBound:
+    """Sound upper bound of |F_neu - F_fail| per considered output over the leaf
+    (``joint``: also try the joint CROWN bound when the failure set is fixed)."""
     st = _St(leaf, neuron_kind(fn))
     xsup = np.maximum(np.abs(fn.dom[:, 0]), np.abs(fn.dom[:, 1]))
     lo, hi = leaf.lo, leaf.hi
@@ -363,8 +366,11 @@ def leaf_upper(fn: FloatNet, leaf: Leaf) -> LeafBound:
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     up = _delta_upper(fn, st, np.vstack([E, -E]), L)
     up = np.maximum(np.maximum(up[:M], up[M:]), 0.0)
-    if st.neurons and all(not (s == MAYBE).any() for s in leaf.status):
+    tried = won = False
+    if joint and st.neurons and all(not (s == MAYBE).any() for s in leaf.status):
         failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
-        up = np.minimum(up, joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi))
-    return LeafBound(up, False, st.slo, st.shi,
-                     st.half, st.kmax, st.fabs, st.dmax)
+        jc = joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi)
+        tried, won = True, bool((jc < up).any())
+        up = np.minimum(up, jc)
+    return LeafBound(up, False, st.slo, st.shi, st.half, st.kmax, st.fabs, st.dmax,
+                     tried, won)
