@@ -300,7 +300,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             return
         attacked.add(key)
         q = time.monotonic()
-        a = attack(fn, leaf.lo, leaf.hi, sets, syn, rng, starts=8, steps=25)
+        a = attack(fn, leaf.lo, leaf.hi, sets, syn, rng, starts=8, steps=25,
+                   deadline=deadline)
         stats["attacks"] += 1
         low.offer(a)
         stats["seconds_attack"] += time.monotonic() - q

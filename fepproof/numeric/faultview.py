@@ -20,6 +20,7 @@ from .upper import FloatNet
 
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
+           "control_scale",
            "sent_affine"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
@@ -71,6 +72,14 @@ def sent_deviation(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarr
     if _offset_only(m):
         return u * float(m.C) * SHRINK
     return m.sends_f(nominal, u) - nominal
+
+
+def control_scale(fn: FloatNet) -> float:
+    """d(sent)/du for a free sent value (0 when the model fixes what is sent)."""
+    m = model_of(fn)
+    if not m.free_value:
+        return 0.0
+    return float(m.C) * (SHRINK if _offset_only(m) else 1.0)
 
 
 def synapse_extra(fn: FloatNet, w: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
