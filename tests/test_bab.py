@@ -409,3 +409,30 @@ def test_bad_jobs_and_v1_engine_names(tmp_path):
                      "--quiet", "--timeout", "10"], out, err)
         data = json.loads(out.getvalue())
         assert code in (0, 1, 3) and data["engine"] == engine
+
+
+def test_z3_answers_map_onto_the_enum_exhaustively():
+    import z3
+
+    from fepproof.smt.answer import Answer, answer_of
+    x = z3.Real("x")
+    s = z3.Solver()
+    s.add(x > 1)
+    assert answer_of(s.check(), 0.0, 1.0) is Answer.SAT
+    s.add(x < 0)
+    assert answer_of(s.check(), 0.0, 1.0) is Answer.UNSAT
+    assert answer_of(z3.unknown, 0.95, 1.0) is Answer.TIMEOUT  # the budget was used up
+    assert answer_of(z3.unknown, 0.1, 1.0) is Answer.UNKNOWN   # gave up early: not a timeout
+    with pytest.raises(RuntimeError, match="unreachable"):
+        answer_of("sat", 0.0, 1.0)  # type: ignore[arg-type]
+
+
+def test_progress_shows_the_bracket_narrowing():
+    lines: list[str] = []
+    net = _issue_net(2, [6, 6], seed=3)
+    res = verify_bab(_problem(net, (1, 1), FailureModel.crash(), timeout=10.0), lines.append,
+                     BabOptions(jobs=1, max_bounds=200))
+    brackets = [ln for ln in lines if "bracket [" in ln]
+    assert brackets and all("round" in ln for ln in brackets)
+    assert res.stats["leaves_opened"] >= 1 and sum(res.stats["splits"].values()) >= 0
+    assert {"seconds_bound", "seconds_attack", "bounds", "leaves_closed"} <= set(res.stats)
