@@ -436,3 +436,35 @@ def test_progress_shows_the_bracket_narrowing():
     assert brackets and all("round" in ln for ln in brackets)
     assert res.stats["leaves_opened"] >= 1 and sum(res.stats["splits"].values()) >= 0
     assert {"seconds_bound", "seconds_attack", "bounds", "leaves_closed"} <= set(res.stats)
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_result():
+    distributed = pytest.importorskip("distributed")
+    net = _issue_net(3, [5, 5], seed=6)
+    model = FailureModel.crash()
+    fn = FloatNet.make(net, (1, 1), model)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        out = []
+        for opts in (BabOptions(jobs=1, max_bounds=150, attack_every=2),
+                     BabOptions(jobs=1, max_bounds=150, attack_every=2,
+                                scheduler=cluster.scheduler_address)):
+            r = run_bab(net, fn, model, None, 60.0, 0.001, 100.0, options=opts)
+            out.append((r.upper, r.lower, r.stats["bounds"]))
+    assert out[0] == out[1]
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_usage_error(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    from fepproof.netio import save_network
+    path = tmp_path / "n.json"
+    save_network(_issue_net(2, [3, 3], seed=0), path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["verify", str(path), "--failures", "1,1", "--engine", "numeric",
+                 "--scheduler", "tcp://127.0.0.1:1", "--quiet"], out, err)
+    assert code == 2
+    assert "--scheduler" in err.getvalue() and err.getvalue().count("\n") == 1

@@ -65,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "baselines) or auto (z3 for small networks, else numeric)")
     p.add_argument("--jobs", type=int, default=2, metavar="N",
                    help="worker processes for the branch-and-bound leaves (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="branch the leaves on this Dask cluster instead of local processes")
     p.add_argument("--tolerance", default="0.01", metavar="T",
                    help="narrow the bracket until upper - lower <= T * upper (default 0.01)")
     p.add_argument("--no-bracket", action="store_true",
@@ -77,7 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _engine(name: str, problem: VerifyProblem, jobs: int):
+def _engine(name: str, problem: VerifyProblem, jobs: int, scheduler: str | None = None):
     """The engine function and the name reported.  ``numeric``/``z3`` are the branch-and-
     bound engines of issue 11; ``numeric-v1``/``z3-v1`` the earlier ones (baselines)."""
     from ..smt import verify_z3
@@ -91,7 +93,7 @@ def _engine(name: str, problem: VerifyProblem, jobs: int):
         if name in ("auto", "z3", "z3-v1"):
             return verify_z3, "z3"
         raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
-    opts = bab.BabOptions(jobs=jobs)
+    opts = bab.BabOptions(jobs=jobs, scheduler=scheduler)
     if name == "auto":
         name = numeric.choose_engine(problem)
     if name == "numeric-v1":
@@ -161,13 +163,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--timeout: must be > 0")
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
-    fn, name = _engine(args.engine, problem, args.jobs)
+    fn, name = _engine(args.engine, problem, args.jobs, args.scheduler)
 
     def progress(msg: str) -> None:
         if not args.quiet:
             err.write(f"fepproof verify: {msg}\n")
             err.flush()
-    res = fn(problem, progress)
+    try:
+        res = fn(problem, progress)
+    except ValueError as exc:
+        if str(exc).startswith("scheduler:"):
+            raise CliError("--" + str(exc)) from None
+        raise
     if res.engine != name:  # the v1 engines report "numeric" / "z3"
         res = dataclasses.replace(res, engine=name)
     if args.witness_out and res.witness is not None:

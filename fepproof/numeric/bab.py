@@ -26,9 +26,9 @@ at the relative tolerance, at an absolute tolerance (``ATOL`` x the closed-form 
 worst cases near 0), when the queue is exhausted (the bracket is then exact), or at the
 timeout — never earlier.
 
-Leaves of one round are branched in parallel by local processes (``jobs``); a round
-always holds the same leaves, so the result does not depend on the number of workers
-(only on the time given).
+Leaves of one round are branched in parallel by local processes (``jobs``) or on a Dask
+cluster (``scheduler``); a round always holds the same leaves, so the result does not
+depend on the number of workers or where they run (only on the time given).
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class BabOptions:
     attack_share: float = 0.3     # at most this share of the time goes to lower bounds
     attack_every: int | None = None  # attack every n-th round instead (deterministic runs)
     strong: bool = False          # strong branching over input and pre-activation splits
+    scheduler: str | None = None  # Dask scheduler address: branch leaves on that cluster
 
 
 @dataclass
@@ -180,6 +181,36 @@ def branch(task: tuple[Leaf, LeafBound, bool]
 
 
 # ---- the loop ---------------------------------------------------------------------------
+
+def _branch_on(task: tuple[Leaf, LeafBound, bool], fn: FloatNet, strong: bool):
+    """:func:`branch` in a Dask worker (the network travels as a scattered argument)."""
+    _init(fn, strong)
+    return branch(task)
+
+
+class _DaskPool:
+    """``map`` on a Dask cluster (``--scheduler``), same tasks and order as locally."""
+
+    def __init__(self, address: str, fn: FloatNet, strong: bool):
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ValueError("scheduler: needs dask[distributed]") from None
+        try:
+            self.client = Client(address, timeout=10)
+        except OSError as exc:
+            raise ValueError(f"scheduler: cannot reach {address} ({exc})") from None
+        self.fn = self.client.scatter(fn, broadcast=True)
+        self.strong = strong
+
+    def map(self, f, tasks):
+        futs = self.client.map(_branch_on, list(tasks), fn=self.fn, strong=self.strong,
+                               pure=False)
+        return self.client.gather(futs)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        self.client.close()
+
 
 def _pool(fn: FloatNet, jobs: int, strong: bool) -> ProcessPoolExecutor | None:
     if jobs <= 1:
@@ -314,7 +345,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     push(root, rb)
     if heap:
         try_attack(root, rb)
-    pool = _pool(fn, opts.jobs, opts.strong)
+    pool = (_DaskPool(opts.scheduler, fn, opts.strong) if opts.scheduler
+            else _pool(fn, opts.jobs, opts.strong))
     _init(fn, opts.strong)
     stop = "timeout"
     last_say = -math.inf
