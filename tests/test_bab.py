@@ -328,7 +328,7 @@ def _degenerate() -> Network:
     return network_from_dict({
         "name": "degenerate", "activation": {"name": "sigmoid", "K": "1/4"},
         "layers": [{"weights": [[1]], "bias": [0]}, {"weights": [["1e-20"]], "bias": [0]}],
-        "output": {"weights": [["1e20"]], "bias": [0]}, "domain": [[0, 1]]})
+        "output": {"weights": [["1e20"]], "bias": [0]}, "input_domain": [[0, 1]]})
 
 
 @pytest.mark.parametrize("engine", [verify_bab, verify_z3_bab])

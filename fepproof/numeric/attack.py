@@ -31,6 +31,7 @@ from .faultview import (
     exact_synapse_delta,
     has_sign,
     neuron_kind,
+    records_values,
     sent_affine,
     sent_deviation,
     synapse_extra,
@@ -195,14 +196,16 @@ def to_witness(net: Network, fn: FloatNet, model: FailureModel, a: Attack,
         return Witness(x, (), None, tuple((t + 1, j, i) for t, j, i in a.synapses),
                        tuple(deltas), output)
     failed = tuple(tuple(s) for s in a.sets)
-    if not has_sign(fn):
+    if not records_values(fn):
         return Witness(x, failed, None, output=output)
-    _, noms = diff_forward(fn, xf, a.sets, a.u[None], [])
+    _, noms = diff_forward(fn, xf, a.sets, a.u[None] if has_sign(fn) else
+                           np.zeros((1, 0)), [])
     values, k = [], 0
     for t, s in enumerate(a.sets):
         row = []
         for j in s:
-            row.append(exact_sent(fn, float(noms[t][0, j]), float(a.u[k])))
+            row.append(exact_sent(fn, float(noms[t][0, j]),
+                                  float(a.u[k]) if has_sign(fn) else 0.0))
             k += 1
         values.append(tuple(row))
     return Witness(x, failed, tuple(values), output=output)

@@ -20,7 +20,7 @@ from .upper import FloatNet
 
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
-           "control_scale",
+           "control_scale", "records_values",
            "sent_affine"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
@@ -72,6 +72,12 @@ def sent_deviation(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarr
     if _offset_only(m):
         return u * float(m.C) * SHRINK
     return m.sends_f(nominal, u) - nominal
+
+
+def records_values(fn: FloatNet) -> bool:
+    """Whether a witness lists the sent values: all but crashes (which send 0; the
+    convention of the other engines: ``values`` is null for crashes)."""
+    return model_of(fn).fixed_value != 0
 
 
 def control_scale(fn: FloatNet) -> float:
