@@ -4,6 +4,7 @@ every failure set of the given per-layer sizes, and bracket the true worst case.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 from fractions import Fraction
@@ -26,6 +27,7 @@ from .common import (
     epsilons,
     failures_from_args,
     flag_message,
+    integer,
     load,
     model_from_args,
     number,
@@ -60,9 +62,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_epsilon_args(p)
     add_output_arg(p)
     add_input_box_arg(p)
-    p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
-                   help="z3 (this package's SMT engine), numeric (fepproof.numeric, if "
-                        "installed) or auto (numeric's choice when available, else z3)")
+    p.add_argument("--engine", choices=["auto", "numeric", "z3", "numeric-v1", "z3-v1"],
+                   default="auto",
+                   help="numeric (branch and bound over failures, input box and "
+                        "pre-activations), z3 (the same with z3 deciding small leaves), "
+                        "numeric-v1 / z3-v1 (the engines before issue 11, kept as "
+                        "baselines) or auto (z3 for small networks, else numeric)")
+    p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
+                   help="worker processes for the branch-and-bound leaves (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="branch the leaves on this Dask cluster instead of local processes")
     p.add_argument("--tolerance", default="0.01", metavar="T",
                    help="narrow the bracket until upper - lower <= T * upper (default 0.01)")
     p.add_argument("--no-bracket", action="store_true",
@@ -75,23 +84,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _engine(name: str, problem: VerifyProblem):
-    if name == "z3":
-        from ..smt import verify_z3
-        return verify_z3, "z3"
+def _engine(name: str, problem: VerifyProblem, jobs: int, scheduler: str | None = None):
+    """The engine function and the name reported.  ``numeric``/``z3`` are the branch-and-
+    bound engines of issue 11; ``numeric-v1``/``z3-v1`` the earlier ones (baselines)."""
+    from ..smt import verify_z3
     try:
         numeric = importlib.import_module("fepproof.numeric")
+        bab = importlib.import_module("fepproof.numeric.engine_bab")
+        leaves = importlib.import_module("fepproof.smt.leaves")
     except ImportError:
         numeric = None
-    if name == "numeric":
-        if numeric is None:
-            raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
-        return numeric.verify_numeric, "numeric"
-    if numeric is not None and hasattr(numeric, "choose_engine") \
-            and numeric.choose_engine(problem) == "numeric":
-        return numeric.verify_numeric, "numeric"
-    from ..smt import verify_z3
-    return verify_z3, "z3"
+    if numeric is None:
+        if name in ("auto", "z3", "z3-v1"):
+            return verify_z3, "z3"
+        raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
+    opts = bab.BabOptions(jobs=jobs, scheduler=scheduler)
+    if name == "auto":
+        name = numeric.choose_engine(problem)
+    if name == "numeric-v1":
+        return numeric.verify_numeric, name
+    if name == "z3-v1":
+        return verify_z3, name
+    if name == "z3":
+        return (lambda p, prog: leaves.verify_z3_bab(p, prog, opts)), name
+    return (lambda p, prog: bab.verify_bab(p, prog, opts)), "numeric"
 
 
 def _text(res: VerifyResult, net_name: str, box_source: str = "default") -> str:
@@ -132,7 +148,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = model_from_args(args)
     output = check_output(net, args.output)
     f = failures_from_args(net, args.failures, model)
-    if model.fails_synapses and args.engine == "z3":
+    if model.fails_synapses and args.engine in ("z3", "z3-v1"):
         raise CliError("--engine z3: the z3 engine encodes neuron failures only; "
                        "use --engine numeric or auto for --model synapse")
     try:
@@ -154,13 +170,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--timeout: must be > 0")
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
-    fn, _ = _engine(args.engine, problem)
+    fn, name = _engine(args.engine, problem, args.jobs, args.scheduler)
 
     def progress(msg: str) -> None:
         if not args.quiet:
             err.write(f"fepproof verify: {msg}\n")
             err.flush()
-    res = fn(problem, progress)
+    try:
+        res = fn(problem, progress)
+    except ValueError as exc:
+        if str(exc).startswith("scheduler:"):
+            raise CliError("--" + str(exc)) from None
+        raise
+    if res.engine != name:  # the v1 engines report "numeric" / "z3"
+        res = dataclasses.replace(res, engine=name)
     if args.witness_out and res.witness is not None:
         from ..netio import atomic_write
         data = res.witness.to_json()

@@ -12,6 +12,7 @@ The query asks for |sum_i w_i (y_i - y'_i)| > t; UNSAT proves the error <= t.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -20,6 +21,7 @@ import z3
 
 from ..failures import FailureModel
 from ..network import Network
+from .answer import Answer, answer_of
 from .envelope import Piece, hull_lines, max_slope, pieces
 from .ibp import FAILED, MAYBE, OK, FaultBounds, Interval, LayerBounds
 
@@ -200,19 +202,21 @@ class Encoding:
                 dy * w >= lip * _q(dlo) * (_q(dhi) - d)]
 
     # ---- queries -----------------------------------------------------------------
-    def query(self, t: Fraction, timeout_ms: int) -> tuple[str, Model | None, str]:
-        """('unsat' | 'sat' | 'unknown', model, reason) for |error| > t."""
+    def query(self, t: Fraction, timeout_ms: int) -> tuple[Answer, Model | None, str]:
+        """(answer, model if SAT, z3's reason if unknown) for |error| > t."""
         self.solver.set("timeout", max(1, int(timeout_ms)))
         e = self._vars["e"]
         self.solver.push()
         self.solver.add(z3.Or(e > _q(t), e < -_q(t)))
         try:
+            t0 = time.monotonic()
             res = self.solver.check()
-            if res == z3.unsat:
-                return "unsat", None, ""
-            if res == z3.unknown:
-                return "unknown", None, self.solver.reason_unknown()
-            return "sat", self._extract(self.solver.model()), ""
+            ans = answer_of(res, time.monotonic() - t0, max(1, int(timeout_ms)) / 1000)
+            if ans is Answer.SAT:
+                return ans, self._extract(self.solver.model()), ""
+            if ans is Answer.UNSAT:
+                return ans, None, ""
+            return ans, None, self.solver.reason_unknown()
         finally:
             self.solver.pop()
 

@@ -22,6 +22,7 @@ import numpy as np
 from ..exact import fmt_decimal
 from ..verdict import Status, Witness
 from ..verify_api import Progress, VerifyProblem, VerifyResult
+from .answer import Answer
 from .encode import Encoding, Key, Model, default_breakpoints
 from .envelope import phi_enclosure, round_down, round_up
 from .ibp import (
@@ -305,18 +306,18 @@ class _Run:
             res, m, why = enc.query(t, int(1000 * (min(budget, self.opts.query_cap)
                                                    if capped else budget)))
             self.stats["z3_seconds"] += time.monotonic() - q0
-            if res == "unsat":
+            if res is Answer.UNSAT:
                 self.stats["unsat"] += 1
                 top.upper = min(top.upper, t)
                 top.checked = True
-            elif res == "unknown":
-                if capped and ("timeout" in why or "canceled" in why):
+            elif res is Answer.TIMEOUT or res is Answer.UNKNOWN:
+                if capped and res is Answer.TIMEOUT:
                     self.stats["capped"] += 1
                     items.remove(top)
                     items.extend(self._split(top))
                     continue
-                self.reason = (f"timeout after {p.timeout:g} s" if "timeout" in why or
-                               "canceled" in why else f"z3: {why}")
+                self.reason = (f"timeout after {p.timeout:g} s" if res is Answer.TIMEOUT
+                               else f"z3: {why}")
                 break
             else:
                 assert m is not None

@@ -1,0 +1,453 @@
+"""Branch and bound that converges: the ``numeric`` engine of ``fepproof verify`` (issue 11).
+
+Leaves (:class:`.leaf.Leaf`) restrict the input box, the failure status of neurons and
+nominal pre-activation ranges; each carries a certified upper bound (:mod:`.leaf`).  A
+priority queue always branches the leaves with the largest upper bounds.  Splits:
+
+* failure: "neuron j of layer l failed / not failed" for the MAYBE neuron with the largest
+  influence x failed-deviation score — always first while a leaf holds several failure
+  sets (as verifiers branch ReLU phases first);
+* input: halve the box along the dimension with the largest sensitivity of the bound
+  (width x back-propagated |weight| x slope bound);
+* pre-activation: halve the nominal range of the neuron whose relaxation term
+  (influence x half slope range x |delta|) is largest.
+
+Once the failure set is fixed, the input split is taken; with ``strong`` branching every
+candidate (two input dimensions, one pre-activation) is bounded and the split whose
+children's bounds have the smallest sum wins (measured: fewer leaves, but slower per
+second on the issue's 8-16-16-1 nets, so it is off by default).
+
+Children keep the minimum of their own and their parent's bound (both sound on the child).
+A leaf is closed once its bound is <= the replayed lower bound (or <= the claim when only
+the claim is decided).  The reported upper bound is the maximum over open and closed
+leaves, so it never rises; the lower bound (witnesses from :mod:`.attack` and
+:mod:`.search`, replayed with :func:`fepproof.replay.replay`) never falls.  The run stops
+at the relative tolerance, at an absolute tolerance (``ATOL`` x the closed-form bound:
+worst cases near 0), when the queue is exhausted (the bracket is then exact), or at the
+timeout — never earlier.
+
+Leaves of one round are branched in parallel by local processes (``jobs``) or on a Dask
+cluster (``scheduler``); a round always holds the same leaves, so the result does not
+depend on the number of workers or where they run (only on the time given).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ..replay import replay
+from ..verdict import Witness
+from .attack import Attack, attack, to_witness
+from .faultview import neuron_kind
+from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, root_leaf
+from .upper import FloatNet
+
+__all__ = ["BabOptions", "BabResult", "run_bab", "ATOL"]
+
+ATOL = 1e-9  # absolute tolerance, relative to the closed-form bound (worst cases near 0)
+
+
+@dataclass(frozen=True)
+class BabOptions:
+    jobs: int = 2                 # local worker processes (1: in this process)
+    batch: int = 8                # leaves branched per round (fixed: same result any jobs)
+    max_bounds: int | None = None  # stop after this many leaf bounds (tests)
+    seed: int = 0
+    attack_share: float = 0.3     # at most this share of the time goes to lower bounds
+    attack_every: int | None = None  # attack every n-th round instead (deterministic runs)
+    strong: bool = False          # strong branching over input and pre-activation splits
+    scheduler: str | None = None  # Dask scheduler address: branch leaves on that cluster
+
+
+@dataclass
+class BabResult:
+    upper: float
+    lower: Fraction
+    witness: Witness | None
+    witness_error: Fraction | None
+    stop: str                     # tolerance | absolute tolerance | exhausted | timeout | ...
+    stats: dict = field(default_factory=dict)
+    history: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+# ---- branching (runs in workers) -------------------------------------------------------
+
+_FN: FloatNet | None = None
+_STRONG = False  # strong branching (try every candidate split), set by _init
+
+
+def _init(fn: FloatNet, strong: bool = False) -> None:
+    global _FN, _STRONG
+    _FN, _STRONG = fn, strong
+
+
+def _influence(fn: FloatNet, lb: LeafBound) -> list[np.ndarray]:
+    """o_m: back-propagated |weights| x slope bounds from the outputs to hidden layer m."""
+    v = np.abs(fn.Ws[fn.L][fn.rows]).max(axis=0)
+    out = [None] * fn.L
+    for m in range(fn.L - 1, -1, -1):
+        out[m] = v
+        v = (v * lb.kmax[m]) @ np.abs(fn.Ws[m])
+    out.append(v)  # influence on the inputs
+    return out  # type: ignore[return-value]
+
+
+def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list[Leaf]]]:
+    infl = _influence(fn, lb)
+    cands: list[tuple[str, list[Leaf]]] = []
+    # failure split
+    best = None
+    for m in range(fn.L):
+        if leaf.free[m] == 0:
+            continue
+        sc = np.where(leaf.status[m] == MAYBE, infl[m] * lb.fabs[m], -1.0)
+        j = int(np.argmax(sc))
+        if sc[j] >= 0 and (best is None or sc[j] > best[0]):
+            best = (sc[j], m, j)
+    if best is not None:
+        _, m, j = best
+        a, b = leaf.copy(), leaf.copy()
+        a.status[m][j] = FAILED
+        a.free[m] -= 1
+        b.status[m][j] = OK
+        cands.append(("failure", [a.normalise(), b.normalise()]))
+    # input splits
+    width = leaf.hi - leaf.lo
+    sens = width * infl[fn.L]
+    for i in np.argsort(-sens)[:2]:
+        i = int(i)
+        if sens[i] <= 0 or width[i] <= 1e-12 * (1 + abs(leaf.lo[i])):
+            continue
+        mid = 0.5 * (leaf.lo[i] + leaf.hi[i])
+        a, b = leaf.copy(), leaf.copy()
+        a.hi[i] = mid
+        b.lo[i] = mid
+        cands.append(("input", [a, b]))
+    # pre-activation split
+    best = None
+    for m in range(fn.L):
+        w = lb.shi[m] - lb.slo[m]
+        ok = (w > 1e-9 * (1 + np.abs(lb.slo[m]))) & (leaf.status[m] != FAILED)
+        sc = np.where(ok, infl[m] * lb.half[m] * lb.dmax[m], -1.0)
+        j = int(np.argmax(sc))
+        if sc[j] > 0 and (best is None or sc[j] > best[0]):
+            best = (sc[j], m, j)
+    if best is not None:
+        _, m, j = best
+        mid = 0.5 * (lb.slo[m][j] + lb.shi[m][j])
+        a, b = leaf.copy(), leaf.copy()
+        a.phi_[m][j] = mid
+        b.plo[m][j] = mid
+        cands.append(("preact", [a, b]))
+    return cands
+
+
+def branch(task: tuple[Leaf, LeafBound, bool]
+           ) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
+    """Split one leaf: (split kind, children with bounds, bounds computed)."""
+    fn = _FN
+    assert fn is not None
+    leaf, lb, joint = task
+    best = None
+    n = 0
+    cands = _candidates(fn, leaf, lb)
+    if cands and cands[0][0] == "failure":
+        cands = cands[:1]  # failure splits first (as verifiers branch ReLU phases)
+    elif not _STRONG:
+        cands = cands[:1]  # the most sensitive input dimension
+    for kind, kids in cands:
+        out = []
+        for k in kids:
+            kb = leaf_upper(fn, k, joint)
+            n += 1
+            kb.upper = np.minimum(kb.upper, lb.upper)
+            out.append((k, kb))
+        key = (sum(float(b.upper.max()) for _, b in out), max(float(b.upper.max())
+                                                               for _, b in out))
+        if best is None or key < best[0]:
+            best = (key, kind, out)
+    if best is None:
+        return "none", [], n
+    return best[1], best[2], n
+
+
+# ---- the loop ---------------------------------------------------------------------------
+
+def _branch_on(task: tuple[Leaf, LeafBound, bool], fn: FloatNet, strong: bool):
+    """:func:`branch` in a Dask worker (the network travels as a scattered argument)."""
+    _init(fn, strong)
+    return branch(task)
+
+
+class _DaskPool:
+    """``map`` on a Dask cluster (``--scheduler``), same tasks and order as locally."""
+
+    def __init__(self, address: str, fn: FloatNet, strong: bool):
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise ValueError("scheduler: needs dask[distributed]") from None
+        try:
+            self.client = Client(address, timeout=10)
+        except OSError as exc:
+            raise ValueError(f"scheduler: cannot reach {address} ({exc})") from None
+        self.fn = self.client.scatter(fn, broadcast=True)
+        self.strong = strong
+
+    def map(self, f, tasks):
+        futs = self.client.map(_branch_on, list(tasks), fn=self.fn, strong=self.strong,
+                               pure=False)
+        return self.client.gather(futs)
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+        self.client.close()
+
+
+def _pool(fn: FloatNet, jobs: int, strong: bool) -> ProcessPoolExecutor | None:
+    if jobs <= 1:
+        return None
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init,
+                               initargs=(fn, strong))
+
+
+def _complete(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[list[int]]:
+    """A failure set of the leaf: its FAILED neurons plus the most influential MAYBE ones."""
+    if not neuron_kind(fn):
+        return [[] for _ in range(fn.L)]
+    infl = _influence(fn, lb)
+    sets = []
+    for m in range(fn.L):
+        s = leaf.status[m]
+        chosen = [int(j) for j in np.flatnonzero(s == FAILED)]
+        sc = np.where(s == MAYBE, infl[m] * lb.fabs[m], -np.inf)
+        chosen += [int(j) for j in np.argsort(-sc)[: leaf.free[m]]]
+        sets.append(sorted(chosen))
+    return sets
+
+
+class _Lower:
+    """The replayed lower bound and its witness."""
+
+    def __init__(self, net, fn: FloatNet, model, output: int | None, stats: dict):
+        self.net, self.fn, self.model, self.output = net, fn, model, output
+        self.value = Fraction(0)
+        self.witness: Witness | None = None
+        self.error: Fraction | None = None
+        self.float_best = 0.0
+        self.stats = stats
+
+    def offer(self, a: Attack) -> bool:
+        if a.value <= 0 or a.value <= float(self.value) * (1 - 1e-12):
+            return False
+        out = self.output
+        if out is None and self.net.n_outputs > 1:
+            out = int(a.row)
+        w = to_witness(self.net, self.fn, self.model, a, out)
+        rep = replay(self.net, w, self.model, dps=60, output=out)
+        self.stats["replays"] += 1
+        if not rep.valid:
+            self.stats["replay_rejected"] += 1
+            return False
+        err = rep.error_fraction_lower()
+        if err > self.value:
+            self.value, self.witness, self.error = err, w, err
+            return True
+        return False
+
+
+def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
+            tolerance: float, closed_form: float, claim: float | None = None,
+            decide_only: bool = False, options: BabOptions | None = None,
+            progress: Callable[[str], None] | None = None, label: str = "",
+            seed_attacks: list[Attack] | None = None,
+            leaf_hook: Callable[[Leaf, LeafBound, float],
+                                tuple[float | None, Attack | None]] | None = None
+            ) -> BabResult:
+    """Bracket max |F_neu - F_fail| (see module docstring).
+
+    ``claim``: the claimed bound; with ``decide_only`` the run stops as soon as the claim is
+    proved or refuted.  ``leaf_hook(leaf, bound, target)`` may return a smaller sound
+    upper bound for a leaf (the z3 last mile); it runs in this process."""
+    opts = options or BabOptions()
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    rng = np.random.default_rng(opts.seed)
+    stats: dict = {"leaves_opened": 1, "leaves_closed": 0, "leaves_frozen": 0, "bounds": 1,
+                   "splits": {"failure": 0, "input": 0, "preact": 0}, "attacks": 0,
+                   "replays": 0, "replay_rejected": 0, "seconds_bound": 0.0,
+                   "seconds_attack": 0.0, "seconds_hook": 0.0, "hook_calls": 0,
+                   "rounds": 0, "jobs": opts.jobs, "joint_tried": 0, "joint_won": 0}
+    low = _Lower(net, fn, model, output, stats)
+    atol = ATOL * closed_form
+    root = root_leaf(fn)
+    q0 = time.monotonic()
+    rb = leaf_upper(fn, root)
+    stats["seconds_bound"] += time.monotonic() - q0
+    stats["root_upper"] = float(rb.upper.max())
+    for a in seed_attacks or []:
+        low.offer(a)
+    heap: list[tuple[float, int, Leaf, LeafBound]] = []
+    counter = 0
+    closed_max = 0.0
+    frozen_max = 0.0  # bounds of leaves that could not be split further
+    attacked: set = set()
+
+    def push(leaf: Leaf, lb: LeafBound) -> None:
+        nonlocal counter, closed_max
+        u = float(lb.upper.max())
+        if lb.empty or u <= close_at():
+            stats["leaves_closed"] += 1
+            closed_max = max(closed_max, u)
+            return
+        heapq.heappush(heap, (-u, counter, leaf, lb))
+        counter += 1
+
+    def close_at() -> float:
+        c = float(low.value)
+        if decide_only and claim is not None:
+            c = max(c, claim)
+        return c
+
+    def upper_now() -> float:
+        return max(closed_max, -heap[0][0] if heap else 0.0)
+
+    def try_attack(leaf: Leaf, lb: LeafBound) -> None:
+        sets = _complete(fn, leaf, lb)
+        syn = [] if neuron_kind(fn) else list(_syn_hint)
+        key = (tuple(map(tuple, sets)), tuple(np.round(leaf.lo, 12)), tuple(np.round(leaf.hi,
+                                                                                    12)))
+        if key in attacked:
+            return
+        attacked.add(key)
+        q = time.monotonic()
+        a = attack(fn, leaf.lo, leaf.hi, sets, syn, rng, starts=8, steps=25,
+                   deadline=deadline)
+        stats["attacks"] += 1
+        low.offer(a)
+        stats["seconds_attack"] += time.monotonic() - q
+
+    _syn_hint: list = []
+    for a in seed_attacks or []:
+        if a.synapses:
+            _syn_hint = list(a.synapses)
+            break
+    push(root, rb)
+    if heap:
+        try_attack(root, rb)
+    pool = (_DaskPool(opts.scheduler, fn, opts.strong) if opts.scheduler
+            else _pool(fn, opts.jobs, opts.strong))
+    _init(fn, opts.strong)
+    stop = "timeout"
+    last_say = -math.inf
+    history = [(0.0, float(low.value), min(upper_now(), closed_form))]
+    try:
+        while True:
+            U = upper_now()
+            lo = float(low.value)
+            if not heap:
+                stop = "exhausted" if frozen_max <= lo else "no split left"
+                break
+            if decide_only and claim is not None and (U <= claim or lo > claim):
+                stop = "claim decided"
+                break
+            if not decide_only and U - lo <= tolerance * U:
+                stop = "tolerance"
+                break
+            if not decide_only and U - lo <= atol:
+                stop = "absolute tolerance"
+                break
+            if time.monotonic() >= deadline:
+                stop = "timeout"
+                break
+            if opts.max_bounds is not None and stats["bounds"] >= opts.max_bounds:
+                stop = "bound limit"
+                break
+            batch = []
+            while heap and len(batch) < opts.batch:
+                negu, _, leaf, lb = heapq.heappop(heap)
+                if -negu <= close_at():
+                    stats["leaves_closed"] += 1
+                    closed_max = max(closed_max, -negu)
+                    continue
+                batch.append((leaf, lb))
+            if not batch:
+                continue
+            stats["rounds"] += 1
+            # lower bound: attack the most promising leaf, within the time share
+            el = time.monotonic() - t0
+            if opts.attack_every is not None:
+                if stats["rounds"] % opts.attack_every == 0:
+                    try_attack(*batch[0])
+            elif stats["seconds_attack"] <= opts.attack_share * max(el, 1e-3):
+                try_attack(*batch[0])
+            if leaf_hook is not None:
+                kept = []
+                for leaf, lb in batch:
+                    q = time.monotonic()
+                    u, cand = leaf_hook(leaf, lb, float(low.value))
+                    stats["seconds_hook"] += time.monotonic() - q
+                    stats["hook_calls"] += 1
+                    if cand is not None:
+                        low.offer(cand)
+                    if u is not None and u < float(lb.upper.max()):
+                        lb.upper = np.minimum(lb.upper, u)
+                    if float(lb.upper.max()) <= close_at():
+                        stats["leaves_closed"] += 1
+                        closed_max = max(closed_max, float(lb.upper.max()))
+                    else:
+                        kept.append((leaf, lb))
+                batch = kept
+            q = time.monotonic()
+            # the joint CROWN bound is kept only while it pays: it is tried on the first
+            # 64 fixed-set leaves and then only if it won on >= 5 % of them
+            joint = stats["joint_tried"] < 64 or \
+                stats["joint_won"] >= 0.05 * stats["joint_tried"]
+            tasks = [(leaf, lb, joint) for leaf, lb in batch]
+            if pool is not None and len(batch) > 1:
+                results = list(pool.map(branch, tasks))
+            else:
+                results = [branch(t) for t in tasks]
+            stats["seconds_bound"] += time.monotonic() - q
+            for (_leaf, lb), (kind, kids, n) in zip(batch, results, strict=True):
+                stats["bounds"] += n
+                if kind == "none":  # nothing left to split: the leaf stays as it is
+                    stats["leaves_frozen"] += 1
+                    closed_max = max(closed_max, float(lb.upper.max()))
+                    frozen_max = max(frozen_max, float(lb.upper.max()))
+                    continue
+                stats["splits"][kind] += 1
+                stats["leaves_opened"] += len(kids)
+                for k, kb in kids:
+                    stats["joint_tried"] += kb.joint_tried
+                    stats["joint_won"] += kb.joint_won
+                    push(k, kb)
+            now = time.monotonic()
+            history.append((now - t0, float(low.value), min(upper_now(), closed_form)))
+            if progress is not None and now - last_say > 1.0:
+                last_say = now
+                shown = min(upper_now(), closed_form)
+                progress(f"{label}round {stats['rounds']}: bracket [{float(low.value):.6g}, "
+                         f"{shown:.6g}] after {now - t0:.1f} s, {len(heap)} open leaves, "
+                         f"{stats['bounds']} bounds")
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    U = upper_now()  # the max over open and closed leaves: >= the worst case >= lower
+    stats["open_leaves"] = len(heap)
+    for k in ("seconds_bound", "seconds_attack", "seconds_hook"):
+        stats[k] = round(stats[k], 3)
+    if len(history) > 200:
+        step = math.ceil(len(history) / 200)
+        history = history[::step] + [history[-1]]
+    return BabResult(U, low.value, low.witness, low.error, stop, stats, history)

@@ -1,0 +1,128 @@
+"""Joint CROWN bound of F_S - F on a leaf with a fixed failure set (issue 11).
+
+Both copies of the network (nominal y, failed y') are relaxed by linear bounds and the
+objective +-w_out . (y'_L - y_L) is back-substituted to the input box, as CROWN does on
+the product network, with the two copies merged exactly wherever they coincide (every
+layer before the first failure, and the correct neurons of that layer).  A failed neuron
+sends alpha y + [plo, phi] (crash: 0 y + [0, 0]; stuck at v: [v, v]; Byzantine deviation
+reading: 1 y + [-C, C]; value reading: 0 y + [-C, C]; asked of :mod:`.faultview`).
+
+Relaxation: for ANY slope a, phi(s) - a s over [l, u] is extreme at l, u or where
+phi'(s) = a, so a s + min(...) <= phi(s) <= a s + max(...) are valid lines; the slopes
+are free parameters (alpha-CROWN's idea).  They are chosen from candidate settings (the
+chord; the derivative at the interval's midpoint; the derivative at the end nearer 0) and
+the smallest bound is kept, each being sound; no gradient is taken.
+
+Rounding: every sum is padded by ``PADR`` times the sum of the absolute values of its
+terms (carried as ``mag``), as in :mod:`.leaf` (whose docstring has the argument).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .faultview import sent_affine
+from .stable import REL, TINY, dphi, pad, phi
+from .upper import FloatNet
+
+__all__ = ["joint_crown"]
+
+PADR = 10 * REL
+
+
+def _lines(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, slope: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """[cl, cu] with a s + cl <= phi(s) <= a s + cu on [lo, hi] (padded)."""
+    a = np.clip(a, 0.0, slope / 4)
+    disc = np.sqrt(np.maximum(1.0 - 4.0 * a / slope, 0.0))
+    cands = [lo, hi]
+    for sgn in (1.0, -1.0):
+        p = np.clip(0.5 * (1 + sgn * disc), 1e-300, 1 - 1e-16)
+        cands.append(np.clip(np.log(p / (1 - p)) / slope, lo, hi))
+    vals = [phi(c, slope) - a * c for c in cands]
+    mag = 1.0 + a * np.maximum(np.abs(lo), np.abs(hi))
+    return pad(np.minimum.reduce(vals), np.maximum.reduce(vals), mag)
+
+
+def _slopes(lo: np.ndarray, hi: np.ndarray, slope: float, how: str) -> np.ndarray:
+    w = hi - lo
+    if how == "chord":
+        ok = w > 1e-12 * (1 + np.abs(lo) + np.abs(hi))
+        return np.where(ok, (phi(hi, slope) - phi(lo, slope)) / np.where(ok, w, 1.0),
+                        dphi(lo, slope))
+    if how == "mid":
+        return dphi(0.5 * (lo + hi), slope)
+    return dphi(np.clip(0.0, lo, hi), slope)  # the end nearer 0 (largest slope)
+
+
+def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray],
+           slo: list[np.ndarray], shi: list[np.ndarray], flo: list[np.ndarray],
+           fhi: list[np.ndarray], how: str) -> np.ndarray:
+    L = fn.L
+    E = np.eye(fn.Ws[L].shape[0])[fn.rows]
+    Wo = E @ fn.Ws[L]
+    Ly = np.vstack([-Wo, Wo])      # on nominal y_(L-1); rows: +obj, -obj
+    Lf = -Ly.copy()                # on failed y'_(L-1)
+    const = np.zeros(Ly.shape[0])
+    mag = np.zeros(Ly.shape[0])
+    first = min((m for m in range(L) if failed[m].any()), default=L)
+    alpha, off_lo, off_hi = sent_affine(fn)
+    for m in range(L - 1, -1, -1):
+        fm = failed[m]
+        if fm.any():
+            lam = Lf[:, fm]
+            ylo, yhi = pad(phi(slo[m][fm], fn.slope), phi(shi[m][fm], fn.slope))
+            plo, phi_ = off_lo(ylo, yhi), off_hi(ylo, yhi)
+            Ly[:, fm] += alpha * lam
+            c = np.where(lam > 0, lam * phi_, lam * plo)
+            const += c.sum(axis=1)
+            mag += np.abs(c).sum(axis=1)
+            Lf[:, fm] = 0.0
+        if m <= first:
+            Ly = Ly + Lf
+            Lf = np.zeros_like(Lf)
+        # relax y = phi(s) (nominal) and y' = phi(s') (failed copy)
+        a = _slopes(slo[m], shi[m], fn.slope, how)
+        cl, cu = _lines(slo[m], shi[m], a, fn.slope)
+        c = np.where(Ly > 0, Ly * cu, Ly * cl)
+        const += c.sum(axis=1)
+        mag += np.abs(c).sum(axis=1)
+        Ls = Ly * a
+        if m > first:
+            af = _slopes(flo[m], fhi[m], fn.slope, how)
+            fl, fu = _lines(flo[m], fhi[m], af, fn.slope)
+            c = np.where(Lf > 0, Lf * fu, Lf * fl)
+            const += c.sum(axis=1)
+            mag += np.abs(c).sum(axis=1)
+            Lsf = Lf * af
+        else:
+            Lsf = np.zeros_like(Lf)
+        W, b = fn.Ws[m], fn.bs[m]
+        cb = (Ls + Lsf) @ b
+        const += cb
+        mag += (np.abs(Ls) + np.abs(Lsf)) @ np.abs(b)
+        Ly = Ls @ W
+        Lf = Lsf @ W
+    Lx = Ly + Lf  # both copies read the same input
+    x = np.where(Lx > 0, hi, lo)
+    val = const + (Lx * x).sum(axis=1)
+    mag += (np.abs(Lx) * np.maximum(np.abs(lo), np.abs(hi))).sum(axis=1)
+    up = val + PADR * mag + TINY
+    M = len(fn.rows)
+    return np.maximum(up[:M], up[M:])
+
+
+def joint_crown(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray],
+                slo: list[np.ndarray], shi: list[np.ndarray], dlo: list[np.ndarray],
+                dhi: list[np.ndarray]) -> np.ndarray:
+    """Upper bound of |F_S - F| per considered output over the box, failure set fixed
+    (``failed[m]``: boolean mask of layer m), nominal pre-activations in [slo, shi] and
+    the failed copy's in [slo + dlo, shi + dhi]."""
+    flo = [pad(a + d, a + d)[0] for a, d in zip(slo, dlo, strict=True)]
+    fhi = [pad(b + d, b + d)[1] for b, d in zip(shi, dhi, strict=True)]
+    best = None
+    for how in ("chord", "mid", "zero"):
+        u = _bound(fn, lo, hi, failed, slo, shi, flo, fhi, how)
+        best = u if best is None else np.minimum(best, u)
+    assert best is not None
+    return np.maximum(best, 0.0)

@@ -1,0 +1,142 @@
+"""The failure model as the branch-and-bound engine sees it, in one place (issue 11).
+
+:mod:`.leaf`, :mod:`.attack` and :mod:`.bab` never look at a model's kind or reading:
+they call these helpers, which ask :class:`fepproof.failures.FailureModel` (its
+properties ``fails_neurons``, ``free_value``, ``fixed_value``, its deviation intervals
+and sent values).  Controls u in [-1, 1] parametrise free sent values; they are shrunk
+slightly inside the capacity so that high-precision replay accepts them.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from ..failures import FailureModel
+from .stable import pad
+from .upper import FloatNet
+
+__all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
+           "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
+           "control_scale", "records_values",
+           "sent_affine"]
+
+SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
+
+
+def model_of(fn: FloatNet) -> FailureModel:
+    if fn.model is None:
+        raise ValueError("model: FloatNet.make(..., model) records the failure model")
+    return fn.model
+
+
+def neuron_kind(fn: FloatNet) -> bool:
+    """True when neurons fail; False for synapse failures."""
+    return model_of(fn).fails_neurons
+
+
+def has_sign(fn: FloatNet) -> bool:
+    """Whether a failed component chooses what it sends (one control u each)."""
+    return model_of(fn).free_value
+
+
+@lru_cache(maxsize=64)
+def _offset_only(model: FailureModel) -> bool:
+    """True when sent - nominal does not depend on the nominal value (C u): asked of the
+    model's own deviation interval, so it is computed without cancellation."""
+    return model.deviation_interval(Fraction(0), Fraction(0)) == \
+        model.deviation_interval(Fraction(0), Fraction(1))
+
+
+def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of sent - nominal for a failed neuron whose nominal output is in
+    [ylo, yhi] (outward rounded by the model)."""
+    return model_of(fn).deviation_interval_f(ylo, yhi)
+
+
+def synapse_deviation(fn: FloatNet, W: np.ndarray, sup: np.ndarray) -> np.ndarray:
+    """Largest |delivered - w_ji y_i| per synapse (|y_i| <= sup_i)."""
+    t = np.abs(W) * sup[None, :]
+    lo, hi = model_of(fn).deviation_interval_f(-t, t)
+    return np.maximum(-lo, hi)
+
+
+def sent_deviation(fn: FloatNet, nominal: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """sent - nominal for failed neurons with nominal output ``nominal``, controls u."""
+    m = model_of(fn)
+    if not m.free_value:
+        return float(m.fixed_value) - nominal
+    if _offset_only(m):
+        return u * float(m.C) * SHRINK
+    return m.sends_f(nominal, u) - nominal
+
+
+def records_values(fn: FloatNet) -> bool:
+    """Whether a witness lists the sent values: all but crashes (which send 0; the
+    convention of the other engines: ``values`` is null for crashes)."""
+    return model_of(fn).fixed_value != 0
+
+
+def control_scale(fn: FloatNet) -> float:
+    """d(sent)/du for a free sent value (0 when the model fixes what is sent)."""
+    m = model_of(fn)
+    if not m.free_value:
+        return 0.0
+    return float(m.C) * (SHRINK if _offset_only(m) else 1.0)
+
+
+def synapse_extra(fn: FloatNet, w: np.ndarray, y: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """delivered - w y for failed synapses with controls u."""
+    m = model_of(fn)
+    if _offset_only(m):
+        return u * float(m.C) * SHRINK
+    term = w * y
+    return m.sends_f(term, u * SHRINK) - term
+
+
+def exact_sent(fn: FloatNet, nominal: float, u: float) -> Fraction:
+    """The exact sent value recorded in a witness (see :func:`sent_deviation`): a value
+    the model allows whatever the exact nominal output (within float rounding of
+    ``nominal``): shrunk inside the capacity when it is relative to the nominal value,
+    else interpolated exactly inside the model's sent interval."""
+    m = model_of(fn)
+    if not m.free_value:
+        assert m.fixed_value is not None
+        return m.fixed_value
+    q = Fraction(float(np.clip(u, -1, 1)))
+    if _offset_only(m):
+        return Fraction(nominal) + q * Fraction(SHRINK) * m.C
+    lo, hi = m.sent_interval(Fraction(nominal), Fraction(nominal))
+    return lo + (q + 1) / 2 * (hi - lo)
+
+
+def exact_synapse_delta(fn: FloatNet, w: float, y: float, u: float) -> Fraction:
+    """The exact change of a delivered term recorded in a synapse witness."""
+    m = model_of(fn)
+    q = Fraction(float(np.clip(u, -1, 1))) * Fraction(SHRINK)
+    if _offset_only(m):
+        return q * m.C
+    term = Fraction(w) * Fraction(y)
+    return Fraction(float(m.sends_f(float(term), float(q)))) - term
+
+
+def sent_affine(fn: FloatNet):
+    """(alpha, lo(ylo, yhi), hi(ylo, yhi)): a failed neuron with nominal output y in
+    [ylo, yhi] sends alpha y + o with o in [lo, hi] (outward rounded)."""
+    m = model_of(fn)
+    if _offset_only(m):
+        c = float(m.C) * (1 + 1e-12)
+        return 1.0, (lambda ylo, yhi: np.full(ylo.shape, -c)), \
+            (lambda ylo, yhi: np.full(ylo.shape, c))
+    if not m.free_value:
+        v = pad(np.array(float(m.fixed_value)), np.array(float(m.fixed_value)))
+        return 0.0, (lambda ylo, yhi: np.full(ylo.shape, v[0])), \
+            (lambda ylo, yhi: np.full(ylo.shape, v[1]))
+
+    def ends(ylo: np.ndarray, yhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vals = [m.sends_f(y, u) for y in (ylo, yhi) for u in (-1.0, 1.0)]
+        return pad(np.minimum.reduce(vals), np.maximum.reduce(vals))
+    return 0.0, (lambda ylo, yhi: ends(ylo, yhi)[0]), (lambda ylo, yhi: ends(ylo, yhi)[1])

@@ -1,0 +1,376 @@
+"""Certified upper bound of |F - F_S| on one branch-and-bound leaf (issue 11).
+
+A leaf restricts the problem three ways: an input sub-box [lo, hi]; a per-neuron failure
+status (FAILED, OK, or MAYBE with ``free[l]`` failures still to place among the MAYBE
+neurons of layer l: exactly f_l failures per layer in all); and optional constraints
+s_j in [a, b] on nominal pre-activations (pre-activation splits).  The leaf's points are
+the pairs (x, S) satisfying all three; the union of two children always equals the
+parent, so the maximum of the leaves' bounds bounds the whole problem.
+
+The derivation is that of :mod:`.upper` (its module docstring, steps 1-5: CROWN-style
+back-substitution of the *difference* network with the coupled |r| <= h |delta| pass and
+the interval bound, the smaller kept), with three changes:
+
+* Failure status.  Where :mod:`.upper` adds the f largest gains (failed - correct) of a
+  layer, a leaf adds every FAILED neuron's gain plus the ``free`` largest gains among the
+  MAYBE neurons; OK neurons add none.  A FAILED neuron's output does not depend on its
+  input, so the coupled pass stops at it (its |e| <= fabs, no kmax |delta| term), and
+  its back-substituted term is its whole deviation e (in the failed interval), not
+  e - lam delta: the lam delta path is cut for it.
+* Pre-activation constraints intersect the nominal range [slo, shi]; an empty
+  intersection means the leaf holds no point (its bound is 0).
+* Scale-aware rounding.  The sigmoid helpers of :mod:`.stable` have a few ulps of
+  *relative* error (no cancellation, also for phi(s + d) - phi(s)), and every sum is
+  padded by ``REL`` times the sum of the absolute values of its terms (carried along as
+  ``mag``), which bounds float64 rounding (n u sum|terms|, u = 2^-53, n <= 1e6) with a
+  wide margin; absolute pads are ``TINY`` = 1e-300 (underflow).  A 1e-20 deviation is
+  therefore not swamped by a fixed absolute pad (issue 10's degenerate network).
+
+On a leaf with a single failure set the joint CROWN bound of :mod:`.crown` (both copies
+relaxed and back-substituted to the input, optimised slopes) is also computed; the smaller
+of the two sound bounds is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .crown import joint_crown
+from .faultview import failed_deviation, neuron_kind, synapse_deviation
+from .stable import REL, TINY, diff_range, dphi_range, pad, phi
+from .upper import FloatNet
+
+__all__ = ["Leaf", "LeafBound", "leaf_upper", "root_leaf", "FAILED", "OK", "MAYBE"]
+
+FAILED, OK, MAYBE = 1, -1, 0
+PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
+
+
+@dataclass
+class Leaf:
+    """Input box, failure status and pre-activation constraints (see module docstring)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    status: list[np.ndarray]
+    free: list[int]
+    plo: list[np.ndarray]
+    phi_: list[np.ndarray]
+
+    def copy(self) -> Leaf:
+        return Leaf(self.lo.copy(), self.hi.copy(), [s.copy() for s in self.status],
+                    list(self.free), [a.copy() for a in self.plo], [b.copy() for b in self.phi_])
+
+    def normalise(self) -> Leaf:
+        """MAYBE neurons become OK when no failure is left to place, FAILED when all must."""
+        for l, s in enumerate(self.status):
+            maybe = s == MAYBE
+            if self.free[l] == 0:
+                s[maybe] = OK
+            elif int(maybe.sum()) == self.free[l]:
+                s[maybe] = FAILED
+                self.free[l] = 0
+        return self
+
+    def n_sets(self) -> int:
+        return math.prod(math.comb(int((s == MAYBE).sum()), f)
+                         for s, f in zip(self.status, self.free, strict=True))
+
+
+def root_leaf(fn: FloatNet) -> Leaf:
+    widths = [W.shape[0] for W in fn.Ws[:-1]]
+    neurons = neuron_kind(fn)
+    status = [np.zeros(n, dtype=np.int8) for n in widths]
+    free = [f if neurons else 0 for f in fn.failures[: len(widths)]]
+    leaf = Leaf(fn.dom[:, 0].copy(), fn.dom[:, 1].copy(), status, free,
+                [np.full(n, -np.inf) for n in widths], [np.full(n, np.inf) for n in widths])
+    return leaf.normalise()
+
+
+def _topk_sum(gain: np.ndarray, k: int) -> np.ndarray:
+    n = gain.shape[1]
+    if k <= 0 or n == 0:
+        return np.zeros(gain.shape[0])
+    if k >= n:
+        return gain.sum(axis=1)
+    return np.partition(gain, n - k, axis=1)[:, n - k:].sum(axis=1)
+
+
+@dataclass
+class LeafBound:
+    """The bound (per considered output) and the quantities branching decisions use."""
+
+    upper: np.ndarray
+    empty: bool = False
+    slo: list[np.ndarray] = field(default_factory=list)
+    shi: list[np.ndarray] = field(default_factory=list)
+    half: list[np.ndarray] = field(default_factory=list)
+    kmax: list[np.ndarray] = field(default_factory=list)
+    fabs: list[np.ndarray] = field(default_factory=list)
+    dmax: list[np.ndarray] = field(default_factory=list)
+    joint_tried: bool = False  # the joint CROWN bound was computed
+    joint_won: bool = False    # ... and was the smaller one
+
+
+@dataclass
+class _St:
+    leaf: Leaf
+    neurons: bool
+    slo: list = field(default_factory=list)
+    shi: list = field(default_factory=list)
+    lam: list = field(default_factory=list)
+    rlo: list = field(default_factory=list)
+    rhi: list = field(default_factory=list)
+    rflo: list = field(default_factory=list)
+    rfhi: list = field(default_factory=list)
+    elo: list = field(default_factory=list)
+    ehi: list = field(default_factory=list)
+    felo: list = field(default_factory=list)
+    fehi: list = field(default_factory=list)
+    syn: list = field(default_factory=list)
+    half: list = field(default_factory=list)
+    kmax: list = field(default_factory=list)
+    fabs: list = field(default_factory=list)
+    nlam: list = field(default_factory=list)
+    nclo: list = field(default_factory=list)
+    nchi: list = field(default_factory=list)
+    dmax: list = field(default_factory=list)
+    dlo: list = field(default_factory=list)
+    dhi: list = field(default_factory=list)
+
+    def fails(self, m: int) -> bool:
+        return self.neurons and (self.leaf.free[m] > 0 or bool((self.leaf.status[m] == FAILED)
+                                                               .any()))
+
+    def extra(self, m: int, gain: np.ndarray) -> np.ndarray:
+        """Largest total gain of the failures of layer m allowed in the leaf."""
+        s = self.leaf.status[m]
+        return (gain[:, s == FAILED].sum(axis=1)
+                + _topk_sum(gain[:, s == MAYBE], self.leaf.free[m]))
+
+    def live(self, m: int) -> np.ndarray:
+        """1 for neurons that may be correct (their output follows their input)."""
+        if not self.neurons:
+            return np.ones(self.leaf.status[m].shape)
+        return (self.leaf.status[m] != FAILED).astype(float)
+
+
+def _phi_lines(slo: np.ndarray, shi: np.ndarray, slope: float):
+    """phi(s) = lam s + c, c in [clo, chi] on [slo, shi] (lam: the chord; see upper.py)."""
+    w = shi - slo
+    ok = w > 1e-12 * (1 + np.abs(slo) + np.abs(shi))
+    lam = np.where(ok, (phi(shi, slope) - phi(slo, slope)) / np.where(ok, w, 1.0), 0.0)
+    lam = np.clip(lam, 0.0, slope / 4)
+    disc = np.sqrt(np.maximum(1.0 - 4.0 * lam / slope, 0.0))
+    cands = [slo, shi]
+    for sgn in (1.0, -1.0):
+        p = np.clip(0.5 * (1 + sgn * disc), 1e-300, 1 - 1e-16)
+        cands.append(np.clip(np.log(p / (1 - p)) / slope, slo, shi))
+    vals = [phi(c, slope) - lam * c for c in cands]
+    mag = 1.0 + lam * np.maximum(np.abs(slo), np.abs(shi))
+    return lam, *pad(np.minimum.reduce(vals), np.maximum.reduce(vals), mag)
+
+
+def _nominal_crown(fn: FloatNet, st: _St, lo: np.ndarray, hi: np.ndarray, t: int):
+    """Nominal pre-activation bounds of layer t by back-substituted chord lines."""
+    n = fn.Ws[t].shape[0]
+    A = np.vstack([fn.Ws[t], -fn.Ws[t]])
+    Aabs = np.abs(A)
+    const = np.concatenate([fn.bs[t], -fn.bs[t]])
+    mag = np.abs(const)
+    for m in range(t - 1, -1, -1):
+        cm = np.maximum(np.abs(st.nclo[m]), np.abs(st.nchi[m]))
+        const = const + np.where(A > 0, A * st.nchi[m], A * st.nclo[m]).sum(axis=1)
+        mag = mag + Aabs @ cm
+        A = A * st.nlam[m]
+        Aabs = Aabs * st.nlam[m]
+        mag = mag + Aabs @ np.abs(fn.bs[m])
+        const = const + A @ fn.bs[m]
+        A = A @ fn.Ws[m]
+        Aabs = Aabs @ np.abs(fn.Ws[m])
+    xmax = np.maximum(np.abs(lo), np.abs(hi))
+    up = const + np.where(A > 0, A * hi, A * lo).sum(axis=1)
+    up = up + PADR * (mag + Aabs @ xmax) + TINY
+    return -up[n:], up[:n]
+
+
+def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
+    if neuron_kind(fn) or fn.failures[t] == 0:
+        return None
+    W = fn.Ws[t]
+    k = min(fn.failures[t], W.shape[1])
+    sup = xsup if t == 0 else np.ones(W.shape[1])
+    D = synapse_deviation(fn, W, sup)
+    D = -np.sort(-D, axis=1)[:, :k]
+    return D * (1 + REL) + TINY
+
+
+def _syn_term(fn: FloatNet, st: _St, H: np.ndarray, t: int) -> np.ndarray:
+    D = st.syn[t]
+    if D is None:
+        return np.zeros(H.shape[0])
+    vals = (np.abs(H)[:, :, None] * D[None, :, :]).reshape(H.shape[0], -1)
+    return _topk_sum(vals, fn.failures[t])
+
+
+def _abs_pass(fn: FloatNet, st: _St, V: np.ndarray, m: int) -> np.ndarray:
+    """Upper bound of sum_j V_j |delta_j^m| (V >= 0), one failure set for all j."""
+    total = _syn_term(fn, st, V, m)
+    while m > 0:
+        V = V @ np.abs(fn.Ws[m])
+        if st.fails(m - 1):
+            total = total + st.extra(m - 1, V * st.fabs[m - 1])
+        m -= 1
+        V = V * st.kmax[m] * st.live(m)
+        total = total + _syn_term(fn, st, V, m)
+    return total
+
+
+def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
+    total = _syn_term(fn, st, A, t)
+    mag = total.copy()
+    G = A @ fn.Ws[t]
+    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
+    for m in range(t - 1, -1, -1):
+        live = st.live(m)
+        pos = G > 0
+        corr = np.where(pos, G * st.rhi[m], G * st.rlo[m]) * live
+        term = corr.sum(axis=1)
+        rmax = np.maximum(np.abs(st.rlo[m]), np.abs(st.rhi[m]))
+        fail = None
+        if st.fails(m):
+            # MAYBE neurons keep the lam delta part (H below), so their failed term is
+            # e - lam delta (rf); FAILED ones are cut from H, so theirs is e itself (fe)
+            s = st.leaf.status[m]
+            fail = np.where(s == FAILED, np.where(pos, G * st.fehi[m], G * st.felo[m]),
+                            np.where(pos, G * st.rfhi[m], G * st.rflo[m]))
+            maybe_gain = (fail - corr)[:, s == MAYBE]
+            term = term + fail[:, s == FAILED].sum(axis=1) + _topk_sum(maybe_gain,
+                                                                       st.leaf.free[m])
+            rmax = 2 * np.maximum(rmax, np.maximum.reduce(
+                [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
+                 np.abs(st.fehi[m])]))
+        if m > 0 or not st.neurons:
+            V = (np.abs(G) + REL * Gabs) * st.half[m] * live
+            coupled = _abs_pass(fn, st, V, m)
+            if fail is not None:
+                coupled = coupled + st.extra(m, np.maximum(fail, 0.0))
+            mag = mag + coupled
+            term = np.minimum(term, coupled)
+        total = total + term
+        mag = mag + Gabs @ rmax
+        H = G * st.lam[m] * live
+        Habs = Gabs * st.lam[m] * live
+        total = total + _syn_term(fn, st, H, m)
+        mag = mag + _syn_term(fn, st, Habs, m)
+        if m > 0:
+            G = H @ fn.Ws[m]
+            Gabs = Habs @ np.abs(fn.Ws[m])
+    return total + PADR * mag + TINY
+
+
+def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
+    total = _syn_term(fn, st, A, t)
+    if t == 0:
+        return total + PADR * total + TINY
+    G = A @ fn.Ws[t]
+    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
+    m = t - 1
+    live = st.live(m)
+    pos = G > 0
+    corr = np.where(pos, G * st.ehi[m], G * st.elo[m]) * live
+    rmax = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
+    total = total + corr.sum(axis=1)
+    if st.fails(m):
+        fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
+        s = st.leaf.status[m]
+        total = total + fail[:, s == FAILED].sum(axis=1) + _topk_sum(
+            (fail - corr)[:, s == MAYBE], st.leaf.free[m])
+        rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
+    return total + PADR * (Gabs @ rmax + np.abs(total)) + TINY
+
+
+def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
+    return np.minimum(_crown_upper(fn, st, A, t), _interval_upper(fn, st, A, t))
+
+
+def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True) -> LeafBound:
+    """Sound upper bound of |F_neu - F_fail| per considered output over the leaf
+    (``joint``: also try the joint CROWN bound when the failure set is fixed)."""
+    st = _St(leaf, neuron_kind(fn))
+    xsup = np.maximum(np.abs(fn.dom[:, 0]), np.abs(fn.dom[:, 1]))
+    lo, hi = leaf.lo, leaf.hi
+    ylo, yhi = lo, hi
+    L = fn.L
+    for t in range(L + 1):
+        W, b = fn.Ws[t], fn.bs[t]
+        st.syn.append(_syn_table(fn, t, xsup))
+        if t == L:
+            break
+        Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
+        ymax = np.maximum(np.abs(ylo), np.abs(yhi))
+        slo, shi = pad(Wp @ ylo + Wn @ yhi + b, Wp @ yhi + Wn @ ylo + b,
+                       np.abs(W) @ ymax + np.abs(b))
+        if t > 0:
+            clo, chi = _nominal_crown(fn, st, lo, hi, t)
+            slo, shi = np.maximum(slo, clo), np.minimum(shi, chi)
+        slo, shi = np.maximum(slo, leaf.plo[t]), np.minimum(shi, leaf.phi_[t])
+        if (slo > shi).any():
+            return LeafBound(np.zeros(len(fn.rows)), empty=True)
+        nl, nc0, nc1 = _phi_lines(slo, shi, fn.slope)
+        st.nlam.append(nl)
+        st.nclo.append(nc0)
+        st.nchi.append(nc1)
+        st.slo.append(slo)
+        st.shi.append(shi)
+        n = W.shape[0]
+        if t == 0 and st.neurons:
+            dlo = dhi = np.zeros(n)
+        else:
+            A = np.vstack([np.eye(n), -np.eye(n)])
+            up = _delta_upper(fn, st, A, t)
+            dhi, dlo = up[:n], -up[n:]
+        dm = np.maximum(np.abs(dlo), np.abs(dhi))
+        st.dmax.append(dm)
+        st.dlo.append(dlo)
+        st.dhi.append(dhi)
+        a, bb = pad(slo + np.minimum(dlo, 0), shi + np.maximum(dhi, 0),
+                    np.maximum(np.abs(slo), np.abs(shi)) + dm)
+        klo, khi = dphi_range(a, bb, fn.slope)
+        lam = 0.5 * (klo + khi)
+        dev = np.maximum(np.abs(khi - lam), np.abs(klo - lam)) * (1 + REL) + REL * khi + TINY
+        mu = dev * dm * (1 + REL) + TINY
+        elo, ehi = diff_range(slo, shi, dlo, dhi, fn.slope)
+        lmag = lam * dm
+        rlo, rhi = pad(np.maximum(-mu, elo - lam * dhi), np.minimum(mu, ehi - lam * dlo),
+                       np.abs(elo) + np.abs(ehi) + lmag + mu)
+        ylo, yhi = pad(phi(slo, fn.slope), phi(shi, fn.slope))
+        ylo, yhi = np.maximum(ylo, 0.0), np.minimum(yhi, 1.0)
+        felo, fehi = pad(*failed_deviation(fn, ylo, yhi))
+        st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
+        st.lam.append(lam)
+        st.half.append(dev)
+        st.kmax.append(khi * (1 + REL) + TINY)
+        st.rlo.append(rlo)
+        st.rhi.append(rhi)
+        st.elo.append(elo)
+        st.ehi.append(ehi)
+        st.felo.append(felo)
+        st.fehi.append(fehi)
+        st.rflo.append(pad(felo - lam * dhi, felo, np.abs(felo) + lmag)[0])
+        st.rfhi.append(pad(fehi, fehi - lam * dlo, np.abs(fehi) + lmag)[1])
+    M = len(fn.rows)
+    E = np.eye(fn.Ws[L].shape[0])[fn.rows]
+    up = _delta_upper(fn, st, np.vstack([E, -E]), L)
+    up = np.maximum(np.maximum(up[:M], up[M:]), 0.0)
+    tried = won = False
+    if joint and st.neurons and all(not (s == MAYBE).any() for s in leaf.status):
+        failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
+        jc = joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi)
+        tried, won = True, bool((jc < up).any())
+        up = np.minimum(up, jc)
+    return LeafBound(up, False, st.slo, st.shi, st.half, st.kmax, st.fabs, st.dmax,
+                     tried, won)

@@ -1,0 +1,470 @@
+"""Branch-and-bound engines (issue 11): leaf bounds and brackets against exhaustive
+enumeration for every failure model, anytime monotonicity, serial == parallel, and the
+degenerate networks of issue 10."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fepproof import FailureModel
+from fepproof.bounds import fep, synapse_bound
+from fepproof.network import Network, network_from_dict, network_to_dict
+from fepproof.numeric.bab import BabOptions, run_bab
+from fepproof.numeric.engine_bab import verify_bab
+from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_upper, root_leaf
+from fepproof.numeric.upper import FloatNet
+from fepproof.replay import replay
+from fepproof.smt.leaves import verify_z3_bab
+from fepproof.verdict import Status
+from fepproof.verify_api import VerifyProblem
+from tests.netgen import networks
+
+MODELS = [FailureModel.crash(), FailureModel.byzantine("1/2"),
+          FailureModel.byzantine("1/2", "value"), FailureModel.synapse("1/2"),
+          FailureModel.synapse("1/2", "value"), FailureModel.stuck_at(1),
+          FailureModel.stuck_at("1/4")]
+
+
+# ---- an independent brute force (plain numpy, no code shared with the engines) ----------
+
+def _sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _forward(net: Network, X, kill=None, syn=None, acts=None):
+    """Output of the network on X; ``kill``: {(l, j): sent value as a function of the
+    neuron's nominal (fault-free) output}; ``syn``: {(t, j, i): delivered value as a
+    function of the term the synapse carries}; ``acts``: collects the hidden outputs."""
+    slope = float(net.activation.slope)
+    nominal: list = []
+    if kill:
+        _forward(net, X, acts=nominal)
+    y = X
+    layers = [(np.array(L.weights, dtype=float), np.array(L.bias, dtype=float))
+              for L in net.layers]
+    layers.append((np.array(net.output.weights, dtype=float),
+                   np.array(net.output.bias, dtype=float)))
+    for t, (W, b) in enumerate(layers):
+        terms = y[:, None, :] * W[None, :, :]
+        for (tt, j, i), fun in (syn or {}).items():
+            if tt == t:
+                terms[:, j, i] = fun(terms[:, j, i])
+        s = terms.sum(axis=2) + b
+        if t == len(layers) - 1:
+            return s
+        y = _sig(slope * s)
+        if acts is not None:
+            acts.append(y)
+        for (l, j), fun in (kill or {}).items():
+            if l == t:
+                y = y.copy()
+                y[:, j] = fun(nominal[l][:, j])
+    raise AssertionError
+
+
+def _grid(net: Network, lo=None, hi=None, n=9):
+    dom = np.array([[float(a), float(b)] for a, b in net.input_domain])
+    lo = dom[:, 0] if lo is None else lo
+    hi = dom[:, 1] if hi is None else hi
+    axes = [np.linspace(a, b, n) for a, b in zip(lo, hi, strict=True)]
+    return np.array(list(itertools.product(*axes)))
+
+
+def _scenarios(net: Network, f, model: FailureModel, status=None):
+    """Every failure set (consistent with ``status``) x extreme sent values / deltas."""
+    C = float(model.C)
+    if model.kind == "synapse":
+        shapes = [np.array(L.weights).shape for L in net.layers] + \
+                 [np.array(net.output.weights).shape]
+        per = []
+        for t, k in enumerate(f):
+            pairs = [(j, i) for j in range(shapes[t][0]) for i in range(shapes[t][1])]
+            per.append(list(itertools.combinations(pairs, k)))
+        for combo in itertools.product(*per):
+            flat = [(t, j, i) for t, c in enumerate(combo) for j, i in c]
+            for signs in itertools.product((-1.0, 1.0), repeat=len(flat)):
+                funs = {}
+                for (t, j, i), s in zip(flat, signs, strict=True):
+                    funs[(t, j, i)] = ((lambda v, s=s: v + s * C) if model.reading == "deviation"
+                                       else (lambda v, s=s: np.full_like(v, s * C)))
+                yield {}, funs
+        return
+    per = []
+    for l, (n, k) in enumerate(zip(net.widths, f, strict=True)):
+        opts = []
+        for c in itertools.combinations(range(n), k):
+            if status is not None:
+                st_ = status[l]
+                if any(st_[j] == OK for j in c) or any(st_[j] == FAILED and j not in c
+                                                        for j in range(n)):
+                    continue
+            opts.append([(l, j) for j in c])
+        per.append(opts)
+    for combo in itertools.product(*per):
+        flat = [p for c in combo for p in c]
+        sign_opts = [None] if not model.free_value else \
+            list(itertools.product((-1.0, 1.0), repeat=len(flat)))
+        for signs in sign_opts:
+            funs = {}
+            for k, p in enumerate(flat):
+                if model.fixed_value is not None:
+                    funs[p] = lambda y, v=float(model.fixed_value): np.full_like(y, v)
+                elif model.reading == "deviation":
+                    funs[p] = lambda y, s=signs[k]: y + s * C
+                else:
+                    funs[p] = lambda y, s=signs[k]: np.full_like(y, s * C)
+            yield funs, {}
+
+
+def brute(net: Network, f, model: FailureModel, X, status=None) -> float:
+    nom = _forward(net, X)
+    best = 0.0
+    for kill, syn in _scenarios(net, f, model, status):
+        best = max(best, float(np.abs(_forward(net, X, kill, syn) - nom).max()))
+    return best
+
+
+def _f(net: Network, model: FailureModel, f):
+    return tuple(f) + (0,) if model.kind == "synapse" else tuple(f)
+
+
+def _problem(net, f, model, bound=Fraction(1, 10**9), timeout=20.0, bracket=True):
+    fe = (synapse_bound(net, f, model).value if model.kind == "synapse"
+          else fep(net, f, model).value)
+    return VerifyProblem(net, f, model, bound, fe, Fraction(1, 100), timeout, None,
+                         bracket=bracket)
+
+
+small_nets = networks(max_depth=2, max_width=3, max_d=2)
+
+
+# ---- leaf bounds -------------------------------------------------------------------------
+
+@settings(max_examples=150)
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
+def test_leaf_bound_covers_brute_force_on_random_leaves(net, mi, data):
+    """On a random leaf (sub-box, fixed/free failure status, pre-activation window) the
+    certified bound is >= every error of the leaf's points found by enumeration."""
+    model = MODELS[mi]
+    f = tuple(data.draw(st.integers(0, min(n, 2))) for n in net.widths)
+    if model.kind == "synapse":
+        f = tuple(min(k, 1) for k in f)
+    fn = FloatNet.make(net, _f(net, model, f), model)
+    leaf = root_leaf(fn)
+    d = net.input_dim
+    a = np.array(data.draw(st.lists(st.floats(0, 1), min_size=d, max_size=d)))
+    w = np.array(data.draw(st.lists(st.floats(0.05, 1), min_size=d, max_size=d)))
+    leaf.lo = np.clip(leaf.lo + a * (leaf.hi - leaf.lo) * 0.5, leaf.lo, leaf.hi)
+    leaf.hi = np.minimum(leaf.lo + w * (fn.dom[:, 1] - fn.dom[:, 0]), fn.dom[:, 1])
+    if model.kind != "synapse":
+        for l, n in enumerate(net.widths):
+            for j in range(n):
+                if leaf.status[l][j] == MAYBE and data.draw(st.booleans()):
+                    if leaf.free[l] > 0 and data.draw(st.booleans()):
+                        leaf.status[l][j] = FAILED
+                        leaf.free[l] -= 1
+                    else:
+                        leaf.status[l][j] = OK
+            leaf.normalise()
+        if any(int((s == MAYBE).sum()) < k for s, k in zip(leaf.status, leaf.free,
+                                                            strict=True)):
+            return  # an empty failure status (no set fits): nothing to check
+    X = _grid(net, leaf.lo, leaf.hi, n=7 if d == 2 else 25)
+    ub = float(leaf_upper(fn, leaf).upper.max())
+    status = None if model.kind == "synapse" else leaf.status
+    true = brute(net, f if model.kind != "synapse" else _f(net, model, f), model, X, status)
+    assert ub >= true - 1e-12 * (1 + true)
+
+
+def test_fixed_failures_in_consecutive_layers():
+    """Regression: a FAILED neuron downstream of another failure contributes its whole
+    deviation, not the deviation minus its linear part."""
+    net = network_from_dict({
+        "activation": {"name": "sigmoid", "K": "1/10"},
+        "layers": [{"weights": [[0]], "bias": [0]}, {"weights": [["1/4"]], "bias": [0]}],
+        "output": {"weights": [["1/4"]], "bias": [0]}})
+    for model in MODELS[:3] + MODELS[5:]:
+        fn = FloatNet.make(net, (1, 1), model)
+        true = brute(net, (1, 1), model, _grid(net, n=41))
+        assert float(leaf_upper(fn, root_leaf(fn)).upper.max()) >= true
+
+
+def test_failure_status_tightens_the_bound():
+    net = _issue_net(2, [6, 6], seed=1)
+    model = FailureModel.crash()
+    fn = FloatNet.make(net, (1, 1), model)
+    root = root_leaf(fn)
+    u0 = float(leaf_upper(fn, root).upper.max())
+    fixed = root.copy()
+    for s in fixed.status:
+        s[:] = OK
+        s[0] = FAILED
+    fixed.free = [0, 0]
+    assert float(leaf_upper(fn, fixed).upper.max()) < u0
+
+
+def test_empty_preactivation_window_closes_the_leaf():
+    net = _issue_net(2, [4], seed=0)
+    fn = FloatNet.make(net, (1,), FailureModel.crash())
+    leaf = root_leaf(fn)
+    leaf.plo[0][0], leaf.phi_[0][0] = 1e6, 2e6  # unreachable pre-activation
+    lb = leaf_upper(fn, leaf)
+    assert lb.empty and float(lb.upper.max()) == 0.0
+
+
+def test_leaf_bound_breaks_when_a_failure_is_dropped():
+    """Mutation check: forgetting the FAILED neurons' gain must break soundness, i.e. the
+    test above can fail."""
+    net = _issue_net(2, [5, 5], seed=3)
+    model = FailureModel.crash()
+    fn = FloatNet.make(net, (1, 1), model)
+    leaf = root_leaf(fn)
+    for s in leaf.status:
+        s[:] = OK
+        s[2] = FAILED
+    leaf.free = [0, 0]
+    X = _grid(net, n=21)
+    true = brute(net, (1, 1), model, X, leaf.status)
+    wrong = leaf.copy()
+    for s in wrong.status:
+        s[:] = OK  # the failed neurons silently dropped
+    assert float(leaf_upper(fn, leaf).upper.max()) >= true
+    assert float(leaf_upper(fn, wrong).upper.max()) < true
+
+
+# ---- engines against enumeration ----------------------------------------------------------
+
+@pytest.mark.slow
+@settings(max_examples=30)
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
+def test_engines_bracket_the_brute_force_worst_case(net, mi, data):
+    model = MODELS[mi]
+    f = tuple(data.draw(st.integers(0, min(n, 1))) for n in net.widths)
+    ff = _f(net, model, f)
+    X = _grid(net, n=9 if net.input_dim == 2 else 41)
+    true = brute(net, ff, model, X)
+    engines = [verify_bab] + ([verify_z3_bab] if model.kind != "synapse" else [])
+    for eng in engines:
+        res = eng(_problem(net, ff, model, timeout=4.0), None,
+                  BabOptions(jobs=1, max_bounds=300))
+        assert res.upper >= Fraction(true) - Fraction(1, 10**9) * (1 + Fraction(true))
+        assert res.lower <= res.upper
+        if res.witness is not None:
+            rep = replay(net, res.witness, model, dps=50)
+            assert rep.valid and rep.error_fraction_upper() <= res.upper
+        if res.verdict is Status.PROVED:
+            assert Fraction(true) <= res.problem.bound + Fraction(1, 10**9)
+
+
+def _issue_net(d, widths, seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    layers, n = [], d
+    for w in widths:
+        W = (rng.standard_normal((w, n)) * scale).astype(np.float32).astype(float)
+        b = (rng.standard_normal(w) * 0.5).astype(np.float32).astype(float)
+        layers.append({"weights": W.tolist(), "bias": b.tolist()})
+        n = w
+    Wo = (rng.standard_normal((1, n)) * scale).astype(np.float32).astype(float)
+    return network_from_dict({"name": "r", "activation": {"name": "sigmoid", "K": "1/4"},
+                              "layers": layers,
+                              "output": {"weights": Wo.tolist(), "bias": [0.0]}})
+
+
+@pytest.mark.parametrize("mi", range(7))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bracket_is_anytime_and_contains_the_sampled_worst_case(mi, seed):
+    model = MODELS[mi]
+    net = _issue_net(2, [4, 4], seed, scale=1.0 + seed)
+    ff = _f(net, model, (1, 1))
+    res = verify_bab(_problem(net, ff, model, timeout=10.0), None,
+                     BabOptions(jobs=1, max_bounds=400))
+    hist = res.stats["history"]
+    lows = [h[1] for h in hist]
+    ups = [h[2] for h in hist]
+    assert all(b >= a for a, b in zip(lows, lows[1:], strict=False))
+    assert all(b <= a for a, b in zip(ups, ups[1:], strict=False))
+    true = brute(net, ff, model, _grid(net, n=21))
+    assert true <= float(res.upper) * (1 + 1e-12)  # the grid only samples the worst case
+    rep = replay(net, res.witness, model, dps=50)
+    assert rep.valid and rep.error_fraction_lower() >= res.lower
+
+
+def test_serial_and_parallel_runs_agree():
+    net = _issue_net(3, [6, 6], seed=2)
+    model = FailureModel.byzantine("1/2")
+    fn = FloatNet.make(net, (1, 1), model)
+    out = []
+    for jobs in (1, 2):
+        r = run_bab(net, fn, model, None, 60.0, 0.001, 100.0,
+                    options=BabOptions(jobs=jobs, max_bounds=300, attack_every=2))
+        out.append((r.upper, r.lower, r.stats["bounds"], r.stats["splits"]))
+    assert out[0] == out[1]
+
+
+def test_cli_verdicts_agree_for_one_and_two_jobs(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    from fepproof.netio import save_network
+    path = tmp_path / "n.json"
+    save_network(_issue_net(2, [5, 5], seed=4), path)
+    codes = []
+    for jobs in ("1", "2"):
+        out, err = io.StringIO(), io.StringIO()
+        codes.append(main(["verify", str(path), "--failures", "1,1", "--bound", "0.3",
+                           "--jobs", jobs, "--quiet", "--timeout", "20"], out, err))
+    assert codes[0] == codes[1] and codes[0] in (0, 1)
+
+
+# ---- degenerate networks (issue 10) --------------------------------------------------------
+
+def _degenerate() -> Network:
+    return network_from_dict({
+        "name": "degenerate", "activation": {"name": "sigmoid", "K": "1/4"},
+        "layers": [{"weights": [[1]], "bias": [0]}, {"weights": [["1e-20"]], "bias": [0]}],
+        "output": {"weights": [["1e20"]], "bias": [0]}, "input_domain": [[0, 1]]})
+
+
+@pytest.mark.parametrize("engine", [verify_bab, verify_z3_bab])
+def test_tiny_weight_times_huge_output_weight(engine):
+    """Crash of the first neuron moves the output by 1e20 (phi(1e-20 y) - phi(0)) ~
+    sigma(x) / 4 <= 0.1828; the Byzantine value reading (C = 1) reaches ~0.4328."""
+    net = _degenerate()
+    sig1 = 1 / (1 + np.exp(-1.0))
+    for model, true in [(FailureModel.crash(), sig1 / 4),
+                        (FailureModel.byzantine(1, "value"), (1 + sig1) / 4)]:
+        res = engine(_problem(net, (1, 0), model, timeout=20.0), None, BabOptions(jobs=1))
+        assert float(res.lower) >= (0.154 if model.kind == "crash" else 0.384)
+        assert float(res.lower) <= true * (1 + 1e-6) <= float(res.upper) * (1 + 1e-6)
+        assert float(res.upper) <= float(res.lower) * 1.011
+        assert res.stats["stop"] == "tolerance"
+
+
+@pytest.mark.parametrize("engine", [verify_bab, verify_z3_bab])
+def test_worst_case_near_zero_stops_at_a_tolerance(engine):
+    d = network_to_dict(_issue_net(2, [4, 4], seed=5))
+    d["output"]["weights"] = [str(Fraction(w) / 10**7) for w in d["output"]["weights"]]
+    tiny = network_from_dict(d)
+    res = engine(_problem(tiny, (1, 1), FailureModel.crash(), timeout=30.0), None,
+                 BabOptions(jobs=1))
+    assert 0 < float(res.lower) < 1e-6
+    assert res.stats["stop"] in ("tolerance", "absolute tolerance", "exhausted")
+    assert "stopped:" in res.reason
+
+
+def test_joint_crown_covers_brute_force_and_its_mutation_does_not(monkeypatch):
+    """The joint CROWN bound alone (fixed failure set) is >= the enumerated worst case;
+    flipping a failed neuron's dependence on its nominal output (a mutation of the
+    formula) breaks it on some of these nets, so the check can fail."""
+    from fepproof.numeric import crown
+    from fepproof.numeric.faultview import sent_affine
+
+    def mutated(fn_):
+        a, lo, hi = sent_affine(fn_)
+        return 1.0 - a, lo, hi
+
+    caught = []
+    for mi in (0, 1, 2, 5, 6):
+        for seed in range(3):
+            model = MODELS[mi]
+            net = _issue_net(2, [3, 3], seed, scale=2.0)
+            fn = FloatNet.make(net, (1, 1), model)
+            leaf = root_leaf(fn)
+            for s in leaf.status:
+                s[:] = OK
+                s[seed % 3] = FAILED
+            leaf.free = [0, 0]
+            lb = leaf_upper(fn, leaf)
+            true = brute(net, (1, 1), model, _grid(net, n=25), leaf.status)
+            failed = [s == FAILED for s in leaf.status]
+            dlo = [-d for d in lb.dmax]
+            args = (fn, leaf.lo, leaf.hi, failed, lb.slo, lb.shi, dlo, lb.dmax)
+            assert float(crown.joint_crown(*args).max()) >= true
+            monkeypatch.setattr(crown, "sent_affine", mutated)
+            caught.append(float(crown.joint_crown(*args).max()) < true)
+            monkeypatch.setattr(crown, "sent_affine", sent_affine)
+    assert any(caught)
+
+
+def test_bad_jobs_and_v1_engine_names(tmp_path):
+    import io
+    import json
+
+    from fepproof.cli.main import main
+    from fepproof.netio import save_network
+    path = tmp_path / "n.json"
+    save_network(_issue_net(2, [3, 3], seed=0), path)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["verify", str(path), "--failures", "1,1", "--jobs", "0"], out, err) == 2
+    assert "--jobs" in err.getvalue() and err.getvalue().count("\n") == 1
+    for engine in ("numeric-v1", "z3-v1", "numeric", "z3"):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["verify", str(path), "--failures", "1,1", "--engine", engine, "--json",
+                     "--quiet", "--timeout", "10"], out, err)
+        data = json.loads(out.getvalue())
+        assert code in (0, 1, 3) and data["engine"] == engine
+
+
+def test_z3_answers_map_onto_the_enum_exhaustively():
+    import z3
+
+    from fepproof.smt.answer import Answer, answer_of
+    x = z3.Real("x")
+    s = z3.Solver()
+    s.add(x > 1)
+    assert answer_of(s.check(), 0.0, 1.0) is Answer.SAT
+    s.add(x < 0)
+    assert answer_of(s.check(), 0.0, 1.0) is Answer.UNSAT
+    assert answer_of(z3.unknown, 0.95, 1.0) is Answer.TIMEOUT  # the budget was used up
+    assert answer_of(z3.unknown, 0.1, 1.0) is Answer.UNKNOWN   # gave up early: not a timeout
+    with pytest.raises(RuntimeError, match="unreachable"):
+        answer_of("sat", 0.0, 1.0)  # type: ignore[arg-type]
+
+
+def test_progress_shows_the_bracket_narrowing():
+    lines: list[str] = []
+    net = _issue_net(2, [6, 6], seed=3)
+    res = verify_bab(_problem(net, (1, 1), FailureModel.crash(), timeout=10.0), lines.append,
+                     BabOptions(jobs=1, max_bounds=200))
+    brackets = [ln for ln in lines if "bracket [" in ln]
+    assert brackets and all("round" in ln for ln in brackets)
+    assert res.stats["leaves_opened"] >= 1 and sum(res.stats["splits"].values()) >= 0
+    assert {"seconds_bound", "seconds_attack", "bounds", "leaves_closed"} <= set(res.stats)
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_result():
+    distributed = pytest.importorskip("distributed")
+    net = _issue_net(3, [5, 5], seed=6)
+    model = FailureModel.crash()
+    fn = FloatNet.make(net, (1, 1), model)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        out = []
+        for opts in (BabOptions(jobs=1, max_bounds=150, attack_every=2),
+                     BabOptions(jobs=1, max_bounds=150, attack_every=2,
+                                scheduler=cluster.scheduler_address)):
+            r = run_bab(net, fn, model, None, 60.0, 0.001, 100.0, options=opts)
+            out.append((r.upper, r.lower, r.stats["bounds"]))
+    assert out[0] == out[1]
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_usage_error(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    from fepproof.netio import save_network
+    path = tmp_path / "n.json"
+    save_network(_issue_net(2, [3, 3], seed=0), path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["verify", str(path), "--failures", "1,1", "--engine", "numeric",
+                 "--scheduler", "tcp://127.0.0.1:1", "--quiet"], out, err)
+    assert code == 2
+    assert "--scheduler" in err.getvalue() and err.getvalue().count("\n") == 1
