@@ -19,11 +19,9 @@ __all__ = ["default_proof_paths", "find_and_run", "proofs_document"]
 
 
 def default_proof_paths() -> list[Path]:
-    """``proofs/`` in the working directory, else the one beside the package source."""
-    here = Path("proofs")
-    if here.is_dir():
-        return [here]
-    return [Path(__file__).resolve().parents[2] / "proofs"]
+    """The paper's proofs shipped with fepproof (see :mod:`fepproof.obligations.paths`)."""
+    from ..obligations.paths import default_proofs_dir
+    return [default_proofs_dir()]
 
 
 def _paths(paths: Sequence[str | Path] | None) -> list[str]:
