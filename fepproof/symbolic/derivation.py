@@ -11,6 +11,7 @@ import sympy as sp
 from .induction import induction_step
 from .notation import ACTIVATION, C, Delta, K, L, N, delta, f, l, w
 from .recurrence import fep_closed, fep_sum, theorem2_unrolled
+from .steps import lipschitz_step, output_step
 
 __all__ = ["Step", "Derivation", "fep_derivation", "theorem2_step", "theorem2_step_as_written"]
 
@@ -41,7 +42,7 @@ def theorem2_step(depth: sp.Expr, E: sp.Expr) -> sp.Expr:
     """The (L+1)-layer output error from the L-layer error E (each neuron of layer L+1 is
     the output node of an L-layer network): failed neurons add C, correct ones K E, and
     the linear output node weighs both by at most w_m^(L+2)."""
-    return w[depth + 2] * (f[depth + 1] * C + (N[depth + 1] - f[depth + 1]) * K * E)
+    return output_step(w[depth + 2], f[depth + 1], N[depth + 1], C, lipschitz_step(K, E))
 
 
 def theorem2_step_as_written(depth: sp.Expr, E: sp.Expr) -> sp.Expr:

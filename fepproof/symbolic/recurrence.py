@@ -18,6 +18,14 @@ from collections.abc import Callable
 import sympy as sp
 
 from .notation import C, K, N, f, lam, u, w
+from .steps import (
+    neuron_step,
+    output_step,
+    precision_layer,
+    synapse_layer,
+    synapse_step,
+    weighted_sum_step,
+)
 
 __all__ = [
     "theorem2_unrolled", "fep_closed", "fep_sum", "theorem4_unrolled", "theorem4_closed",
@@ -35,8 +43,8 @@ def theorem2_unrolled(depth: int, D: sp.Expr = C) -> tuple[list[sp.Expr], sp.Exp
     deltas = [sp.Integer(0)]
     for i in range(2, depth + 1):
         prev = deltas[-1]
-        deltas.append(K * w[i] * (f[i - 1] * D + (N[i - 1] - f[i - 1]) * prev))
-    out = w[depth + 1] * (f[depth] * D + (N[depth] - f[depth]) * deltas[-1])
+        deltas.append(neuron_step(K, w[i], f[i - 1], N[i - 1], D, prev))
+    out = output_step(w[depth + 1], f[depth], N[depth], D, deltas[-1])
     return deltas, out
 
 
@@ -72,8 +80,8 @@ def theorem4_unrolled(depth: int, pre_weight: bool = False) -> sp.Expr:
         return C * w[i] if pre_weight else C
     S = sp.Integer(0)
     for i in range(1, depth + 1):
-        S = K * (N[i] * w[i] * S + f[i] * c(i))
-    return w[depth + 1] * S + f[depth + 1] * c(depth + 1)
+        S = synapse_layer(K, w[i], N[i], S, f[i], c(i))
+    return synapse_step(1, w[depth + 1], S, f[depth + 1], c(depth + 1))  # linear: K = 1
 
 
 def theorem4_closed(depth: int, pre_weight: bool = False) -> sp.Expr:
@@ -105,11 +113,8 @@ def theorem5_unrolled(depth: int, reading: str = "output") -> sp.Expr:
     before phi ('preactivation').  S_l sums layer l's output errors; Delta = w_m^(L+1) S_L."""
     S = sp.Integer(0)
     for i in range(1, depth + 1):
-        if reading == "output":
-            S = N[i] * (K * w[i] * S + lam[i])
-        else:
-            S = N[i] * K * (w[i] * S + lam[i])
-    return w[depth + 1] * S
+        S = precision_layer(K, w[i], N[i], S, lam[i], reading)
+    return weighted_sum_step(w[depth + 1], S)
 
 
 def eq11_closed(depth: int, extra_k: int = 0) -> sp.Expr:
