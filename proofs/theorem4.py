@@ -25,7 +25,9 @@ from fepproof.symbolic.recurrence import (
     correct_counts,
     theorem4_as_printed,
     theorem4_closed,
+    theorem4_closed_devs,
     theorem4_unrolled,
+    theorem4_unrolled_devs,
 )
 from fepproof.symbolic.rewrite import residual
 from fepproof.verdict import Witness
@@ -39,11 +41,14 @@ DEPTHS = range(1, 9)
     statement_text="delivered-term reading (Lemma 2's proof), L = 1..8: the recurrence "
                    "S_l = K (N_l w_m^(l) S_(l-1) + f_l C), Delta = w_m^(L+1) S_L + f_(L+1) C "
                    "unrolls to sum_{l<=L} f_l C K^(L-l+1) w_m^(L+1) prod_{l'=l+1}^{L} N_l' "
-                   "w_m^(l') + f_(L+1) C",
+                   "w_m^(l') + f_(L+1) C; also with a deviation c_l per synapse layer in "
+                   "place of C (the value reading's C + w_m^(l) sup|y|)",
     statement=sp.Eq(theorem4_unrolled(2), theorem4_closed(2)))
 def closed_form_delivered():
-    return identity("Theorem 4 corrected closed form", {
-        f"L={d}": residual(theorem4_unrolled(d), theorem4_closed(d)) for d in DEPTHS})
+    res = {f"L={d}": residual(theorem4_unrolled(d), theorem4_closed(d)) for d in DEPTHS}
+    res.update({f"L={d}, c_l per layer": residual(theorem4_unrolled_devs(d),
+                                                  theorem4_closed_devs(d)) for d in DEPTHS})
+    return identity("Theorem 4 corrected closed form", res)
 
 
 def layer_sum(depth):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from .notation import C, K, N, f, lam, u, w
+from .notation import C, K, N, c, f, lam, u, w
 from .steps import (
     neuron_step,
     output_step,
@@ -29,7 +29,7 @@ from .steps import (
 
 __all__ = [
     "theorem2_unrolled", "fep_closed", "fep_sum", "theorem4_unrolled", "theorem4_closed",
-    "theorem4_as_printed", "theorem5_unrolled", "eq11_closed", "correct_counts",
+    "theorem4_as_printed", "theorem4_unrolled_devs", "theorem4_closed_devs", "theorem5_unrolled", "eq11_closed", "correct_counts",
 ]
 
 
@@ -89,6 +89,26 @@ def theorem4_closed(depth: int, pre_weight: bool = False) -> sp.Expr:
     total = f[depth + 1] * C * (w[depth + 1] if pre_weight else 1)
     for i in range(1, depth + 1):
         t = f[i] * C * K ** (depth - i + 1) * w[depth + 1] * (w[i] if pre_weight else 1)
+        for j in range(i + 1, depth + 1):
+            t *= N[j] * w[j]
+        total += t
+    return total
+
+
+def theorem4_unrolled_devs(depth: int) -> sp.Expr:
+    """:func:`theorem4_unrolled` with a deviation c_l per synapse layer (c_l = C in the
+    deviation reading; C + w_m^(l) sup|y| in the value reading)."""
+    S = sp.Integer(0)
+    for i in range(1, depth + 1):
+        S = synapse_layer(K, w[i], N[i], S, f[i], c[i])
+    return synapse_step(1, w[depth + 1], S, f[depth + 1], c[depth + 1])
+
+
+def theorem4_closed_devs(depth: int) -> sp.Expr:
+    """sum_{l<=L} f_l c_l K^(L-l+1) w_m^(L+1) prod_{l'=l+1}^{L} N_l' w_m^(l') + f_(L+1) c_(L+1)."""
+    total = f[depth + 1] * c[depth + 1]
+    for i in range(1, depth + 1):
+        t = f[i] * c[i] * K ** (depth - i + 1) * w[depth + 1]
         for j in range(i + 1, depth + 1):
             t *= N[j] * w[j]
         total += t
