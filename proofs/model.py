@@ -78,7 +78,7 @@ def _neuron(n, nfail, linear, quantified=False):
 
 
 @obligation(
-    id="model.neuron_step", result="Theorem 2", method="z3 unsat", expected="proved",
+    id="model.neuron_step_N1to4", result="Theorem 2", method="z3 unsat", expected="proved",
     statement_text="for fan-in N = 1..4 and f = 0..N: a neuron with |w_i| <= w_m, f inputs "
                    "off by <= C, N - f off by <= delta and a K-Lipschitz phi (uninterpreted, "
                    "Lipschitz axiom) is off by <= K w_m (f C + (N - f) delta); the linear "
@@ -97,7 +97,7 @@ def neuron_step_holds():
 
 
 @obligation(
-    id="model.neuron_step_quantified_axiom", result="Theorem 2", method="z3 unsat",
+    id="model.neuron_step_quantified_N1to2", result="Theorem 2", method="z3 unsat",
     expected="proved",
     statement_text="for fan-in N = 1..2 and f = 0..N: the neuron step with phi a z3 function "
                    "and the Lipschitz axiom quantified over all reals (cross-check of "
@@ -127,7 +127,7 @@ def lipschitz_step_holds():
 
 
 @obligation(
-    id="model.weighted_sum", result="Theorem 2", method="z3 unsat", expected="proved",
+    id="model.weighted_sum_m1to4", result="Theorem 2", method="z3 unsat", expected="proved",
     statement_text="for fan-in m = 1..4: inputs off by |d_i| <= b_i and weights |w_i| <= w_m "
                    "move the weighted sum by |sum_i w_i d_i| <= w_m sum_i b_i (the triangle "
                    "inequality the synapse and precision steps use; S = sum_i b_i)")
@@ -153,7 +153,7 @@ def _shifted(S, wm):
 
 
 @obligation(
-    id="model.synapse_step", result="Lemma 2", method="z3 unsat", expected="proved",
+    id="model.synapse_step_g0to6", result="Lemma 2", method="z3 unsat", expected="proved",
     statement_text="for g = 0..6 failed input synapses: a neuron whose weighted inputs move "
                    "its sum by |A| <= w_m S (model.weighted_sum), each failed synapse adding "
                    "lambda with |lambda| <= c to its sum (Lemma 2's s_lambda = s + lambda), "
@@ -224,7 +224,7 @@ def steps_attained():
 
 
 @obligation(
-    id="model.layer_sums", result="Theorem 4", method="sympy identity", expected="proved",
+    id="model.layer_sums_N1to5", result="Theorem 4", method="sympy identity", expected="proved",
     statement_text="for N = 1..5 receivers and every split (g_1..g_N) of f = 0..6 failed "
                    "synapses: sum_j K (w_m S + g_j c) = K (N w_m S + f c) (Theorem 4's layer "
                    "recurrence), and sum_j of Theorem 5's step = N times it (both readings)")

@@ -86,7 +86,7 @@ _CACHE = {}
 
 
 def _fep_fn(d):
-    """The proved Fep (theorem2.closed_form_concrete) as an exact function of
+    """The proved Fep (theorem2.closed_form_L1to12) as an exact function of
     (D, K, f_1..f_L, N_1..N_L, w_1..w_(L+1))."""
     if ("fep", d) not in _CACHE:
         args = [C, K] + [f[i] for i in range(1, d + 1)] + [N[i] for i in range(1, d + 1)] \
@@ -278,7 +278,8 @@ def _synapse_devs(net, model):
     id="production.synapse_random", result="Theorem 4", method="numeric", expected="proved",
     statement_text="random exact instances, L = 1..6, both capacity readings: "
                    "bounds.synapse_bound (value and per-layer terms) equals the proved "
-                   "Lemma 2 + Theorem 4 closed form (theorem4.closed_form_delivered) with the "
+                   "Lemma 2 + Theorem 4 closed form (theorem4.closed_form_delivered_L1to8) with "
+                   "the "
                    "proved per-synapse deviation, and its 'as printed' value equals Theorem "
                    "4's printed formula")
 def synapse_random():
@@ -338,8 +339,8 @@ def synapse_value_deviation():
     id="production.precision_random", result="Theorem 5", method="numeric", expected="proved",
     statement_text="random exact instances, L = 1..6, both lambda readings: "
                    "bounds.precision_bound (value and per-layer terms) equals Equation 11 "
-                   "(output reading, theorem5.closed_form_output_reading), resp. Equation 11 "
-                   "with K^(L-l+1) (theorem5.closed_form_preactivation_reading)")
+                   "(output reading, theorem5.closed_form_output_L1to8), resp. Equation 11 "
+                   "with K^(L-l+1) (theorem5.closed_form_preactivation_L1to8)")
 def precision_random():
     checked = 0
     for d in range(1, 7):
@@ -381,7 +382,7 @@ def bits_random():
             rng = random.Random(11000 + 100 * d + seed)
             net = random_net(rng, d, max_width=3, scale=rng.choice(SCALES[:3]))
             for reading, fn in fns.items():
-                def bound(bits, fn=fn):
+                def bound(bits, fn=fn, net=net):
                     return fn(net.K, *[Fraction(1, 2 ** b) for b in bits], *net.widths,
                               *_wm(net))
                 eps = bound([rng.randint(0, 6) for _ in range(d)]) * Fraction(
@@ -408,7 +409,7 @@ def bits_random():
                    "output) and judges f with the crash model's 'at most' condition (C = 1)")
 def wait_counts_random():
     checked = 0
-    for rng, net, fs in _instances(range(1, 5), max_width=3):
+    for _rng, net, fs in _instances(range(1, 5), max_width=3):
         fs = [min(x, n - 1) for x, n in zip(fs, net.widths, strict=True)]
         value = _enum_max(net, fs, Fraction(1))
         epsp = Fraction(1, 9)

@@ -47,7 +47,7 @@ _N, _K, _WM = (2, 3), Fraction(1), (Fraction(1), Fraction(2), Fraction(1))
         evidence_text="N = (2, 3), K = 1, w_m = (1, 2, 1), C = 1: Fep(1, 1) = 5 <= 5 = eps - "
                       "eps' but Fep(1, 0) = 6 > 5: a failure downstream removes a relaying "
                       "neuron from (N_2 - f_2)",
-        corrected_id="theorem3.at_most_reading"))
+        corrected_id="theorem3.at_most_reading_4nets"))
 def monotone_in_failures():
     budget = Fraction(5)
     big = fep_formula(1, (1, 0), _N, _K, _WM)
@@ -73,7 +73,7 @@ def _net(widths, weights_scale):
 
 
 @obligation(
-    id="theorem3.at_most_reading", result="Theorem 3", method="numeric", expected="proved",
+    id="theorem3.at_most_reading_4nets", result="Theorem 3", method="numeric", expected="proved",
     statement_text="'at most f_l per layer' is tolerated iff max_{g <= f} Fep(g) <= eps - "
                    "eps'; the O(L) endpoint recursion equals exhaustive enumeration of every "
                    "g <= f (exact rationals, 4 networks, every f)")

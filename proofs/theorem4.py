@@ -36,7 +36,7 @@ DEPTHS = range(1, 9)
 
 
 @obligation(
-    id="theorem4.closed_form_delivered", result="Theorem 4", method="sympy identity",
+    id="theorem4.closed_form_delivered_L1to8", result="Theorem 4", method="sympy identity",
     expected="proved",
     statement_text="delivered-term reading (Lemma 2's proof), L = 1..8: the recurrence "
                    "S_l = K (N_l w_m^(l) S_(l-1) + f_l C), Delta = w_m^(L+1) S_L + f_(L+1) C "
@@ -80,7 +80,7 @@ def induction_step_holds():
 
 
 @obligation(
-    id="theorem4.closed_form_pre_weight", result="Theorem 4", method="sympy identity",
+    id="theorem4.closed_form_pre_weight_L1to8", result="Theorem 4", method="sympy identity",
     expected="proved",
     statement_text="pre-weight reading (synapse carries y_i + lambda), L = 1..8: the recurrence "
                    "with f_l w_m^(l) C unrolls to the same sum with the factor w_m^(l)",
@@ -92,7 +92,7 @@ def closed_form_pre_weight():
 
 
 @obligation(
-    id="theorem4.printed_is_pre_weight_with_correct_counts", result="Theorem 4",
+    id="theorem4.printed_is_pre_weight_L1to8", result="Theorem 4",
     method="sympy identity", expected="proved",
     statement_text="L = 1..8: the printed formula is the pre-weight closed form with every "
                    "downstream N_l' replaced by N_l' - f_l' (so the w_m^(l) factor belongs "
@@ -132,7 +132,7 @@ def _count_net():
         evidence_text="L = 1, w^(1) = 1/100, K = 1, C = 1: one synapse into the hidden neuron "
                       "shifts its sum by 1 (Lemma 2), the output moves by sigmoid(2) - "
                       "sigmoid(-2) ~ 0.76 > printed bound 1/100",
-        corrected_id="theorem4.closed_form_delivered"))
+        corrected_id="theorem4.closed_form_delivered_L1to8"))
 def as_printed_weight_factor():
     net = _weight_net()
     model = FailureModel.synapse(1, "deviation")
@@ -154,7 +154,7 @@ def as_printed_weight_factor():
                       "synapse into each hidden layer: the printed bound is 1/4 (the layer-1 "
                       "term has N_2 - f_2 = 0) but the replayed output error is ~0.458; the "
                       "corrected bound (all N_l') is 1/2",
-        corrected_id="theorem4.closed_form_delivered"))
+        corrected_id="theorem4.closed_form_delivered_L1to8"))
 def as_printed_correct_count():
     net = _count_net()
     model = FailureModel.synapse("1/4", "deviation")

@@ -42,7 +42,7 @@ def step_as_written(depth, E):
 
 
 @obligation(
-    id="theorem5.closed_form_output_reading", result="Theorem 5", method="sympy identity",
+    id="theorem5.closed_form_output_L1to8", result="Theorem 5", method="sympy identity",
     expected="proved",
     statement_text="lambda_l added after phi, L = 1..8: S_l = N_l (K w_m^(l) S_(l-1) + "
                    "lambda_l), Delta = w_m^(L+1) S_L unrolls to Equation 11",
@@ -84,7 +84,7 @@ def induction_step_as_written():
 
 
 @obligation(
-    id="theorem5.closed_form_preactivation_reading", result="Theorem 5",
+    id="theorem5.closed_form_preactivation_L1to8", result="Theorem 5",
     method="sympy identity", expected="proved",
     statement_text="lambda_l added before phi, L = 1..8: the recurrence unrolls to Eq. 11 "
                    "with K^(L-l+1) in place of K^(L-l)")
@@ -104,7 +104,7 @@ def closed_form_preactivation():
         as_written=eq11_closed(1),
         evidence_text="L = 1, N_1 = 1, K = 2, w^(2) = 1, nominal sum 0, lambda_1 = 1/100 "
                       "before phi: error sigmoid(8/100) - 1/2 ~ 0.019989 > Eq. 11 = 1/100",
-        corrected_id="theorem5.closed_form_preactivation_reading"))
+        corrected_id="theorem5.closed_form_preactivation_L1to8"))
 def eq11_preactivation():
     Kq, lam1, w2 = Fraction(2), Fraction(1, 100), Fraction(1)
     bound = lam1 * w2  # Eq. 11 at L = 1, N_1 = 1

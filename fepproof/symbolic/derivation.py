@@ -1,6 +1,6 @@
 """Theorem 2 as data: the neuron-level model, the recurrence and the chain of steps that
 turns it into the paper's Fep (consumed by the LaTeX generator and checked by the
-obligations ``theorem2.closed_form_concrete`` / ``theorem2.induction_step``)."""
+obligations ``theorem2.closed_form_L1to12`` / ``theorem2.induction_step``)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _concrete_steps(depth: int) -> list[Step]:
     cur = cur.subs(delta[1], 0)
     steps.append(Step(None, "=", cur, "delta_1 = 0: layer 1 reads the exact input"))
     steps.append(Step(None, "=", fep_closed(depth),
-                      "expand (residual 0, checked by theorem2.closed_form_concrete)"))
+                      "expand (residual 0, checked by theorem2.closed_form_L1to12)"))
     return steps
 
 
@@ -115,4 +115,4 @@ def fep_derivation(depth: int | None) -> Derivation:
     if depth < 1:
         raise ValueError(f"depth: need >= 1, got {depth}")
     return Derivation(f"Theorem 2: Fep for depth L = {depth}", _model(), RECURRENCE,
-                      _concrete_steps(depth), "theorem2.closed_form_concrete")
+                      _concrete_steps(depth), "theorem2.closed_form_L1to12")

@@ -29,7 +29,8 @@ from .steps import (
 
 __all__ = [
     "theorem2_unrolled", "fep_closed", "fep_sum", "theorem4_unrolled", "theorem4_closed",
-    "theorem4_as_printed", "theorem4_unrolled_devs", "theorem4_closed_devs", "theorem5_unrolled", "eq11_closed", "correct_counts",
+    "theorem4_as_printed", "theorem4_unrolled_devs", "theorem4_closed_devs",
+    "theorem5_unrolled", "eq11_closed", "correct_counts",
 ]
 
 
