@@ -39,6 +39,7 @@ class Mutation:
     new: str
     what: str
     fast: tuple[str, ...] = ()  # proofs files that must catch it (--fast subset)
+    select: str = ""  # --fast: only obligations whose id contains this
 
 
 B, F, FR = "fepproof/bounds.py", "fepproof/failures.py", "fepproof/frontier.py"
@@ -49,30 +50,32 @@ P = "proofs/production.py"
 CATALOGUE: tuple[Mutation, ...] = (
     # ---- the issue's list -------------------------------------------------------------
     Mutation("theorem1.floor_to_ceil", B, "n = math.floor(ratio)", "n = math.ceil(ratio)",
-             "Theorem 1: floor -> ceil (unsound count)", (P,)),
+             "Theorem 1: floor -> ceil (unsound count)", (P,), "production.theorem1"),
     Mutation("theorem3.le_to_lt", B, "ok = value <= budget", "ok = value < budget",
-             "Theorem 3: Fep <= budget -> <", (P,)),
+             "Theorem 3: Fep <= budget -> <", (P,), "production.tolerance"),
     Mutation("value_reading.c_plus_1_to_c", F,
              'return self.C if self.reading == "deviation" else self.C + sup',
              'return self.C if self.reading == "deviation" else self.C',
-             "value reading's sound deviation C + 1 -> C (unsound)", (P,)),
+             "value reading's sound deviation C + 1 -> C (unsound)", (P,), "production.fep"),
     Mutation("deviation_reading.c_to_c_plus_1", F,
              'return self.C if self.reading == "deviation" else self.C + sup',
              'return self.C + sup if self.reading == "deviation" else self.C + sup',
              "deviation reading's deviation C -> C + 1"),
     Mutation("synapse.k_exponent", B, "devs[l - 1] * K ** (L - l + 1) * wm[L]",
-             "devs[l - 1] * K ** (L - l) * wm[L]", "synapse terms K^(L-l+1) -> K^(L-l)", (P,)),
+             "devs[l - 1] * K ** (L - l) * wm[L]", "synapse terms K^(L-l+1) -> K^(L-l)", (P,),
+             "production.synapse_random"),
     Mutation("synapse.n_minus_f_downstream", B, "            t *= N[lp - 1] * wm[lp - 1]",
              "            t *= (N[lp - 1] - f[lp - 1]) * wm[lp - 1]",
              "synapse terms N_l' -> N_l' - f_l' downstream (unsound)"),
     Mutation("theorem5.exponent", B,
              'c = K ** (L - l + (1 if reading == "preactivation" else 0))',
              'c = K ** (L - l + (1 if reading == "preactivation" else 1))',
-             "Theorem 5 output reading K^(L-l) -> K^(L-l+1)", (P,)),
+             "Theorem 5 output reading K^(L-l) -> K^(L-l+1)", (P,), "production.precision"),
     Mutation("theorem5.weight_index", B, "c *= N[lp - 1] * wm[lp]", "c *= N[lp - 1] * wm[lp - 1]",
              "Theorem 5 w_m^(l'+1) -> w_m^(l')"),
     Mutation("corollary2.wait_index", B, "skipped = (0,) + f", "skipped = f + (0,)",
-             "Corollary 2: waits N_(l-1) - f_l instead of - f_(l-1)", (P,)),
+             "Corollary 2: waits N_(l-1) - f_l instead of - f_(l-1)", (P,),
+             "production.wait_counts"),
     Mutation("corollary2.wait_plus_one", B, "waits = tuple(n - s for",
              "waits = tuple(n - s + 1 for", "Corollary 2: one more signal"),
     # ---- Fep, sound bound, at-most, tolerance, frontier, bits -------------------------
@@ -114,7 +117,8 @@ CATALOGUE: tuple[Mutation, ...] = (
              "Theorem 4 'as printed' K^(L+1-l) -> K^(L-l)"),
     # ---- the symbolic layer: steps, recurrences, closed forms, rewrite rules -----------
     Mutation("steps.neuron_drops_k", S, "return K * output_step(wm, f, N, D, delta)",
-             "return output_step(wm, f, N, D, delta)", "neuron step without K"),
+             "return output_step(wm, f, N, D, delta)", "neuron step without K",
+             ("proofs/model.py",), "model.neuron_step"),
     Mutation("steps.output_count", S, "return wm * (f * D + (N - f) * delta)",
              "return wm * (f * D + N * delta)", "output step N - f -> N"),
     Mutation("steps.synapse_count", S, "return K * (wm * S + g * c)",
@@ -174,8 +178,9 @@ def run_one(m: Mutation, fast: bool, jobs: int, timeout: float) -> dict:
             return {"id": m.id, "status": "stale", "failed": []}
         paths = [str(dst / p) for p in m.fast] if fast and m.fast else [str(dst / "proofs")]
         env = {**os.environ, "PYTHONPATH": str(dst), "PYTHONDONTWRITEBYTECODE": "1"}
+        select = ["-k", m.select] if fast and m.select else []
         t = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "fepproof", "prove", *paths, "--json",
+        r = subprocess.run([sys.executable, "-m", "fepproof", "prove", *paths, *select, "--json",
                             "--jobs", str(jobs), "--timeout", str(timeout)],
                            cwd=tmp, env=env, capture_output=True, text=True,
                            timeout=20 * timeout)

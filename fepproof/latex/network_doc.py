@@ -161,7 +161,11 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
     doc.raw(f"$L = {L}$ hidden layers, input dimension $d = {net.input_dim}$, activation "
             f"$\\varphi_K(x) = \\sigma(4Kx)$ with $K = {number(res.K).latex()}$, "
             f"transmission capacity $C = {number(model.C).latex()}$"
-            + (" (crash: $C$ is the activation's maximum, 1)" if model.kind == "crash" else "")
+            + (" (crash: $C$ is the activation's maximum, 1)" if model.kind == "crash" else
+               " (deviation reading: $C$ bounds a failed neuron's deviation "
+               "$|\\text{sent} - \\text{nominal}|$)" if model.reading == "deviation" else
+               " (value reading: $C$ bounds the value a failed neuron sends, "
+               "$|\\text{sent}| \\le C$)")
             + ".")
     _network_table(doc, net, res)
     doc.section("Theorem 2: the bound Fep")
