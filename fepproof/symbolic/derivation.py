@@ -69,14 +69,15 @@ def _concrete_steps(depth: int) -> list[Step]:
     deltas, out = theorem2_unrolled(depth)
     steps = [Step(Delta, "<=", w[depth + 1] * (f[depth] * C + (N[depth] - f[depth])
                                                * delta[depth]),
-                  "triangle inequality at the linear output node, |w| <= w_m^(L+1)")]
+                  "triangle inequality at the linear output node, |w| <= w_m^(L+1) "
+                  "(model.neuron_step_N1to4, output node)")]
     cur = steps[0].rhs
     for i in range(depth, 1, -1):
         cur = cur.subs(delta[i], K * w[i] * (f[i - 1] * C + (N[i - 1] - f[i - 1])
                                              * delta[i - 1]))
         steps.append(Step(None, "<=", cur,
                           f"recurrence at l = {i}: triangle inequality, |w| <= w_m^({i}), "
-                          "K-Lipschitz phi"))
+                          "K-Lipschitz phi (model.neuron_step_N1to4)"))
     cur = cur.subs(delta[1], 0)
     steps.append(Step(None, "=", cur, "delta_1 = 0: layer 1 reads the exact input"))
     steps.append(Step(None, "=", fep_closed(depth),
@@ -91,7 +92,8 @@ def _symbolic_steps() -> list[Step]:
         Step(Err(L + 1), "<=", theorem2_step(L, Err(L)),
              "one-layer recurrence: each neuron of layer L+1 is the output node of an "
              "L-layer network; failed ones add C, correct ones K times that network's "
-             "error, and the linear output node weighs both by at most w_m^(L+2)"),
+             "error, and the linear output node weighs both by at most w_m^(L+2) "
+             "(model.lipschitz_step, model.neuron_step_N1to4)"),
         Step(None, "<=", ind.target,
              "induction hypothesis Delta(L) <= Fep(L) (the right side is increasing in it)"),
         Step(None, "=", ind.chain[3][0],
