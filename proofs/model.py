@@ -13,6 +13,8 @@ Each step of :mod:`fepproof.symbolic.steps` is the function the recurrences of T
   phi).  z3's nlsat procedure (complete for real polynomial arithmetic) decides it.
   For N = 1, 2 the same claim is also checked with phi a z3 function and the axiom
   quantified over all reals.
+* symbolically (``model.neuron_step_symbolic``), for every N and f: the slack of the
+  triangle-inequality bound is a sum of products of non-negative factors.
 * attained: with phi(x) = K x (K-Lipschitz), |w_i| = w_m and every input off by its
   bound, the neuron's deviation equals the step exactly, so no smaller step is sound
   and no larger one is the paper's (a sympy identity, symbolic N and f).
@@ -244,3 +246,33 @@ def layer_sums():
             res[f"precision N={n} {reading}"] = sp.expand(
                 per - precision_layer(K, wm, n, S, lam, reading))
     return identity("layer sums of the steps", res)
+
+
+@obligation(
+    id="model.neuron_step_symbolic", result="Theorem 2", method="sympy identity",
+    expected="proved",
+    statement_text="symbolic N and f: with a_i = |w_i| <= w_m, b_i = |d_i| (<= C for the f "
+                   "failed inputs, <= delta for the others), the slack w_m (f C + (N - f) "
+                   "delta) - sum_{i=1}^{N} a_i b_i equals sum_{i<=f} [w_m (C - b_i) + b_i (w_m "
+                   "- a_i)] + sum_{f<i<=N} [w_m (delta - b_i) + b_i (w_m - a_i)], a sum of "
+                   "products of non-negative factors; with |sum w_i d_i| <= sum a_i b_i and "
+                   "the Lipschitz step this is K w_m (f C + (N - f) delta) = neuron_step")
+def neuron_step_symbolic():
+    K, wm, D, dl = sp.symbols("K w_m C delta", positive=True)
+    n, k = sp.symbols("N f", integer=True, nonnegative=True)
+    i = sp.Symbol("i", integer=True, positive=True)
+    a, b = sp.IndexedBase("a"), sp.IndexedBase("b")
+    failed = wm * (D - b[i]) + b[i] * (wm - a[i])
+    correct = wm * (dl - b[i]) + b[i] * (wm - a[i])
+    res = {
+        # each bracket plus a_i b_i is the per-input budget (w_m C, resp. w_m delta)
+        "failed summand": sp.expand(failed + a[i] * b[i] - wm * D),
+        "correct summand": sp.expand(correct + a[i] * b[i] - wm * dl),
+        # summing the budgets over i <= f and f < i <= N
+        "budgets": sp.simplify(sp.Sum(wm * D, (i, 1, k)).doit()
+                               + sp.Sum(wm * dl, (i, k + 1, n)).doit()
+                               - output_step(wm, k, n, D, dl)),
+        "Lipschitz": sp.expand(lipschitz_step(K, output_step(wm, k, n, D, dl))
+                               - neuron_step(K, wm, k, n, D, dl)),
+    }
+    return identity("Theorem 2's neuron step for every N and f", res)
