@@ -8,7 +8,10 @@ never touched).  The proofs are run on the copy; a mutation is *caught* when som
 obligation no longer ends as expected.  Prints a table and the mutation score.
 
 A mutation whose text no longer occurs exactly once in the code is reported as *stale*
-(the code moved on; update the catalogue), never as caught.
+(the code moved on; update the catalogue), never as caught.  Equivalent mutants (no value
+changes) are left out: dropping the g_l = 0 branch of frontier's M_l (``m_value``) gave
+the same frontier as the original on 300 random networks (depths 2-4, weight scales up to
+6), so it is not in the catalogue.
 
 Usage: nice python benchmarks/mutation_check.py [--fast] [-k TEXT] [--jobs N]
   --fast   only the marked subset, each run on the proofs file(s) that should catch it
@@ -108,10 +111,6 @@ CATALOGUE: tuple[Mutation, ...] = (
              "scale = model.C *", "frontier uses C, not the sound deviation"),
     Mutation("box.min_endpoint", B, "emin, g1 = min(cands_min)", "emin, g1 = cands_min[0]",
              "min over the box: always the lower endpoint"),
-    Mutation("frontier.at_most_value", FR,
-             "m = max(self.N[j] * self.a[j] * m, g[j] + (self.N[j] - g[j]) * self.a[j] * m)",
-             "m = g[j] + (self.N[j] - g[j]) * self.a[j] * m",
-             "frontier at-most: M_l without the g_l = 0 branch"),
     Mutation("frontier.sub_budget", FR, "b1: Budget = None if c == 0 else (beta - v) / c",
              "b1: Budget = None if c == 0 else beta / c", "frontier: budget ignores f_l = v"),
     Mutation("bits.stop_rule", B, "if current + cost > eps:", "if current + cost >= eps:",

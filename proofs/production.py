@@ -243,7 +243,13 @@ def tolerance_random():
                    "3's condition, by enumeration of every distribution")
 def frontier_random():
     checked = 0
-    for rng, net, fs in _instances(range(1, 4), seeds=range(8), max_width=3):
+    cases = [(rng, net, fs) for rng, net, fs in _instances(range(1, 4), seeds=range(8),
+                                                          max_width=3)]
+    for seed in range(12):  # large weights: K w_m e_l > 1, where Fep is not monotone
+        rng = random.Random(13000 + seed)
+        net = random_net(rng, rng.randint(2, 3), 3, scale=Fraction(rng.randint(2, 6)))
+        cases.append((rng, net, [rng.randint(0, n - 1) for n in net.widths]))
+    for rng, net, fs in cases:
         model = rng.choice(_models(rng))
         D = SOUND_DEVIATION[(model.kind, model.reading)](model.C)
         box = list(itertools.product(*[range(n) for n in net.widths]))
