@@ -125,7 +125,7 @@ CATALOGUE: tuple[Mutation, ...] = (
     # ---- the symbolic layer: steps, recurrences, closed forms, rewrite rules -----------
     Mutation("steps.neuron_drops_k", S, "return K * output_step(wm, f, N, D, delta)",
              "return output_step(wm, f, N, D, delta)", "neuron step without K",
-             ("proofs/model.py",), "model.neuron_step"),
+             ("proofs/model.py",), "model.neuron_step_symbolic"),
     Mutation("steps.output_count", S, "return wm * (f * D + (N - f) * delta)",
              "return wm * (f * D + N * delta)", "output step N - f -> N"),
     Mutation("steps.synapse_count", S, "return K * (wm * S + g * c)",
