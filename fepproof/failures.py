@@ -357,14 +357,19 @@ class FailureModel:
             return f"synapse, capacity C = {cap}, reading 'deviation' (|delivered - w*y| <= C)"
         return f"synapse, capacity C = {cap}, reading 'value' (|delivered| <= C)"
 
-    def capacity_origin(self) -> str | None:
-        """Where the C of the closed forms comes from when the model has no capacity."""
+    def capacity_origin(self) -> str:
+        """Where the C of the closed forms comes from (no capacity) or what it bounds (the
+        capacity reading), for the documents."""
         if self.kind is FailureKind.CRASH:
             return "crash: C is the activation's maximum, 1"
         if self.kind is FailureKind.STUCK_AT:
             return (f"stuck at v = {fmt_exact(self.stuck_value or 0)}: C = max(v, 1 - v), "
                     "the largest deviation of a stuck neuron; obligation stuck_at.sound_deviation")
-        return None
+        what = "neuron" if self.fails_neurons else "synapse"
+        if self.reading is CapacityReading.DEVIATION:
+            return (f"deviation reading: C bounds a failed {what}'s deviation "
+                    "|sent - nominal|")
+        return f"value reading: C bounds the value a failed {what} sends, |sent| <= C"
 
     def erratum_note(self) -> str | None:
         """Why the paper's Fep with C is not a bound under this model, if it is not."""

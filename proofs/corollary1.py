@@ -33,7 +33,7 @@ DEPTHS = range(1, 6)
         evidence_text="L = 2, C = K = 1, w_m = (1, 1, 1), f = (1, 1), eps - eps' = 1/2: "
                       "Fep = N_2 >= 2 for every admissible width (z3: no N_1, N_2 satisfy "
                       "the condition); in general Fep >= C f_L w_m^(L+1) whatever the widths",
-        corrected_id="corollary1.replication"))
+        corrected_id="corollary1.replication_L1to5"))
 def enlarging_widths():
     n1, n2 = z3.Reals("N_1 N_2")
     fep = 1 * 1 * 1 * (n2 - 1) * 1 * 1 + 1 * 1  # C f_1 K w3 (N_2 - f_2) w2 + C f_2 w3
@@ -48,7 +48,7 @@ def enlarging_widths():
 
 
 @obligation(
-    id="corollary1.fep_nondecreasing_in_width", result="Corollary 1",
+    id="corollary1.fep_nondecreasing_in_width_L1to5", result="Corollary 1",
     method="sympy inequality", expected="proved",
     statement_text="L = 1..5, every layer l: Fep(N_l + t) - Fep(N_l) >= 0 for t >= 0 "
                    "(w_m fixed; adding neurons never reduces Fep)")
@@ -66,20 +66,43 @@ def fep_nondecreasing():
         variables, key=str))
 
 
+def _net_output(W1, b1, W2, b2, w3, xs, phi):
+    h1 = [phi(sum(W1[j][i] * xs[i] for i in range(len(xs))) + b1[j]) for j in range(len(W1))]
+    h2 = [phi(sum(W2[j][i] * h1[i] for i in range(len(h1))) + b2[j]) for j in range(len(W2))]
+    return sum(w3[j] * h2[j] for j in range(len(h2)))
+
+
+def _replicate(W1, b1, W2, b2, w3, r):
+    """Copy every hidden neuron r times: incoming weights and biases copied, outgoing
+    weights divided by r (the construction of corollary1.replication_L1to5)."""
+    W1r = [row for row in W1 for _ in range(r)]
+    b1r = [b for b in b1 for _ in range(r)]
+    W2r = [[row[i] / r for i in range(len(row)) for _ in range(r)] for row in W2
+           for _ in range(r)]
+    b2r = [b for b in b2 for _ in range(r)]
+    w3r = [x / r for x in w3 for _ in range(r)]
+    return W1r, b1r, W2r, b2r, w3r
+
+
 @obligation(
-    id="corollary1.replication_preserves_function", result="Corollary 1",
+    id="corollary1.replication_same_function_r1to3", result="Corollary 1",
     method="sympy identity", expected="proved",
-    statement_text="replicating neuron i r times with outgoing weights w_ji / r leaves every "
-                   "downstream sum, hence F_neu, unchanged (symbolic r)")
+    statement_text="for r = 1..3 and a 2-input, 2-2 hidden network with symbolic weights, "
+                   "biases and an uninterpreted activation phi: copying every hidden neuron r "
+                   "times (incoming weights copied, outgoing weights / r) computes the same "
+                   "function F_neu")
 def replication_preserves():
-    r = sp.Symbol("r", integer=True, positive=True)
-    c = sp.Symbol("c", integer=True, positive=True)
+    phi = sp.Function("phi")
+    xs = sp.symbols("x1:3")
+    W1 = [[sp.Symbol(f"a_{j}{i}") for i in (1, 2)] for j in (1, 2)]
+    W2 = [[sp.Symbol(f"b_{j}{i}") for i in (1, 2)] for j in (1, 2)]
+    b1, b2, w3 = sp.symbols("c1:3"), sp.symbols("d1:3"), sp.symbols("e1:3")
+    base = _net_output(W1, b1, W2, b2, w3, xs, phi)
     res = {}
-    for n in range(1, 5):
-        ws, ys = sp.symbols(f"w1:{n + 1}"), sp.symbols(f"y1:{n + 1}")
-        replicated = sum(sp.Sum(ws[i] / r * ys[i], (c, 1, r)).doit() for i in range(n))
-        res[f"N={n}"] = sp.simplify(replicated - sum(a * b for a, b in zip(ws, ys, strict=True)))
-    return identity("replication keeps every sum", res)
+    for r in range(1, 4):
+        rep = _net_output(*_replicate(W1, b1, W2, b2, w3, r), xs, phi)
+        res[f"r={r}"] = sp.simplify(sp.expand(rep - base))
+    return identity("replication keeps F_neu", res)
 
 
 def _replicated(d):
@@ -100,7 +123,7 @@ def _fep0(d):
 
 
 @obligation(
-    id="corollary1.replication", result="Corollary 1", method="sympy inequality",
+    id="corollary1.replication_L1to5", result="Corollary 1", method="sympy inequality",
     expected="proved",
     statement_text="L = 1..5: replicating every hidden neuron r times (outgoing weights / r, "
                    "f fixed, f_l <= r N_l) gives Fep_r <= Fep_0 / r with Fep_0 = C sum_l f_l "

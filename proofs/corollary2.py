@@ -8,11 +8,11 @@ the closed form."""
 
 import itertools
 
-import sympy as sp
 import z3
 
 from fepproof.obligations import obligation
-from fepproof.obligations.engines import identity, z3_unsat
+from fepproof.obligations.engines import z3_unsat
+from fepproof.obligations.model import proved
 
 
 @obligation(
@@ -25,18 +25,42 @@ def reset_deviation():
     return z3_unsat("reset deviation <= 1", [y > 0, y < 1], z3.And(y - 0 <= 1, 0 - y <= 1))
 
 
+def _abs(e):
+    return z3.If(e >= 0, e, -e)
+
+
 @obligation(
-    id="corollary2.per_receiver_sets", result="Corollary 2", method="sympy identity",
+    id="corollary2.per_receiver_sets_N1to3", result="Corollary 2", method="z3 unsat",
     expected="proved",
-    statement_text="for N = 1..6 senders, f = 0..N skipped, and every set M of skipped "
-                   "senders (chosen per receiver): sum_{i in M} 1 + sum_{i not in M} delta "
-                   "= f + (N - f) delta, the crash recurrence's term with C = 1")
+    statement_text="for N = 1..3 senders, f = 0..N and every set M of senders a receiver "
+                   "skips (chosen per receiver, |M| <= f: it may wait for more than N - f "
+                   "signals): adopting 0 for y_i in (0, 1) (i in M), the other inputs off by "
+                   "<= delta <= 1 (outputs lie in (0, 1)), |w| <= w_m and a K-Lipschitz phi "
+                   "(uninterpreted), the receiver is off by <= K w_m (f + (N - f) delta): "
+                   "Theorem 2's neuron step with C = 1 (the at-most reading)")
 def per_receiver_sets():
-    delta = sp.Symbol("delta", nonnegative=True)
-    res = {}
-    for n in range(1, 7):
+    from fepproof.symbolic.steps import neuron_step
+    out = {}
+    for n in range(1, 4):
         for k in range(n + 1):
-            for M in itertools.combinations(range(n), k):
-                lhs = sum(sp.Integer(1) if i in M else delta for i in range(n))
-                res[f"N={n},M={M}"] = sp.expand(lhs - (k + (n - k) * delta))
-    return identity("per-receiver skipped sets give the crash recurrence", res)
+            for size in range(k + 1):
+                for M in itertools.combinations(range(n), size):
+                    K, wm, dl, s, p, q = z3.Reals("K w_m delta s p q")
+                    ws = [z3.Real(f"w{i}") for i in range(n)]
+                    ys = [z3.Real(f"y{i}") for i in range(n)]
+                    ds = [z3.Real(f"d{i}") for i in range(n)]
+                    hyp = [K > 0, wm >= 0, dl >= 0, dl <= 1]
+                    for i in range(n):
+                        hyp += [ws[i] <= wm, -ws[i] <= wm]
+                        if i in M:  # reset: sends 0 instead of y_i
+                            hyp += [ys[i] > 0, ys[i] < 1, ds[i] == -ys[i]]
+                        else:
+                            hyp += [ds[i] <= dl, -ds[i] <= dl]
+                    s2 = s + z3.Sum([a * b for a, b in zip(ws, ds, strict=True)])
+                    hyp.append(_abs(q - p) <= K * _abs(s2 - s))
+                    out[f"N={n},f={k},M={M}"] = z3_unsat(
+                        "per-receiver skipped set", hyp,
+                        _abs(q - p) <= neuron_step(K, wm, k, n, 1, dl), nonlinear=True)
+    bad = [v for v in out.values() if v.status.value != "proved"]
+    return bad[0] if bad else proved("per-receiver skipped sets obey the crash recurrence",
+                                     "z3", answers="unsat", instances=len(out))

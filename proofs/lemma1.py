@@ -10,7 +10,7 @@ from fepproof.symbolic.recurrence import correct_counts, fep_closed
 
 
 @obligation(
-    id="lemma1.unbounded_deviation", result="Lemma 1", method="sympy identity",
+    id="lemma1.unbounded_deviation", result="Lemma 1", method="sympy limit",
     expected="proved",
     statement_text="a Byzantine neuron of layer L with output weight w != 0 sending v moves "
                    "the output by |w| |v - y|, which tends to infinity with v: no eps holds")
@@ -25,7 +25,7 @@ def unbounded_deviation():
 
 
 @obligation(
-    id="lemma1.limit_of_theorem3", result="Lemma 1", method="sympy identity",
+    id="lemma1.limit_of_theorem3_L1to4", result="Lemma 1", method="sympy limit",
     expected="proved",
     statement_text="for L = 1..4 and any distribution with f_1 >= 1: Fep -> oo as C -> oo, "
                    "so Fep <= eps - eps' forces N_fail -> 0 (Section 4.2's remark)")

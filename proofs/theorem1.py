@@ -36,7 +36,7 @@ def _crash_sum(k: int):
 
 
 @obligation(
-    id="theorem1.crash_error", result="Theorem 1", method="z3 unsat", expected="proved",
+    id="theorem1.crash_error_N1to4", result="Theorem 1", method="z3 unsat", expected="proved",
     statement_text="inequalities (6)-(7): |sum_{i in I_fail} w_i y_i| <= N_fail w_m for "
                    "|w_i| <= w_m and 0 < y_i <= 1 (N_fail = 1..4)")
 def crash_error():
@@ -71,7 +71,7 @@ def tightness_algebra():
 
 
 @obligation(
-    id="theorem1.tightness_limit", result="Theorem 1", method="sympy identity",
+    id="theorem1.tightness_limit", result="Theorem 1", method="sympy limit",
     expected="proved",
     statement_text="as alpha -> 0 the tightness lower bound tends to eps + delta w_m > eps "
                    "(more crashes than the bound allows break eps-accuracy)")

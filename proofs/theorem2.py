@@ -27,7 +27,7 @@ DEPTHS = range(1, 13)
 
 
 @obligation(
-    id="theorem2.closed_form_concrete", result="Theorem 2", method="sympy identity",
+    id="theorem2.closed_form_L1to12", result="Theorem 2", method="sympy identity",
     expected="proved",
     statement_text="for L = 1..12: unrolling delta_l = K w_m^(l) (f_(l-1) C + (N_(l-1) - "
                    "f_(l-1)) delta_(l-1)), delta_1 = 0, Delta = w_m^(L+1) (f_L C + (N_L - f_L) "
@@ -74,7 +74,7 @@ def induction_step_as_written():
 
 
 @obligation(
-    id="theorem2.tight_in_limit", result="Theorem 2", method="sympy identity",
+    id="theorem2.tight_in_limit", result="Theorem 2", method="sympy limit",
     expected="proved",
     statement_text="'the bound is tight' holds as a limit: L = 2, N = (1, 1), f = (1, 0), a "
                    "Byzantine layer-1 neuron off by C, the layer-2 neuron's nominal sum at 0: "

@@ -25,7 +25,9 @@ from fepproof.symbolic.recurrence import (
     correct_counts,
     theorem4_as_printed,
     theorem4_closed,
+    theorem4_closed_devs,
     theorem4_unrolled,
+    theorem4_unrolled_devs,
 )
 from fepproof.symbolic.rewrite import residual
 from fepproof.verdict import Witness
@@ -34,16 +36,19 @@ DEPTHS = range(1, 9)
 
 
 @obligation(
-    id="theorem4.closed_form_delivered", result="Theorem 4", method="sympy identity",
+    id="theorem4.closed_form_delivered_L1to8", result="Theorem 4", method="sympy identity",
     expected="proved",
     statement_text="delivered-term reading (Lemma 2's proof), L = 1..8: the recurrence "
                    "S_l = K (N_l w_m^(l) S_(l-1) + f_l C), Delta = w_m^(L+1) S_L + f_(L+1) C "
                    "unrolls to sum_{l<=L} f_l C K^(L-l+1) w_m^(L+1) prod_{l'=l+1}^{L} N_l' "
-                   "w_m^(l') + f_(L+1) C",
+                   "w_m^(l') + f_(L+1) C; also with a deviation c_l per synapse layer in "
+                   "place of C (the value reading's C + w_m^(l) sup|y|)",
     statement=sp.Eq(theorem4_unrolled(2), theorem4_closed(2)))
 def closed_form_delivered():
-    return identity("Theorem 4 corrected closed form", {
-        f"L={d}": residual(theorem4_unrolled(d), theorem4_closed(d)) for d in DEPTHS})
+    res = {f"L={d}": residual(theorem4_unrolled(d), theorem4_closed(d)) for d in DEPTHS}
+    res.update({f"L={d}, c_l per layer": residual(theorem4_unrolled_devs(d),
+                                                  theorem4_closed_devs(d)) for d in DEPTHS})
+    return identity("Theorem 4 corrected closed form", res)
 
 
 def layer_sum(depth):
@@ -75,7 +80,7 @@ def induction_step_holds():
 
 
 @obligation(
-    id="theorem4.closed_form_pre_weight", result="Theorem 4", method="sympy identity",
+    id="theorem4.closed_form_pre_weight_L1to8", result="Theorem 4", method="sympy identity",
     expected="proved",
     statement_text="pre-weight reading (synapse carries y_i + lambda), L = 1..8: the recurrence "
                    "with f_l w_m^(l) C unrolls to the same sum with the factor w_m^(l)",
@@ -87,7 +92,7 @@ def closed_form_pre_weight():
 
 
 @obligation(
-    id="theorem4.printed_is_pre_weight_with_correct_counts", result="Theorem 4",
+    id="theorem4.printed_is_pre_weight_L1to8", result="Theorem 4",
     method="sympy identity", expected="proved",
     statement_text="L = 1..8: the printed formula is the pre-weight closed form with every "
                    "downstream N_l' replaced by N_l' - f_l' (so the w_m^(l) factor belongs "
@@ -127,7 +132,7 @@ def _count_net():
         evidence_text="L = 1, w^(1) = 1/100, K = 1, C = 1: one synapse into the hidden neuron "
                       "shifts its sum by 1 (Lemma 2), the output moves by sigmoid(2) - "
                       "sigmoid(-2) ~ 0.76 > printed bound 1/100",
-        corrected_id="theorem4.closed_form_delivered"))
+        corrected_id="theorem4.closed_form_delivered_L1to8"))
 def as_printed_weight_factor():
     net = _weight_net()
     model = FailureModel.synapse(1, "deviation")
@@ -149,7 +154,7 @@ def as_printed_weight_factor():
                       "synapse into each hidden layer: the printed bound is 1/4 (the layer-1 "
                       "term has N_2 - f_2 = 0) but the replayed output error is ~0.458; the "
                       "corrected bound (all N_l') is 1/2",
-        corrected_id="theorem4.closed_form_delivered"))
+        corrected_id="theorem4.closed_form_delivered_L1to8"))
 def as_printed_correct_count():
     net = _count_net()
     model = FailureModel.synapse("1/4", "deviation")

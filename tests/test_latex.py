@@ -307,3 +307,22 @@ def test_cli_pdf_says_plainly_when_no_tex(tmp_path, monkeypatch) -> None:
     assert code == 2 and "no TeX system is installed" in err and "wrote" in err
     assert target.exists() and not target.with_suffix(".pdf").exists()
     assert os.environ["PATH"] == str(tmp_path / "empty")
+
+
+def test_statements_print_as_mathematics():
+    from fepproof.latex.mathtext import math_text
+    out = math_text("w_m^(l) (f_(l-1) C + (N_(l-1) - f_(l-1)) delta_(l-1)) <= eps - eps', "
+                    "K^(L-l) lambda_(L+1). bounds.max_dominated_fep 50% {x}")
+    assert "$w_{m}^{(l)}$" in out and "$f_{l - 1}$" in out and "$\\delta_{l - 1}$" in out
+    assert "$\\le$" in out and "$\\varepsilon'$" in out and "$K^{L - l}$" in out
+    assert "$\\lambda_{L + 1}$" in out
+    assert "max\\_dominated\\_fep" in out and "50\\%" in out and "\\{x\\}" in out
+    assert out.count("$") % 2 == 0
+
+
+def test_printer_writes_paper_indices():
+    from fepproof.latex.printer import to_latex
+    from fepproof.symbolic.notation import K, L, lam, w
+    assert to_latex(w[L + 1]) == "w_{m}^{(L + 1)}"
+    assert to_latex(lam[1]) == "\\lambda_{1}"
+    assert "K K" not in to_latex(sympy.powsimp(K * K ** L))

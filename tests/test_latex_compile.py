@@ -175,7 +175,7 @@ def test_derivation_documents(tex, tmp_path, depth) -> None:
                  "--strict"], out=io.StringIO(), err=io.StringIO())
     assert code == 0
     text = pdf_text(out.with_suffix(".pdf"))
-    ob = "theorem2.closed_form_concrete" if depth == "2" else "theorem2.induction_step"
+    ob = "theorem2.closed_form_L1to12" if depth == "2" else "theorem2.induction_step"
     assert f"Obligation {ob}" in text and "result: proved" in text
     assert ("Unrolling for depth L = 2" if depth == "2" else "Induction step") in text
 

@@ -181,3 +181,36 @@ def test_junit_one_testcase_per_obligation(tmp_path, refuted_outcomes):
     assert by_name["x.raises"].find("error") is not None
     assert by_name["x.fast"].find("failure") is None
     assert junit_xml(outs).startswith("<?xml")
+
+
+def test_finite_checks_are_labelled_in_the_id(obligations):
+    import re
+    for o in obligations:
+        if re.search(r"\d+\s?\.\.\s?\d+", o.statement_text):
+            assert re.search(r"\d+to\d+|random|4nets", o.id), o.id
+
+
+def test_the_model_and_the_production_link_are_obligations(obligations):
+    ids = {o.id for o in obligations}
+    for needed in ("model.neuron_step_N1to4", "model.lipschitz_step", "model.synapse_step_g0to6",
+                   "model.precision_step", "model.steps_attained", "production.fep_random",
+                   "production.theorem1_random", "production.tolerance_random",
+                   "production.frontier_random", "production.synapse_random",
+                   "production.precision_random", "production.bits_random",
+                   "production.wait_counts_random", "lemma2.receiver_error_N1to4",
+                   "corollary2.per_receiver_sets_N1to3"):
+        assert needed in ids, needed
+    assert "lemma2.synapse_shift" not in ids  # the vacuous ones are gone
+    limits = [o for o in obligations if o.method == "sympy limit"]
+    assert {o.id for o in limits} >= {"lemma1.unbounded_deviation", "theorem2.tight_in_limit"}
+
+
+def test_production_obligation_catches_a_drift(monkeypatch):
+    """A production closed form that drifts from the proved statement is refuted."""
+    import fepproof.bounds as bounds
+    from fepproof.obligations.runner import load_file
+    obs = {o.id: o for o in load_file(Path(PROOFS) / "production.py")}
+    assert obs["production.theorem1_random"].check().status.value == "proved"
+    monkeypatch.setattr(bounds.math, "floor", lambda x: -(-x.numerator // x.denominator))
+    v = obs["production.theorem1_random"].check()
+    assert v.status.value == "refuted" and "proved_largest" in v.evidence

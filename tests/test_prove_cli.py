@@ -104,4 +104,4 @@ def test_pytest_plugin_collects_obligations():
     r = subprocess.run([sys.executable, "-m", "pytest", str(PROOFS / "lemma2.py"), "-q",
                         "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT,
                        timeout=120)
-    assert r.returncode == 0 and "3 passed" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "4 passed" in r.stdout, r.stdout + r.stderr

@@ -11,12 +11,14 @@ from typing import TextIO
 from ..obligations import discover
 from ..obligations import run as run_obligations
 from ..obligations.junit import write_junit
+from ..obligations.paths import default_proofs_dir
 from ..obligations.runner import ObligationLoadError
 from .common import CliError, emit_json, integer, seconds
 
 HELP = "run the paper's proofs as machine-checked obligations (CI)"
 DESCRIPTION = """\
-Run every obligation declared in PATHS (proofs files or directories; default: proofs/).
+Run every obligation declared in PATHS (proofs files or directories; default: the paper's
+proofs shipped with fepproof, the checkout's proofs/ directory, from any directory).
 Each obligation is one claim of the paper - a theorem, lemma or corollary, as written or
 corrected - checked by sympy (identities, inequalities), z3 (UNSAT of the negation) or a
 replayed numeric witness.  Obligations run in parallel processes, each under --timeout;
@@ -29,7 +31,7 @@ exit codes: 0 every obligation got its expected outcome, 1 otherwise, 2 usage er
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATHS", default=None,
-                   help="proofs files or directories (default: proofs/)")
+                   help="proofs files or directories (default: the shipped proofs)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
     p.add_argument("--jobs", "-j", type=integer(1, 256), default=None, metavar="N",
@@ -53,7 +55,7 @@ def _table(outcomes, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    paths = args.paths or ["proofs"]
+    paths = args.paths or [str(default_proofs_dir())]
     if args.jobs is not None and args.jobs < 1:
         raise CliError(f"--jobs: need >= 1, got {args.jobs}")
     if not args.timeout > 0:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import sympy
+
 from .document import Document
 from .printer import split_latex, to_latex, verdict_items
 from .proofs_doc import find_and_run
@@ -24,7 +26,7 @@ def step_rows(steps: Sequence[object]) -> list[str]:
             raise ValueError(f"derivation: unknown relation {step.relation!r} in step {k}")
         rule = f"\\intertext{{\\small ({k}) {escape(step.rule)}:}}"
         lhs = "" if step.lhs is None else to_latex(step.lhs)
-        lines = split_latex(step.rhs)
+        lines = split_latex(sympy.powsimp(step.rhs))  # C K K^L -> C K^(L+1): display only
         first = f"{rule}\n{lhs} &{rel} {lines[0]}"
         rows.append(first)
         rows.extend(f"&\\quad {ln}" for ln in lines[1:])

@@ -161,8 +161,7 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
     doc.raw(f"$L = {L}$ hidden layers, input dimension $d = {net.input_dim}$, activation "
             f"$\\varphi_K(x) = \\sigma(4Kx)$ with $K = {number(res.K).latex()}$, "
             f"transmission capacity $C = {number(model.C).latex()}$"
-            + ("" if model.capacity_origin() is None
-               else f" ({escape(model.capacity_origin() or '')})")
+            + f" ({escape(model.capacity_origin())})"
             + ".")
     _network_table(doc, net, res)
     doc.section("Theorem 2: the bound Fep")

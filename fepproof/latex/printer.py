@@ -50,6 +50,18 @@ class FepPrinter(LatexPrinter):
             return self._number(Fraction(self.values[expr]), wrap=True)
         return super()._print_Symbol(expr, style)
 
+    def _print_Indexed(self, expr: sympy.Indexed) -> str:
+        """The paper's notation: w[l] is w_m^{(l)}, lambda[l] is \\lambda_{l}."""
+        if expr in self.values:
+            return self._number(Fraction(self.values[expr]), wrap=True)
+        name = expr.base.label.name
+        idx = ",".join(self._print(i) for i in expr.indices)
+        if name == "w":
+            return f"w_{{m}}^{{({idx})}}"
+        if name in ("lambda", "delta"):
+            return f"\\{name}_{{{idx}}}"
+        return f"{name}_{{{idx}}}"
+
     def _print_Fraction(self, q: Fraction) -> str:
         return self._number(q, wrap=False)
 

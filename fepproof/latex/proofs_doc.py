@@ -12,6 +12,7 @@ from typing import Any
 import sympy
 
 from .document import Document
+from .mathtext import math_text
 from .printer import display, status_latex, value_latex, verdict_items
 from .text import escape
 
@@ -19,11 +20,9 @@ __all__ = ["default_proof_paths", "find_and_run", "proofs_document"]
 
 
 def default_proof_paths() -> list[Path]:
-    """``proofs/`` in the working directory, else the one beside the package source."""
-    here = Path("proofs")
-    if here.is_dir():
-        return [here]
-    return [Path(__file__).resolve().parents[2] / "proofs"]
+    """The paper's proofs shipped with fepproof (see :mod:`fepproof.obligations.paths`)."""
+    from ..obligations.paths import default_proofs_dir
+    return [default_proofs_dir()]
 
 
 def _paths(paths: Sequence[str | Path] | None) -> list[str]:
@@ -90,7 +89,7 @@ def proofs_document(paths: Sequence[str | Path] | None = None, jobs: int | None 
         for o in group:
             ob = o.obligation
             doc.section(ob.id, level=3)
-            doc.raw(f"\\textbf{{Statement.}} {escape(ob.statement_text)}")
+            doc.raw(f"\\textbf{{Statement.}} {math_text(ob.statement_text)}")
             _statement(doc, ob.statement)
             doc.raw(f"\\textbf{{Method:}} {escape(ob.method)}. \\textbf{{Expected:}} "
                     f"{escape(ob.expected)}. \\textbf{{Result:}}")
@@ -102,10 +101,10 @@ def proofs_document(paths: Sequence[str | Path] | None = None, jobs: int | None 
     for o in errata:
         ob, er = o.obligation, o.obligation.erratum
         doc.section(f"{ob.result}: {ob.id}", level=2)
-        doc.raw(f"\\textbf{{As written.}} {escape(er.as_written_text)}")
+        doc.raw(f"\\textbf{{As written.}} {math_text(er.as_written_text)}")
         _statement(doc, er.as_written)
         doc.raw(f"\\textbf{{Evidence against it}} ({status_latex(o.verdict.status)} by "
-                f"{escape(o.verdict.engine or ob.method)}). {escape(er.evidence_text)}")
+                f"{escape(o.verdict.engine or ob.method)}). {math_text(er.evidence_text)}")
         doc.items([f"{escape(k)}: {value_latex(v)}" for k, v in o.verdict.evidence.items()])
         fixed = by_id.get(er.corrected_id)
         if fixed is None:
@@ -113,7 +112,7 @@ def proofs_document(paths: Sequence[str | Path] | None = None, jobs: int | None 
                     "obligations found, so it is unchecked here.")
             continue
         doc.raw(f"\\textbf{{Corrected statement}} ({_tt(er.corrected_id)}): "
-                f"{escape(fixed.obligation.statement_text)}")
+                f"{math_text(fixed.obligation.statement_text)}")
         _statement(doc, fixed.obligation.statement)
         doc.raw(f"Proof status: {status_latex(fixed.verdict.status)} by "
                 f"{escape(fixed.verdict.engine or fixed.obligation.method)}"

@@ -114,6 +114,11 @@ def synapse_document(net: Network, failures: Sequence[int], model: FailureModel,
     doc.align(_rows("\\mathrm{bound}", sound, sb.terms, vals, sb.value))
     doc.raw(f"\\textbf{{Bound}} $= {with_decimal(sb.value)}$.")
     doc.section("Theorem 4 as printed")
+    doc.raw("The printed product runs to $l' = L + 1$ with the factor $(N_{l'} - f_{l'})$; "
+            "for the output node, $l' = L + 1$, this factor is set to $1$ here "
+            f"($(N_{{{L + 1}}} - f_{{{L + 1}}}) := 1$: the node is counted as one correct "
+            "neuron, Section 4.1's convention $N_{L+1} = 1$, $f_{L+1} = 0$, although "
+            f"$f_{{{L + 1}}}$ synapses into it fail).")
     printed_values = [filled_in(e, vals)[1] for e in printed]
     doc.align(_rows("\\mathrm{Fep}_{\\mathrm{printed}}", printed, printed_values, vals,
                     sb.as_written))

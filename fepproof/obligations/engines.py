@@ -59,12 +59,14 @@ def z3_real(name: str):
 
 
 def z3_unsat(claim: str, hypotheses: Sequence[Any], goal: Any,
-             timeout_ms: int = 10_000) -> Verdict:
-    """Prove hypotheses => goal by UNSAT of hypotheses /\\ not goal (exact rationals)."""
+             timeout_ms: int = 10_000, nonlinear: bool = False) -> Verdict:
+    """Prove hypotheses => goal by UNSAT of hypotheses /\\ not goal (exact rationals).
+    ``nonlinear``: use z3's complete procedure for real polynomial arithmetic (nlsat,
+    quantifier- and function-free formulas only)."""
     import z3
-    s = z3.Solver()
+    s = z3.Tactic("qfnra-nlsat").solver() if nonlinear else z3.Solver()
     s.set("timeout", timeout_ms)
-    s.set("random_seed", 0)
+    s.set("seed" if nonlinear else "random_seed", 0)
     s.add(*hypotheses)
     s.add(z3.Not(goal))
     r = s.check()

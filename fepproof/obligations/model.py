@@ -12,7 +12,7 @@ from ..verdict import Status, Verdict
 __all__ = ["METHODS", "EXPECTED", "Erratum", "Obligation", "Outcome", "obligation",
            "proved", "refuted", "unknown", "error", "plain"]
 
-METHODS = ("sympy identity", "sympy inequality", "z3 unsat", "numeric")
+METHODS = ("sympy identity", "sympy inequality", "sympy limit", "z3 unsat", "numeric")
 EXPECTED = ("proved", "refuted")
 
 

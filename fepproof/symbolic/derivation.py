@@ -1,6 +1,6 @@
 """Theorem 2 as data: the neuron-level model, the recurrence and the chain of steps that
 turns it into the paper's Fep (consumed by the LaTeX generator and checked by the
-obligations ``theorem2.closed_form_concrete`` / ``theorem2.induction_step``)."""
+obligations ``theorem2.closed_form_L1to12`` / ``theorem2.induction_step``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sympy as sp
 from .induction import induction_step
 from .notation import ACTIVATION, C, Delta, K, L, N, delta, f, l, w
 from .recurrence import fep_closed, fep_sum, theorem2_unrolled
+from .steps import lipschitz_step, output_step
 
 __all__ = ["Step", "Derivation", "fep_derivation", "theorem2_step", "theorem2_step_as_written"]
 
@@ -41,7 +42,7 @@ def theorem2_step(depth: sp.Expr, E: sp.Expr) -> sp.Expr:
     """The (L+1)-layer output error from the L-layer error E (each neuron of layer L+1 is
     the output node of an L-layer network): failed neurons add C, correct ones K E, and
     the linear output node weighs both by at most w_m^(L+2)."""
-    return w[depth + 2] * (f[depth + 1] * C + (N[depth + 1] - f[depth + 1]) * K * E)
+    return output_step(w[depth + 2], f[depth + 1], N[depth + 1], C, lipschitz_step(K, E))
 
 
 def theorem2_step_as_written(depth: sp.Expr, E: sp.Expr) -> sp.Expr:
@@ -68,18 +69,19 @@ def _concrete_steps(depth: int) -> list[Step]:
     deltas, out = theorem2_unrolled(depth)
     steps = [Step(Delta, "<=", w[depth + 1] * (f[depth] * C + (N[depth] - f[depth])
                                                * delta[depth]),
-                  "triangle inequality at the linear output node, |w| <= w_m^(L+1)")]
+                  "triangle inequality at the linear output node, |w| <= w_m^(L+1) "
+                  "(model.neuron_step_N1to4, output node)")]
     cur = steps[0].rhs
     for i in range(depth, 1, -1):
         cur = cur.subs(delta[i], K * w[i] * (f[i - 1] * C + (N[i - 1] - f[i - 1])
                                              * delta[i - 1]))
         steps.append(Step(None, "<=", cur,
                           f"recurrence at l = {i}: triangle inequality, |w| <= w_m^({i}), "
-                          "K-Lipschitz phi"))
+                          "K-Lipschitz phi (model.neuron_step_N1to4)"))
     cur = cur.subs(delta[1], 0)
     steps.append(Step(None, "=", cur, "delta_1 = 0: layer 1 reads the exact input"))
     steps.append(Step(None, "=", fep_closed(depth),
-                      "expand (residual 0, checked by theorem2.closed_form_concrete)"))
+                      "expand (residual 0, checked by theorem2.closed_form_L1to12)"))
     return steps
 
 
@@ -90,7 +92,8 @@ def _symbolic_steps() -> list[Step]:
         Step(Err(L + 1), "<=", theorem2_step(L, Err(L)),
              "one-layer recurrence: each neuron of layer L+1 is the output node of an "
              "L-layer network; failed ones add C, correct ones K times that network's "
-             "error, and the linear output node weighs both by at most w_m^(L+2)"),
+             "error, and the linear output node weighs both by at most w_m^(L+2) "
+             "(model.lipschitz_step, model.neuron_step_N1to4)"),
         Step(None, "<=", ind.target,
              "induction hypothesis Delta(L) <= Fep(L) (the right side is increasing in it)"),
         Step(None, "=", ind.chain[3][0],
@@ -114,4 +117,4 @@ def fep_derivation(depth: int | None) -> Derivation:
     if depth < 1:
         raise ValueError(f"depth: need >= 1, got {depth}")
     return Derivation(f"Theorem 2: Fep for depth L = {depth}", _model(), RECURRENCE,
-                      _concrete_steps(depth), "theorem2.closed_form_concrete")
+                      _concrete_steps(depth), "theorem2.closed_form_L1to12")

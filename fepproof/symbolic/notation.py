@@ -14,6 +14,7 @@ f = sp.IndexedBase("f", nonnegative=True)
 N = sp.IndexedBase("N", positive=True)
 w = sp.IndexedBase("w", positive=True)
 lam = sp.IndexedBase("lambda", nonnegative=True)
+c = sp.IndexedBase("c", positive=True)  # c[l]: deviation of one failed synapse into layer l
 delta = sp.IndexedBase("delta", nonnegative=True)
 E = sp.IndexedBase("E", nonnegative=True)
 u = sp.IndexedBase("u", nonnegative=True)  # u[l] = N[l] - f[l], the correct neurons

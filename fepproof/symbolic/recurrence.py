@@ -17,11 +17,20 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from .notation import C, K, N, f, lam, u, w
+from .notation import C, K, N, c, f, lam, u, w
+from .steps import (
+    neuron_step,
+    output_step,
+    precision_layer,
+    synapse_layer,
+    synapse_step,
+    weighted_sum_step,
+)
 
 __all__ = [
     "theorem2_unrolled", "fep_closed", "fep_sum", "theorem4_unrolled", "theorem4_closed",
-    "theorem4_as_printed", "theorem5_unrolled", "eq11_closed", "correct_counts",
+    "theorem4_as_printed", "theorem4_unrolled_devs", "theorem4_closed_devs",
+    "theorem5_unrolled", "eq11_closed", "correct_counts",
 ]
 
 
@@ -35,8 +44,8 @@ def theorem2_unrolled(depth: int, D: sp.Expr = C) -> tuple[list[sp.Expr], sp.Exp
     deltas = [sp.Integer(0)]
     for i in range(2, depth + 1):
         prev = deltas[-1]
-        deltas.append(K * w[i] * (f[i - 1] * D + (N[i - 1] - f[i - 1]) * prev))
-    out = w[depth + 1] * (f[depth] * D + (N[depth] - f[depth]) * deltas[-1])
+        deltas.append(neuron_step(K, w[i], f[i - 1], N[i - 1], D, prev))
+    out = output_step(w[depth + 1], f[depth], N[depth], D, deltas[-1])
     return deltas, out
 
 
@@ -72,8 +81,8 @@ def theorem4_unrolled(depth: int, pre_weight: bool = False) -> sp.Expr:
         return C * w[i] if pre_weight else C
     S = sp.Integer(0)
     for i in range(1, depth + 1):
-        S = K * (N[i] * w[i] * S + f[i] * c(i))
-    return w[depth + 1] * S + f[depth + 1] * c(depth + 1)
+        S = synapse_layer(K, w[i], N[i], S, f[i], c(i))
+    return synapse_step(1, w[depth + 1], S, f[depth + 1], c(depth + 1))  # linear: K = 1
 
 
 def theorem4_closed(depth: int, pre_weight: bool = False) -> sp.Expr:
@@ -81,6 +90,26 @@ def theorem4_closed(depth: int, pre_weight: bool = False) -> sp.Expr:
     total = f[depth + 1] * C * (w[depth + 1] if pre_weight else 1)
     for i in range(1, depth + 1):
         t = f[i] * C * K ** (depth - i + 1) * w[depth + 1] * (w[i] if pre_weight else 1)
+        for j in range(i + 1, depth + 1):
+            t *= N[j] * w[j]
+        total += t
+    return total
+
+
+def theorem4_unrolled_devs(depth: int) -> sp.Expr:
+    """:func:`theorem4_unrolled` with a deviation c_l per synapse layer (c_l = C in the
+    deviation reading; C + w_m^(l) sup|y| in the value reading)."""
+    S = sp.Integer(0)
+    for i in range(1, depth + 1):
+        S = synapse_layer(K, w[i], N[i], S, f[i], c[i])
+    return synapse_step(1, w[depth + 1], S, f[depth + 1], c[depth + 1])
+
+
+def theorem4_closed_devs(depth: int) -> sp.Expr:
+    """sum_{l<=L} f_l c_l K^(L-l+1) w_m^(L+1) prod_{l'=l+1}^{L} N_l' w_m^(l') + f_(L+1) c_(L+1)."""
+    total = f[depth + 1] * c[depth + 1]
+    for i in range(1, depth + 1):
+        t = f[i] * c[i] * K ** (depth - i + 1) * w[depth + 1]
         for j in range(i + 1, depth + 1):
             t *= N[j] * w[j]
         total += t
@@ -105,11 +134,8 @@ def theorem5_unrolled(depth: int, reading: str = "output") -> sp.Expr:
     before phi ('preactivation').  S_l sums layer l's output errors; Delta = w_m^(L+1) S_L."""
     S = sp.Integer(0)
     for i in range(1, depth + 1):
-        if reading == "output":
-            S = N[i] * (K * w[i] * S + lam[i])
-        else:
-            S = N[i] * K * (w[i] * S + lam[i])
-    return w[depth + 1] * S
+        S = precision_layer(K, w[i], N[i], S, lam[i], reading)
+    return weighted_sum_step(w[depth + 1], S)
 
 
 def eq11_closed(depth: int, extra_k: int = 0) -> sp.Expr:
