@@ -50,10 +50,12 @@ SCALES = (Fraction(1, 50), Fraction(1, 3), Fraction(1), Fraction(20))
 # The largest deviation of one failed neuron, as proved elsewhere:
 #   crash: |0 - y| <= sup phi = 1 (corollary2.reset_deviation),
 #   Byzantine, deviation reading: C (Assumption 1 as the proofs use it),
-#   Byzantine, value reading: C + 1 (errata.byzantine_value_corrected).
-SOUND_DEVIATION = {("crash", "deviation"): lambda c: Fraction(1),
-                   ("byzantine", "deviation"): lambda c: c,
-                   ("byzantine", "value"): lambda c: c + 1}
+#   Byzantine, value reading: C + 1 (errata.byzantine_value_corrected),
+#   stuck at v: max(v, 1 - v) (stuck_at.sound_deviation).
+SOUND_DEVIATION = {("crash", "deviation"): lambda m: Fraction(1),
+                   ("byzantine", "deviation"): lambda m: m.capacity,
+                   ("byzantine", "value"): lambda m: m.capacity + 1,
+                   ("stuck-at", "deviation"): lambda m: max(m.stuck_value, 1 - m.stuck_value)}
 
 
 def _rand_q(rng, scale):
@@ -112,8 +114,9 @@ def _stmt_terms(net, fs, D):
 
 def _models(rng):
     c = Fraction(rng.randint(1, 30), rng.randint(1, 7))
+    v = Fraction(rng.randint(0, 12), 12)
     return [FailureModel.crash(), FailureModel.byzantine(c, "deviation"),
-            FailureModel.byzantine(c, "value")]
+            FailureModel.byzantine(c, "value"), FailureModel.stuck_at(v)]
 
 
 def _mismatch(claim, **evidence):
@@ -135,13 +138,13 @@ def _instances(depths, seeds=SEEDS, max_width=4):
     statement_text="random exact instances, L = 1..6: bounds.fep (value, per-layer terms, "
                    "sound bound) and bounds.fep_formula equal the proved Fep with C, resp. the "
                    "proved deviation per failed neuron (1 crash, C deviation reading, C + 1 "
-                   "value reading)")
+                   "value reading, max(v, 1 - v) stuck at v)")
 def fep_random():
     checked = 0
     for rng, net, fs in _instances(range(1, 7)):
         for model in _models(rng):
             res = fep(net, fs, model)
-            D = SOUND_DEVIATION[(model.kind, model.reading)](model.C)
+            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
             want = _stmt_fep(net, fs, model.C)
             sound = _stmt_fep(net, fs, D)
             terms = _stmt_terms(net, fs, model.C)
@@ -169,7 +172,7 @@ def at_most_random():
     checked = 0
     for rng, net, fs in _instances(range(1, 5), max_width=3):
         for model in _models(rng):
-            D = SOUND_DEVIATION[(model.kind, model.reading)](model.C)
+            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
             got, _ = max_dominated_fep(net, fs, model)
             want = _enum_max(net, fs, D)
             lo = [rng.randint(0, x) for x in fs]
@@ -219,7 +222,7 @@ def tolerance_random():
     for rng, net, f0 in _instances(range(1, 5), max_width=3):
         clamped = [min(x, n - 1) for x, n in zip(f0, net.widths, strict=True)]
         for fs, model in itertools.product((f0, clamped), _models(rng)):
-            D = SOUND_DEVIATION[(model.kind, model.reading)](model.C)
+            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
             values = {"exactly": _stmt_fep(net, fs, D), "at_most": _enum_max(net, fs, D)}
             for reading, value in values.items():
                 epsp = Fraction(1, rng.randint(2, 50))
@@ -251,7 +254,7 @@ def frontier_random():
         cases.append((rng, net, [rng.randint(0, n - 1) for n in net.widths]))
     for rng, net, fs in cases:
         model = rng.choice(_models(rng))
-        D = SOUND_DEVIATION[(model.kind, model.reading)](model.C)
+        D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
         box = list(itertools.product(*[range(n) for n in net.widths]))
         for reading in ("exactly", "at_most"):
             budget = _stmt_fep(net, fs, D) if reading == "exactly" else _enum_max(net, fs, D)

@@ -4,7 +4,7 @@ Its deviation v - y from the nominal output y lies in [v - hi, v - lo] when y is
 [lo, hi], and |v - y| <= max(v, 1 - v) over y in (0, 1), the least such constant; Fep
 (Theorem 2) with C = max(v, 1 - v) is therefore the bound for stuck-at faults (Theorem 2's
 proof only uses |sent - nominal| <= C per failed neuron).  The z3 statements below are the
-formulas :class:`fepproof.failures.FailureModel` implements; ``stuck_at.code_matches``
+formulas :class:`fepproof.failures.FailureModel` implements; ``stuck_at.code_matches_grid``
 checks the code against them on a grid of exact rationals, so a change of either side
 fails an obligation.
 """
@@ -97,7 +97,7 @@ def _net():
 
 
 @obligation(
-    id="stuck_at.code_matches", result="stuck-at faults", method="numeric",
+    id="stuck_at.code_matches_grid", result="stuck-at faults", method="numeric",
     expected="proved",
     statement_text="FailureModel.stuck_at(v) implements the proved formulas: deviation "
                    "interval [v - hi, v - lo], sound deviation and Fep's C max(v, 1 - v) "

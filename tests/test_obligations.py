@@ -187,7 +187,7 @@ def test_finite_checks_are_labelled_in_the_id(obligations):
     import re
     for o in obligations:
         if re.search(r"\d+\s?\.\.\s?\d+", o.statement_text):
-            assert re.search(r"\d+to\d+|random|4nets", o.id), o.id
+            assert re.search(r"\d+to\d+|random|4nets|grid", o.id), o.id
 
 
 def test_the_model_and_the_production_link_are_obligations(obligations):
