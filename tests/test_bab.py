@@ -468,3 +468,39 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path):
                  "--scheduler", "tcp://127.0.0.1:1", "--quiet"], out, err)
     assert code == 2
     assert "--scheduler" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+@settings(max_examples=40)
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
+def test_leaf_bound_past_its_time_budget_stays_sound(net, mi, data):
+    """With no time left (budget 0) a leaf bound skips the back-substituted bounds and
+    keeps the interval bound: never below the enumerated worst case, never tighter than
+    the full bound."""
+    model = MODELS[mi]
+    f = tuple(data.draw(st.integers(0, min(n, 2))) for n in net.widths)
+    if model.kind == "synapse":
+        f = tuple(min(k, 1) for k in f)
+    ff = _f(net, model, f)
+    fn = FloatNet.make(net, ff, model)
+    quick = float(leaf_upper(fn, root_leaf(fn), budget=0.0).upper.max())
+    full = float(leaf_upper(fn, root_leaf(fn)).upper.max())
+    true = brute(net, ff, model, _grid(net, n=9 if net.input_dim == 2 else 25))
+    assert quick >= true - 1e-12 * (1 + true)
+    assert quick >= full * (1 - 1e-12)
+
+
+def test_deep_network_root_bound_respects_its_budget_and_the_tolerance_scale():
+    """A 150-layer network: the root bound with a small budget is sound and the absolute
+    tolerance scales with the first certified bound, not with a Fep that is ~1e60 times
+    larger (which would stop the run at once with a wide bracket)."""
+    net = _issue_net(2, [3] * 150, seed=3)
+    model = FailureModel.crash()
+    f = (1,) + (0,) * 149
+    fn = FloatNet.make(net, f, model)
+    quick = float(leaf_upper(fn, root_leaf(fn), budget=0.01).upper.max())
+    true = brute(net, f, model, _grid(net, n=9))
+    assert quick >= true
+    res = verify_bab(_problem(net, f, model, timeout=3.0), None, BabOptions(jobs=1))
+    assert res.stats["absolute_tolerance"] <= 1e-9 * res.stats["root_upper"] * (1 + 1e-12)
+    assert float(res.problem.fep) > 1e20 * res.stats["root_upper"]
+    assert float(res.lower) <= float(res.upper)

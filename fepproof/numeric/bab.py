@@ -22,7 +22,8 @@ A leaf is closed once its bound is <= the replayed lower bound (or <= the claim 
 the claim is decided).  The reported upper bound is the maximum over open and closed
 leaves, so it never rises; the lower bound (witnesses from :mod:`.attack` and
 :mod:`.search`, replayed with :func:`fepproof.replay.replay`) never falls.  The run stops
-at the relative tolerance, at an absolute tolerance (``ATOL`` x the closed-form bound:
+at the relative tolerance, at an absolute tolerance (``ATOL`` x the smaller of the
+closed-form bound and the root leaf's bound:
 worst cases near 0), when the queue is exhausted (the bracket is then exact), or at the
 timeout — never earlier.
 
@@ -53,7 +54,7 @@ from .upper import FloatNet
 
 __all__ = ["BabOptions", "BabResult", "run_bab", "ATOL"]
 
-ATOL = 1e-9  # absolute tolerance, relative to the closed-form bound (worst cases near 0)
+ATOL = 1e-9  # absolute tolerance, relative to min(closed form, root bound) (worst case ~ 0)
 
 
 @dataclass(frozen=True)
@@ -151,12 +152,14 @@ def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list
     return cands
 
 
-def branch(task: tuple[Leaf, LeafBound, bool]
+def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, float | None]
            ) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
-    """Split one leaf: (split kind, children with bounds, bounds computed)."""
+    """Split one leaf: (split kind, children with bounds, bounds computed).  An optional
+    fourth element is the seconds each child's bound may take (see ``leaf_upper``)."""
     fn = _FN
     assert fn is not None
-    leaf, lb, joint = task
+    leaf, lb, joint, *rest = task
+    budget = rest[0] if rest else None
     best = None
     n = 0
     cands = _candidates(fn, leaf, lb)
@@ -167,7 +170,7 @@ def branch(task: tuple[Leaf, LeafBound, bool]
     for kind, kids in cands:
         out = []
         for k in kids:
-            kb = leaf_upper(fn, k, joint)
+            kb = leaf_upper(fn, k, joint, budget)
             n += 1
             kb.upper = np.minimum(kb.upper, lb.upper)
             out.append((k, kb))
@@ -289,12 +292,16 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                    "seconds_attack": 0.0, "seconds_hook": 0.0, "hook_calls": 0,
                    "rounds": 0, "jobs": opts.jobs, "joint_tried": 0, "joint_won": 0}
     low = _Lower(net, fn, model, output, stats)
-    atol = ATOL * closed_form
     root = root_leaf(fn)
     q0 = time.monotonic()
-    rb = leaf_upper(fn, root)
+    rb = leaf_upper(fn, root, budget=timeout / 4)  # a deep net's root must not eat the run
     stats["seconds_bound"] += time.monotonic() - q0
     stats["root_upper"] = float(rb.upper.max())
+    # the absolute tolerance scales with the first certified bound, not with the closed
+    # form alone: Fep can exceed the real worst case by 100+ orders of magnitude on deep
+    # networks, and 1e-9 x Fep would then stop the run at an arbitrarily wide bracket
+    atol = ATOL * min(closed_form, stats["root_upper"])
+    stats["absolute_tolerance"] = atol
     for a in seed_attacks or []:
         low.offer(a)
     heap: list[tuple[float, int, Leaf, LeafBound]] = []
@@ -413,7 +420,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             # 64 fixed-set leaves and then only if it won on >= 5 % of them
             joint = stats["joint_tried"] < 64 or \
                 stats["joint_won"] >= 0.05 * stats["joint_tried"]
-            tasks = [(leaf, lb, joint) for leaf, lb in batch]
+            per_leaf = max(deadline - time.monotonic(), 0.0) / 4
+            tasks = [(leaf, lb, joint, per_leaf) for leaf, lb in batch]
             if pool is not None and len(batch) > 1:
                 results = list(pool.map(branch, tasks))
             else:

@@ -102,8 +102,8 @@ def _why(stop: str, problem: VerifyProblem) -> str:
     if stop == "tolerance":
         return f"bracket within the relative tolerance {float(problem.tolerance):g}"
     if stop == "absolute tolerance":
-        return "bracket within the absolute tolerance (1e-9 x the closed-form bound: " \
-               "worst case near 0)"
+        return ("bracket within the absolute tolerance (1e-9 x the smaller of the closed-form "
+                "bound and the first certified bound: worst case near 0)")
     if stop == "exhausted":
         return "every leaf closed (the bracket is exact)"
     if stop == "no split left":
