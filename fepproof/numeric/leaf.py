@@ -42,7 +42,7 @@ import numpy as np
 from .crown import joint_crown
 from .faultview import failed_deviation, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
-from .upper import FloatNet
+from .upper import FloatNet, syn_term, topk_sum
 
 __all__ = ["Leaf", "LeafBound", "leaf_upper", "root_leaf", "FAILED", "OK", "MAYBE"]
 
@@ -89,15 +89,6 @@ def root_leaf(fn: FloatNet) -> Leaf:
     leaf = Leaf(fn.dom[:, 0].copy(), fn.dom[:, 1].copy(), status, free,
                 [np.full(n, -np.inf) for n in widths], [np.full(n, np.inf) for n in widths])
     return leaf.normalise()
-
-
-def _topk_sum(gain: np.ndarray, k: int) -> np.ndarray:
-    n = gain.shape[1]
-    if k <= 0 or n == 0:
-        return np.zeros(gain.shape[0])
-    if k >= n:
-        return gain.sum(axis=1)
-    return np.partition(gain, n - k, axis=1)[:, n - k:].sum(axis=1)
 
 
 @dataclass
@@ -155,7 +146,7 @@ class _St:
         """Largest total gain of the failures of layer m allowed in the leaf."""
         s = self.leaf.status[m]
         return (gain[:, s == FAILED].sum(axis=1)
-                + _topk_sum(gain[:, s == MAYBE], self.leaf.free[m]))
+                + topk_sum(gain[:, s == MAYBE], self.leaf.free[m]))
 
     def live(self, m: int) -> np.ndarray:
         """1 for neurons that may be correct (their output follows their input)."""
@@ -215,29 +206,21 @@ def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
     return D * (1 + REL) + TINY
 
 
-def _syn_term(fn: FloatNet, st: _St, H: np.ndarray, t: int) -> np.ndarray:
-    D = st.syn[t]
-    if D is None:
-        return np.zeros(H.shape[0])
-    vals = (np.abs(H)[:, :, None] * D[None, :, :]).reshape(H.shape[0], -1)
-    return _topk_sum(vals, fn.failures[t])
-
-
 def _abs_pass(fn: FloatNet, st: _St, V: np.ndarray, m: int) -> np.ndarray:
     """Upper bound of sum_j V_j |delta_j^m| (V >= 0), one failure set for all j."""
-    total = _syn_term(fn, st, V, m)
+    total = syn_term(fn, st, V, m)
     while m > 0:
         V = V @ np.abs(fn.Ws[m])
         if st.fails(m - 1):
             total = total + st.extra(m - 1, V * st.fabs[m - 1])
         m -= 1
         V = V * st.kmax[m] * st.live(m)
-        total = total + _syn_term(fn, st, V, m)
+        total = total + syn_term(fn, st, V, m)
     return total
 
 
 def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
-    total = _syn_term(fn, st, A, t)
+    total = syn_term(fn, st, A, t)
     mag = total.copy()
     G = A @ fn.Ws[t]
     Gabs = np.abs(A) @ np.abs(fn.Ws[t])
@@ -255,7 +238,7 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
             fail = np.where(s == FAILED, np.where(pos, G * st.fehi[m], G * st.felo[m]),
                             np.where(pos, G * st.rfhi[m], G * st.rflo[m]))
             maybe_gain = (fail - corr)[:, s == MAYBE]
-            term = term + fail[:, s == FAILED].sum(axis=1) + _topk_sum(maybe_gain,
+            term = term + fail[:, s == FAILED].sum(axis=1) + topk_sum(maybe_gain,
                                                                        st.leaf.free[m])
             rmax = 2 * np.maximum(rmax, np.maximum.reduce(
                 [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
@@ -271,8 +254,8 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
         mag = mag + Gabs @ rmax
         H = G * st.lam[m] * live
         Habs = Gabs * st.lam[m] * live
-        total = total + _syn_term(fn, st, H, m)
-        mag = mag + _syn_term(fn, st, Habs, m)
+        total = total + syn_term(fn, st, H, m)
+        mag = mag + syn_term(fn, st, Habs, m)
         if m > 0:
             G = H @ fn.Ws[m]
             Gabs = Habs @ np.abs(fn.Ws[m])
@@ -280,7 +263,7 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
 
 
 def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
-    total = _syn_term(fn, st, A, t)
+    total = syn_term(fn, st, A, t)
     if t == 0:
         return total + PADR * total + TINY
     G = A @ fn.Ws[t]
@@ -294,7 +277,7 @@ def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     if st.fails(m):
         fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
         s = st.leaf.status[m]
-        total = total + fail[:, s == FAILED].sum(axis=1) + _topk_sum(
+        total = total + fail[:, s == FAILED].sum(axis=1) + topk_sum(
             (fail - corr)[:, s == MAYBE], st.leaf.free[m])
         rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
     return total + PADR * (Gabs @ rmax + np.abs(total)) + TINY

@@ -58,6 +58,7 @@ import heapq
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ from ..failures import FailureModel
 from ..network import Network
 from .sigmoid import diff_range, dphi_range, phi, widen
 
-__all__ = ["FloatNet", "UpperResult", "box_upper", "certified_upper"]
+__all__ = ["FloatNet", "UpperResult", "box_upper", "certified_upper", "syn_term", "topk_sum"]
 
 
 @dataclass
@@ -97,7 +98,8 @@ class FloatNet:
         return len(self.Ws) - 1
 
 
-def _topk_sum(gain: np.ndarray, k: int) -> np.ndarray:
+def topk_sum(gain: np.ndarray, k: int) -> np.ndarray:
+    """Row-wise sum of the k largest entries (the worst k failures of a layer)."""
     n = gain.shape[1]
     if k <= 0 or n == 0:
         return np.zeros(gain.shape[0])
@@ -188,12 +190,15 @@ def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
     return D * (1 + 1e-9) + 1e-12
 
 
-def _syn_term(fn: FloatNet, st: _State, H: np.ndarray, t: int) -> np.ndarray:
+def syn_term(fn: FloatNet, st: Any, H: np.ndarray, t: int) -> np.ndarray:
+    """Largest gain of the f_t failed synapses into layer t for the rows of ``H``
+    (``st.syn[t]``: their deviation table; ``st`` is any bound state holding that list,
+    so :mod:`.leaf` shares it)."""
     D = st.syn[t]
     if D is None:
         return np.zeros(H.shape[0])
     vals = (np.abs(H)[:, :, None] * D[None, :, :]).reshape(H.shape[0], -1)
-    return _topk_sum(vals, fn.failures[t])
+    return topk_sum(vals, fn.failures[t])
 
 
 def _neuron_fails(fn: FloatNet, m: int) -> int:
@@ -206,15 +211,15 @@ def _abs_pass(fn: FloatNet, st: _State, V: np.ndarray, m: int) -> np.ndarray:
     |delta^m| <= |W^m| |e^(m-1)| + |u^m|; a correct neuron has |e_i| <= kmax_i |delta_i|
     (mean value theorem), a failed one |e_i| <= fabs_i; counting every neuron as correct
     and adding the f largest V_i fabs_i over-approximates any failure set (step 4b)."""
-    total = _syn_term(fn, st, V, m)
+    total = syn_term(fn, st, V, m)
     while m > 0:
         V = V @ np.abs(fn.Ws[m])
         f = _neuron_fails(fn, m - 1)
         if f:
-            total = total + _topk_sum(V * st.fabs[m - 1], f)
+            total = total + topk_sum(V * st.fabs[m - 1], f)
         m -= 1
         V = V * st.kmax[m]
-        total = total + _syn_term(fn, st, V, m)
+        total = total + syn_term(fn, st, V, m)
     return total
 
 
@@ -224,7 +229,7 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
     ``Gabs`` carries the same products in absolute values: every rounding error of the
     float64 products and sums is below 1e-12 relative to it, so a pad of 1e-8 * Gabs
     . max|r| covers all of them."""
-    total = _syn_term(fn, st, A, t)
+    total = syn_term(fn, st, A, t)
     mag = total.copy()
     G = A @ fn.Ws[t]
     Gabs = np.abs(A) @ np.abs(fn.Ws[t])
@@ -237,7 +242,7 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
         fail = None
         if f:
             fail = np.where(pos, G * st.rfhi[m], G * st.rflo[m])
-            term = term + _topk_sum(fail - corr, f)
+            term = term + topk_sum(fail - corr, f)
             rmax = np.maximum(rmax, np.maximum(np.abs(st.rflo[m]), np.abs(st.rfhi[m])))
             rmax = 2 * rmax
         if m > 0 or fn.model.fails_synapses:
@@ -245,15 +250,15 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
             # single failure set for the whole sum (instead of one per neuron j)
             coupled = _abs_pass(fn, st, (np.abs(G) + 1e-10 * Gabs) * st.half[m], m)
             if fail is not None:
-                coupled = coupled + _topk_sum(np.maximum(fail, 0.0), f)
+                coupled = coupled + topk_sum(np.maximum(fail, 0.0), f)
             mag = mag + coupled
             term = np.minimum(term, coupled)
         total = total + term
         mag = mag + Gabs @ rmax
         H = G * st.lam[m]
         Habs = Gabs * st.lam[m]
-        syn = _syn_term(fn, st, Habs, m)
-        total = total + _syn_term(fn, st, H, m)
+        syn = syn_term(fn, st, Habs, m)
+        total = total + syn_term(fn, st, H, m)
         mag = mag + syn
         if m > 0:
             G = H @ fn.Ws[m]
@@ -263,7 +268,7 @@ def _crown_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
 
 def _interval_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarray:
     """Upper bound of A @ delta^t from the error intervals of layer t - 1 (step 5)."""
-    total = _syn_term(fn, st, A, t)
+    total = syn_term(fn, st, A, t)
     if t == 0:
         return total + 1e-8 * total + 1e-12
     G = A @ fn.Ws[t]
@@ -276,7 +281,7 @@ def _interval_upper(fn: FloatNet, st: _State, A: np.ndarray, t: int) -> np.ndarr
     f = _neuron_fails(fn, m)
     if f:
         fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
-        total = total + _topk_sum(fail - corr, f)
+        total = total + topk_sum(fail - corr, f)
         rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
     return total + 1e-8 * (Gabs @ rmax + np.abs(total)) + 1e-12
 
