@@ -55,6 +55,7 @@ from .upper import FloatNet
 __all__ = ["BabOptions", "BabResult", "run_bab", "ATOL"]
 
 ATOL = 1e-9  # absolute tolerance, relative to min(closed form, root bound) (worst case ~ 0)
+STALE = 16  # attacks in a row without a better witness before their time share drops
 
 
 @dataclass(frozen=True)
@@ -341,8 +342,15 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
         a = attack(fn, leaf.lo, leaf.hi, sets, syn, rng, starts=8, steps=25,
                    deadline=deadline)
         stats["attacks"] += 1
-        low.offer(a)
+        stale[0] = 0 if low.offer(a) else stale[0] + 1
         stats["seconds_attack"] += time.monotonic() - q
+
+    stale = [0]  # attacks since the last one that raised the lower bound
+
+    def attack_share() -> float:
+        """The attacks' share of the time; a third of it once STALE attacks in a row
+        found nothing (they run in this process while the workers wait)."""
+        return opts.attack_share / (3 if stale[0] >= STALE else 1)
 
     _syn_hint: list = []
     for a in seed_attacks or []:
@@ -396,7 +404,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             if opts.attack_every is not None:
                 if stats["rounds"] % opts.attack_every == 0:
                     try_attack(*batch[0])
-            elif stats["seconds_attack"] <= opts.attack_share * max(el, 1e-3):
+            elif stats["seconds_attack"] <= attack_share() * max(el, 1e-3):
                 try_attack(*batch[0])
             if leaf_hook is not None:
                 kept = []

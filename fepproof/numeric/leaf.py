@@ -26,9 +26,12 @@ the interval bound, the smaller kept), with three changes:
   wide margin; absolute pads are ``TINY`` = 1e-300 (underflow).  A 1e-20 deviation is
   therefore not swamped by a fixed absolute pad (issue 10's degenerate network).
 
-On a leaf with a single failure set the joint CROWN bound of :mod:`.crown` (both copies
-relaxed and back-substituted to the input, optimised slopes) is also computed; the smaller
-of the two sound bounds is kept.
+For neuron failures the differential bound of :mod:`.diffcrown` (back-substitution in
+the variables (y, e) with planes in (s, delta), which converges as the box shrinks, where
+the coupled bound's |r| <= h |delta| does not) is also computed, for every layer's delta
+range and for the output; the smallest sound bound is kept.  On a leaf with a single
+failure set the joint CROWN bound of :mod:`.crown` (both copies relaxed and
+back-substituted to the input) is tried as well.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .crown import joint_crown
+from .diffcrown import diff_crown
 from .faultview import failed_deviation, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet, syn_term, topk_sum
@@ -132,6 +136,7 @@ class _St:
     dmax: list = field(default_factory=list)
     dlo: list = field(default_factory=list)
     dhi: list = field(default_factory=list)
+    planes: dict = field(default_factory=dict)  # diffcrown's planes per layer
     deadline: float = math.inf  # past it, only the interval bound is computed (sound)
     _fails: dict = field(default_factory=dict)
     _live: dict = field(default_factory=dict)
@@ -293,9 +298,10 @@ def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
 
 
 def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
-               budget: float | None = None) -> LeafBound:
+               budget: float | None = None, diff: bool = True) -> LeafBound:
     """Sound upper bound of |F_neu - F_fail| per considered output over the leaf
-    (``joint``: also try the joint CROWN bound when the failure set is fixed).  After
+    (``joint``: also try the joint CROWN bound when the failure set is fixed; ``diff``:
+    also the differential bound of :mod:`.diffcrown`, neuron failures only).  After
     ``budget`` seconds the back-substituted bounds are skipped for the remaining layers
     (the interval bound alone is sound), so one leaf of a deep network cannot overrun the
     engine's timeout."""
@@ -333,6 +339,8 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
         else:
             A = np.vstack([np.eye(n), -np.eye(n)])
             up = _delta_upper(fn, st, A, t)
+            if diff and st.neurons and time.monotonic() <= st.deadline:
+                up = np.minimum(up, diff_crown(fn, leaf, st, A, t, st.planes))
             dhi, dlo = up[:n], -up[n:]
         dm = np.maximum(np.abs(dlo), np.abs(dhi))
         st.dmax.append(dm)
@@ -367,6 +375,9 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     up = _delta_upper(fn, st, np.vstack([E, -E]), L)
     up = np.maximum(np.maximum(up[:M], up[M:]), 0.0)
+    if diff and st.neurons and time.monotonic() <= st.deadline:
+        dc = diff_crown(fn, leaf, st, np.vstack([E, -E]), L, st.planes)
+        up = np.minimum(up, np.maximum(np.maximum(dc[:M], dc[M:]), 0.0))
     tried = won = False
     if joint and st.neurons and time.monotonic() <= st.deadline \
             and all(not (s == MAYBE).any() for s in leaf.status):
