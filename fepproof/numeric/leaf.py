@@ -48,7 +48,7 @@ from .faultview import failed_deviation, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet, syn_term, topk_sum
 
-__all__ = ["Leaf", "LeafBound", "leaf_upper", "root_leaf", "FAILED", "OK", "MAYBE"]
+__all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_ranges", "root_leaf", "FAILED", "OK", "MAYBE"]
 
 FAILED, OK, MAYBE = 1, -1, 0
 PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
@@ -297,14 +297,11 @@ def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     return np.minimum(_crown_upper(fn, st, A, t), interval)
 
 
-def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
-               budget: float | None = None, diff: bool = True) -> LeafBound:
-    """Sound upper bound of |F_neu - F_fail| per considered output over the leaf
-    (``joint``: also try the joint CROWN bound when the failure set is fixed; ``diff``:
-    also the differential bound of :mod:`.diffcrown`, neuron failures only).  After
-    ``budget`` seconds the back-substituted bounds are skipped for the remaining layers
-    (the interval bound alone is sound), so one leaf of a deep network cannot overrun the
-    engine's timeout."""
+def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
+                diff: bool = True) -> _St | None:
+    """Per-layer ranges of the leaf (nominal pre-activations, deltas, deviations and the
+    lines of both back-substituted bounds), or None when the leaf holds no point.  Each
+    delta range is the smaller of the coupled bound and (``diff``) the differential one."""
     st = _St(leaf, neuron_kind(fn))
     if budget is not None:
         st.deadline = time.monotonic() + max(budget, 0.0)
@@ -326,7 +323,7 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
             slo, shi = np.maximum(slo, clo), np.minimum(shi, chi)
         slo, shi = np.maximum(slo, leaf.plo[t]), np.minimum(shi, leaf.phi_[t])
         if (slo > shi).any():
-            return LeafBound(np.zeros(len(fn.rows)), empty=True)
+            return None
         nl, nc0, nc1 = _phi_lines(slo, shi, fn.slope)
         st.nlam.append(nl)
         st.nclo.append(nc0)
@@ -371,6 +368,21 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
         st.fehi.append(fehi)
         st.rflo.append(pad(felo - lam * dhi, felo, np.abs(felo) + lmag)[0])
         st.rfhi.append(pad(fehi, fehi - lam * dlo, np.abs(fehi) + lmag)[1])
+    return st
+
+
+def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
+               budget: float | None = None, diff: bool = True) -> LeafBound:
+    """Sound upper bound of |F_neu - F_fail| per considered output over the leaf
+    (``joint``: also try the joint CROWN bound when the failure set is fixed; ``diff``:
+    also the differential bound of :mod:`.diffcrown`, neuron failures only).  After
+    ``budget`` seconds the back-substituted bounds are skipped for the remaining layers
+    (the interval bound alone is sound), so one leaf of a deep network cannot overrun the
+    engine's timeout."""
+    st = leaf_ranges(fn, leaf, budget, diff)
+    if st is None:
+        return LeafBound(np.zeros(len(fn.rows)), empty=True)
+    lo, hi, L = leaf.lo, leaf.hi, fn.L
     M = len(fn.rows)
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     up = _delta_upper(fn, st, np.vstack([E, -E]), L)
