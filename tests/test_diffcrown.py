@@ -47,22 +47,23 @@ def test_planes_enclose_the_sigmoid_difference(bs, si, seed):
     shi = slo + np.array([b[1] for b in bs])
     dlo = np.array([b[2] for b in bs])
     dhi = dlo + np.array([b[3] for b in bs])
-    a, b, cl, cu = planes(slo, shi, dlo, dhi, slope)
-    assert np.all(cl <= cu)
+    aL, bL, cl, aU, bU, cu = planes(slo, shi, dlo, dhi, slope)
     rng = np.random.default_rng(seed)
     u = rng.random((4000, len(bs)))
     v = rng.random((4000, len(bs)))
     S = np.vstack([slo + u * (shi - slo), slo, shi, slo, shi])
     D = np.vstack([dlo + v * (dhi - dlo), dlo, dlo, dhi, dhi])
-    r = _g(S, D, slope) - a * S - b * D
-    tol = 1e-12 * (1 + np.abs(a * S) + np.abs(b * D))
-    assert np.all(r <= cu + tol) and np.all(r >= cl - tol)
-    for k in range(3):
-        for j in range(len(bs)):
-            s, d = S[k, j], D[k, j]
-            ex = _g_exact(s, d, slope) - mpmath.mpf(float(a[j])) * mpmath.mpf(float(s)) \
-                - mpmath.mpf(float(b[j])) * mpmath.mpf(float(d))
-            assert mpmath.mpf(float(cl[j])) <= ex <= mpmath.mpf(float(cu[j]))
+    g = _g(S, D, slope)
+    for a, b, c, sign in ((aL, bL, cl, -1), (aU, bU, cu, 1)):
+        r = g - a * S - b * D
+        tol = 1e-12 * (1 + np.abs(a * S) + np.abs(b * D))
+        assert np.all(sign * (r - c) <= tol)
+        for k in range(3):
+            for j in range(len(bs)):
+                s, d = S[k, j], D[k, j]
+                ex = _g_exact(s, d, slope) - mpmath.mpf(float(a[j])) * mpmath.mpf(float(s)) \
+                    - mpmath.mpf(float(b[j])) * mpmath.mpf(float(d))
+                assert sign * (ex - mpmath.mpf(float(c[j]))) <= 0
 
 
 def test_planes_without_the_interpolation_error_term_are_not_sound(monkeypatch):
@@ -71,22 +72,22 @@ def test_planes_without_the_interpolation_error_term_are_not_sound(monkeypatch):
     slo, shi = np.array([-6.0, -2.0, 0.5]), np.array([6.0, 3.0, 9.0])
     dlo, dhi = np.array([-4.0, 0.0, -8.0]), np.array([4.0, 5.0, -1.0])
     monkeypatch.setattr(diffcrown, "dd_phi_max", lambda a, b, slope: np.zeros(np.shape(a)))
-    a, b, cl, cu = planes(slo, shi, dlo, dhi, 1.0, ns=3, nd=2)
+    aL, bL, cl, aU, bU, cu = planes(slo, shi, dlo, dhi, 1.0, ns=3, nd=2)
     rng = np.random.default_rng(0)
     S = slo + rng.random((20000, 3)) * (shi - slo)
     D = dlo + rng.random((20000, 3)) * (dhi - dlo)
-    r = _g(S, D, 1.0) - a * S - b * D
-    assert np.any(r > cu) or np.any(r < cl)
+    g = _g(S, D, 1.0)
+    assert np.any(g > aU * S + bU * D + cu) or np.any(g < aL * S + bL * D + cl)
 
 
 def test_planes_on_degenerate_boxes():
     """Zero-width s or d ranges (no failure upstream: d = 0) give valid, exact planes."""
     z = np.zeros(3)
     s = np.array([-2.0, 0.0, 5.0])
-    a, b, cl, cu = planes(s, s, z, z, 1.0)
+    aL, bL, cl, aU, bU, cu = planes(s, s, z, z, 1.0)
     assert np.all(cl <= 0) and np.all(cu >= 0) and np.all(cu - cl < 1e-250)
-    a, b, cl, cu = planes(s - 1, s + 1, z, z, 1.0)
-    assert np.all(np.abs(a) < 1e-300) and np.all(cu - cl < 1e-250)
+    aL, bL, cl, aU, bU, cu = planes(s - 1, s + 1, z, z, 1.0)
+    assert np.all(np.abs(aL) + np.abs(aU) < 1e-300) and np.all(cu - cl < 1e-250)
 
 
 def _random_status(leaf, net, data):

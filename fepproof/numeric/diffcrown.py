@@ -73,10 +73,15 @@ def dd_phi_max(a: np.ndarray, b: np.ndarray, slope: float) -> np.ndarray:
 
 def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
            slope: float, ns: int = 0, nd: int = 0
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, cl, cu) with a s + b d + cl <= phi(s + d) - phi(s) <= a s + b d + cu for
-    every s in [slo, shi], d in [dlo, dhi] (per neuron; see the module docstring)."""
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                      np.ndarray]:
+    """(aL, bL, cl, aU, bU, cu) with aL s + bL d + cl <= phi(s + d) - phi(s) <=
+    aU s + bU d + cu for every s in [slo, shi], d in [dlo, dhi] (per neuron; see the
+    module docstring).  Each side's slopes are the candidate with the smallest mean gap
+    over the grid: the least-squares plane, flat, or either of its two slopes alone."""
     ns, nd = ns or NS, nd or ND
+    if ns < 2 or nd < 2:
+        raise ValueError("planes: ns and nd must be at least 2")
     S = np.linspace(slo, shi, ns, axis=-1)                 # (n, ns), exact end points
     D = np.linspace(dlo, dhi, nd, axis=-1)                 # (n, nd)
     G = gdiff(S[:, :, None], D[:, None, :], slope)         # (n, ns, nd)
@@ -84,19 +89,39 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     Dc = D - D.mean(axis=1, keepdims=True)
     vs = (Sc ** 2).sum(axis=1)
     vd = (Dc ** 2).sum(axis=1)
-    Gs = G.mean(axis=2)
-    Gd = G.mean(axis=1)
     ok_s = vs > 0
     ok_d = vd > 0
-    a = np.where(ok_s, (Sc * Gs).sum(axis=1) / np.where(ok_s, vs, 1.0), 0.0)
-    b = np.where(ok_d, (Dc * Gd).sum(axis=1) / np.where(ok_d, vd, 1.0), 0.0)
-    lin = a[:, None, None] * S[:, :, None] + b[:, None, None] * D[:, None, :]
-    R = G - lin
-    rpad = REL * (np.abs(G) + np.abs(lin)) + TINY
-    Rhi, Rlo = R + rpad, R - rpad
-    # per cell: corner extremes and the interpolation error
-    chi = np.maximum.reduce([Rhi[:, :-1, :-1], Rhi[:, 1:, :-1], Rhi[:, :-1, 1:], Rhi[:, 1:, 1:]])
-    clo = np.minimum.reduce([Rlo[:, :-1, :-1], Rlo[:, 1:, :-1], Rlo[:, :-1, 1:], Rlo[:, 1:, 1:]])
+    a = np.where(ok_s, (Sc * G.mean(axis=2)).sum(axis=1) / np.where(ok_s, vs, 1.0), 0.0)
+    b = np.where(ok_d, (Dc * G.mean(axis=1)).sum(axis=1) / np.where(ok_d, vd, 1.0), 0.0)
+    curv = _interpolation_error(S, D, slope)
+    z = np.zeros_like(a)
+    best: list[np.ndarray] = []
+    for ca, cb in ((a, b), (z, z), (a, z), (z, b)):
+        lin = ca[:, None, None] * S[:, :, None] + cb[:, None, None] * D[:, None, :]
+        R = G - lin
+        rpad = REL * (np.abs(G) + np.abs(lin)) + TINY
+        Rhi, Rlo = R + rpad, R - rpad
+        chi = np.maximum.reduce([Rhi[:, :-1, :-1], Rhi[:, 1:, :-1], Rhi[:, :-1, 1:],
+                                 Rhi[:, 1:, 1:]])
+        clo = np.minimum.reduce([Rlo[:, :-1, :-1], Rlo[:, 1:, :-1], Rlo[:, :-1, 1:],
+                                 Rlo[:, 1:, 1:]])
+        cu = (chi + curv).max(axis=(1, 2))
+        cl = (clo - curv).min(axis=(1, 2))
+        mean = R.mean(axis=(1, 2))
+        cand = [ca, cb, cl, mean - cl, ca, cb, cu, cu - mean]  # with mean gaps
+        if not best:
+            best = cand
+            continue
+        lo_ = cand[3] < best[3]
+        up_ = cand[7] < best[7]
+        best = [np.where(lo_ if i < 4 else up_, c, o)
+                for i, (c, o) in enumerate(zip(cand, best, strict=True))]
+    return best[0], best[1], best[2], best[4], best[5], best[6]
+
+
+def _interpolation_error(S: np.ndarray, D: np.ndarray, slope: float) -> np.ndarray:
+    """Per grid cell, the bilinear interpolation error bound of r = g - plane (the
+    same for every plane: its second derivatives are g's)."""
     hs = (S[:, 1:] - S[:, :-1]) * (1 + 1e-12)               # (n, ns-1)
     hd = (D[:, 1:] - D[:, :-1]) * (1 + 1e-12)               # (n, nd-1)
     s0, s1 = S[:, :-1, None], S[:, 1:, None]
@@ -109,12 +134,7 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     dmax = np.maximum(np.abs(d0), np.abs(d1))
     m_ss = np.minimum(m_u + m_s, slope ** 3 / 8.0 * dmax * (1 + 1e-6))
     curv = (hs[:, :, None] ** 2 * m_ss + hd[:, None, :] ** 2 * m_u) / 8.0
-    curv = curv * (1 + 1e-6) + TINY
-    if ns == 1 or nd == 1:  # degenerate grid: no cells (not used by callers)
-        raise ValueError("planes: ns and nd must be at least 2")
-    cu = (chi + curv).max(axis=(1, 2))
-    cl = (clo - curv).min(axis=(1, 2))
-    return a, b, cl, cu
+    return curv * (1 + 1e-6) + TINY
 
 
 def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
@@ -136,7 +156,7 @@ def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
         maybe = status == MAYBE
         if m not in cache:
             cache[m] = planes(st.slo[m], st.shi[m], st.dlo[m], st.dhi[m], fn.slope)
-        a, b, cl, cu = cache[m]
+        aL, bL, cl, aU, bU, cu = cache[m]
         if failed.any():
             lam = Le[:, failed]
             ylo, yhi = phi(st.slo[m][failed], fn.slope), phi(st.shi[m][failed], fn.slope)
@@ -154,14 +174,15 @@ def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
             gain = fe - eo
             const += topk_sum(gain, leaf.free[m])
             mag += np.abs(fe).sum(axis=1) + np.abs(eo).sum(axis=1)
-        c = np.where(Le > 0, Le * cu, Le * cl)
+        pos = Le > 0
+        c = np.where(pos, Le * cu, Le * cl)
         const += c.sum(axis=1)
         mag += np.abs(c).sum(axis=1)
         c = np.where(Ly > 0, Ly * st.nchi[m], Ly * st.nclo[m])
         const += c.sum(axis=1)
         mag += np.abs(c).sum(axis=1)
-        Cs = Le * a + Ly * st.nlam[m]
-        Cd = Le * b
+        Cs = Le * np.where(pos, aU, aL) + Ly * st.nlam[m]
+        Cd = Le * np.where(pos, bU, bL)
         W, bias = fn.Ws[m], fn.bs[m]
         const += Cs @ bias
         mag += np.abs(Cs) @ np.abs(bias)
