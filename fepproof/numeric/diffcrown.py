@@ -78,7 +78,7 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     """(aL, bL, cl, aU, bU, cu) with aL s + bL d + cl <= phi(s + d) - phi(s) <=
     aU s + bU d + cu for every s in [slo, shi], d in [dlo, dhi] (per neuron; see the
     module docstring).  Each side's slopes are the candidate with the smallest mean gap
-    over the grid: the least-squares plane, flat, or either of its two slopes alone."""
+    over the grid: the least-squares plane or the flat one."""
     ns, nd = ns or NS, nd or ND
     if ns < 2 or nd < 2:
         raise ValueError("planes: ns and nd must be at least 2")
@@ -96,7 +96,7 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     curv = _interpolation_error(S, D, slope)
     z = np.zeros_like(a)
     best: list[np.ndarray] = []
-    for ca, cb in ((a, b), (z, z), (a, z), (z, b)):
+    for ca, cb in ((a, b), (z, z)):  # (a, 0) and (0, b) as well: +12 % time, < 0.2 %
         lin = ca[:, None, None] * S[:, :, None] + cb[:, None, None] * D[:, None, :]
         R = G - lin
         rpad = REL * (np.abs(G) + np.abs(lin)) + TINY
