@@ -170,3 +170,30 @@ def test_differential_bound_without_the_maybe_gains_is_not_sound(monkeypatch):
         caught.append(_diff_only(fn, leaf) < true)
         monkeypatch.undo()
     assert any(caught)
+
+
+@pytest.mark.parametrize("w", [1e100, 1e160, 1e300])
+@pytest.mark.parametrize("model", NEURON_MODELS, ids=str)
+def test_overflowing_weights_give_no_nan(w, model):
+    """Weights whose squares overflow float64: the differential bound of a row is +inf
+    (never NaN, which would compare false and could close a leaf), the leaf bound stays
+    finite and covers the enumerated worst case, without warnings."""
+    from fepproof.network import network_from_dict
+
+    net = network_from_dict({
+        "activation": {"name": "sigmoid", "K": "1/4"},
+        "layers": [{"weights": [[w, -w], [1.0, w]], "bias": [0.0, 1.0]},
+                   {"weights": [[w, 1.0], [-1.0, 2.0]], "bias": [0.0, 0.0]}],
+        "output": {"weights": [1.0, -1.0], "bias": 0.0}})
+    fn = FloatNet.make(net, (1, 1), model)
+    import warnings
+
+    from fepproof.numeric.leaf import leaf_upper
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d = _diff_only(fn, root_leaf(fn))
+        ub = float(leaf_upper(fn, root_leaf(fn)).upper.max())
+    assert not np.isnan(d)
+    assert np.isfinite(ub)
+    with np.errstate(all="ignore"):
+        assert ub >= brute(net, (1, 1), model, _grid(net, n=9))

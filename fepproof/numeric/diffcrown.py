@@ -128,7 +128,7 @@ def _interpolation_error(S: np.ndarray, D: np.ndarray, slope: float) -> np.ndarr
     d0, d1 = D[:, None, :-1], D[:, None, 1:]
     m_u = dd_phi_max(s0 + d0 - np.abs(s0 + d0) * 1e-12, s1 + d1 + np.abs(s1 + d1) * 1e-12,
                      slope)                                 # |phi''| on the cell's s + d
-    m_s = dd_phi_max(s0, s1, slope)                         # |phi''| on the cell's s
+    m_s = dd_phi_max(S[:, :-1], S[:, 1:], slope)[:, :, None]  # |phi''| on the cell's s
     # |r_ss| = |phi''(s + d) - phi''(s)| <= min(m_u + m_s, max|phi'''| |d|) with
     # max|phi'''| = slope^3 / 8: no error where d = 0, a small one for small deviations
     dmax = np.maximum(np.abs(d0), np.abs(d1))
@@ -142,7 +142,16 @@ def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
     """Upper bound of A @ delta^t over the leaf (t = L: the output, F_S - F) by the
     differential back-substitution of the module docstring.  ``st`` carries the leaf's
     per-layer ranges (``slo``, ``shi``, ``dlo``, ``dhi``, ``felo``, ``fehi``, ``elo``,
-    ``ehi`` and the chord lines ``nlam``, ``nclo``, ``nchi``) for layers < t."""
+    ``ehi`` and the chord lines ``nlam``, ``nclo``, ``nchi``) for layers < t.  Where
+    float64 overflows (weights ~1e160 square to inf), the row's bound is +inf, never
+    NaN: the caller keeps its other bounds."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        out = _diff_crown(fn, leaf, st, A, t, plane_cache)
+        return np.where(np.isfinite(out), out, np.inf)
+
+
+def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
+                plane_cache: dict | None) -> np.ndarray:
     cache = {} if plane_cache is None else plane_cache
     alpha, off_lo, off_hi = sent_affine(fn)
     Wt = fn.Ws[t]
