@@ -197,3 +197,63 @@ def test_overflowing_weights_give_no_nan(w, model):
     assert np.isfinite(ub)
     with np.errstate(all="ignore"):
         assert ub >= brute(net, (1, 1), model, _grid(net, n=9))
+
+
+def _sampled_error(fn, X, failed, model, rng):
+    """|F_S - F| on the rows of X for one failure set, random extreme sent values."""
+    y = yf = X
+    for m in range(fn.L):
+        y = 1 / (1 + np.exp(-fn.slope * (y @ fn.Ws[m].T + fn.bs[m])))
+        yf = 1 / (1 + np.exp(-fn.slope * (yf @ fn.Ws[m].T + fn.bs[m])))
+        k = failed[m]
+        u = rng.choice([-1.0, 1.0], size=(len(X), int(k.sum())))
+        C = float(model.C)
+        if model.fixed_value is not None:
+            v = np.full_like(u, float(model.fixed_value))
+        elif model.reading == "deviation":
+            v = y[:, k] + C * u * (1 - 1e-9)
+        else:
+            v = C * u * (1 - 1e-9)
+        yf = yf.copy()
+        yf[:, k] = v
+    return np.abs((yf - y) @ fn.Ws[fn.L][fn.rows[0]])
+
+
+@pytest.mark.parametrize("scale", [0.3, 1.0, 3.0])
+@pytest.mark.parametrize("model", NEURON_MODELS, ids=str)
+def test_leaf_bound_covers_sampled_errors_on_mid_size_nets(model, scale):
+    """6-10-10-1 nets (too big to enumerate), weights N(0, scale^2): on random leaves
+    (box widths 1 / 0.3 / 0.05, each layer's status fixed, partly or wholly free) the leaf
+    bound, differential bound included, is >= every sampled error (3000 inputs x 10
+    failure sets consistent with the status, extreme sent values)."""
+    from fepproof.numeric.leaf import leaf_upper
+
+    for seed in range(2):
+        net = _issue_net(6, [10, 10], seed, scale)
+        fn = FloatNet.make(net, (1, 1), model)
+        rng = np.random.default_rng(seed)
+        root = root_leaf(fn)
+        for _ in range(6):
+            leaf = root.copy()
+            w = rng.choice([1.0, 0.3, 0.05])
+            leaf.lo = rng.uniform(0, 1 - w, size=6)
+            leaf.hi = leaf.lo + w
+            for m in range(fn.L):
+                j, how = int(rng.integers(10)), int(rng.integers(3))
+                if how == 0:
+                    leaf.status[m][:] = OK
+                    leaf.status[m][j] = FAILED
+                    leaf.free[m] = 0
+                elif how == 1:
+                    leaf.status[m][j] = OK
+            leaf.normalise()
+            ub = float(leaf_upper(fn, leaf).upper.max())
+            X = rng.uniform(leaf.lo, leaf.hi, size=(3000, 6))
+            for _ in range(10):
+                failed = []
+                for m in range(fn.L):
+                    fixed = np.flatnonzero(leaf.status[m] == FAILED)
+                    j = fixed[0] if len(fixed) else rng.choice(
+                        np.flatnonzero(leaf.status[m] == MAYBE))
+                    failed.append(np.arange(10) == j)
+                assert _sampled_error(fn, X, failed, model, rng).max() <= ub * (1 + 1e-9)
