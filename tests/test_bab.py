@@ -144,6 +144,31 @@ def _problem(net, f, model, bound=Fraction(1, 10**9), timeout=20.0, bracket=True
 small_nets = networks(max_depth=2, max_width=3, max_d=2)
 
 
+def random_leaf(net: Network, fn: FloatNet, data, statuses: bool = True):
+    """A random leaf of the root: a sub-box and (``statuses``) random FAILED / OK choices
+    among the MAYBE neurons; None when no failure set fits the drawn status."""
+    leaf = root_leaf(fn)
+    d = net.input_dim
+    a = np.array(data.draw(st.lists(st.floats(0, 1), min_size=d, max_size=d)))
+    w = np.array(data.draw(st.lists(st.floats(0.05, 1), min_size=d, max_size=d)))
+    leaf.lo = np.clip(leaf.lo + a * (leaf.hi - leaf.lo) * 0.5, leaf.lo, leaf.hi)
+    leaf.hi = np.minimum(leaf.lo + w * (fn.dom[:, 1] - fn.dom[:, 0]), fn.dom[:, 1])
+    if not statuses:
+        return leaf
+    for l, n in enumerate(net.widths):
+        for j in range(n):
+            if leaf.status[l][j] == MAYBE and data.draw(st.booleans()):
+                if leaf.free[l] > 0 and data.draw(st.booleans()):
+                    leaf.status[l][j] = FAILED
+                    leaf.free[l] -= 1
+                else:
+                    leaf.status[l][j] = OK
+        leaf.normalise()
+    if any(int((s == MAYBE).sum()) < k for s, k in zip(leaf.status, leaf.free, strict=True)):
+        return None
+    return leaf
+
+
 # ---- leaf bounds -------------------------------------------------------------------------
 
 @settings(max_examples=150)
@@ -156,25 +181,10 @@ def test_leaf_bound_covers_brute_force_on_random_leaves(net, mi, data):
     if model.kind == "synapse":
         f = tuple(min(k, 1) for k in f)
     fn = FloatNet.make(net, _f(net, model, f), model)
-    leaf = root_leaf(fn)
+    leaf = random_leaf(net, fn, data, statuses=model.kind != "synapse")
+    if leaf is None:
+        return  # an empty failure status (no set fits): nothing to check
     d = net.input_dim
-    a = np.array(data.draw(st.lists(st.floats(0, 1), min_size=d, max_size=d)))
-    w = np.array(data.draw(st.lists(st.floats(0.05, 1), min_size=d, max_size=d)))
-    leaf.lo = np.clip(leaf.lo + a * (leaf.hi - leaf.lo) * 0.5, leaf.lo, leaf.hi)
-    leaf.hi = np.minimum(leaf.lo + w * (fn.dom[:, 1] - fn.dom[:, 0]), fn.dom[:, 1])
-    if model.kind != "synapse":
-        for l, n in enumerate(net.widths):
-            for j in range(n):
-                if leaf.status[l][j] == MAYBE and data.draw(st.booleans()):
-                    if leaf.free[l] > 0 and data.draw(st.booleans()):
-                        leaf.status[l][j] = FAILED
-                        leaf.free[l] -= 1
-                    else:
-                        leaf.status[l][j] = OK
-            leaf.normalise()
-        if any(int((s == MAYBE).sum()) < k for s, k in zip(leaf.status, leaf.free,
-                                                            strict=True)):
-            return  # an empty failure status (no set fits): nothing to check
     X = _grid(net, leaf.lo, leaf.hi, n=7 if d == 2 else 25)
     ub = float(leaf_upper(fn, leaf).upper.max())
     status = None if model.kind == "synapse" else leaf.status

@@ -15,7 +15,7 @@ from fepproof.numeric import diffcrown
 from fepproof.numeric.diffcrown import diff_crown, planes
 from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_ranges, root_leaf
 from fepproof.numeric.upper import FloatNet
-from tests.test_bab import MODELS, _grid, _issue_net, brute, small_nets
+from tests.test_bab import MODELS, _grid, _issue_net, brute, random_leaf, small_nets
 
 NEURON_MODELS = [m for m in MODELS if m.kind != "synapse"]
 SLOPES = [0.5, 1.0, 2.0, 4.0]  # 4K for K = 1/8, 1/4, 1/2, 1
@@ -90,18 +90,6 @@ def test_planes_on_degenerate_boxes():
     assert np.all(np.abs(aL) + np.abs(aU) < 1e-300) and np.all(cu - cl < 1e-250)
 
 
-def _random_status(leaf, net, data):
-    for l, n in enumerate(net.widths):
-        for j in range(n):
-            if leaf.status[l][j] == MAYBE and data.draw(st.booleans()):
-                if leaf.free[l] > 0 and data.draw(st.booleans()):
-                    leaf.status[l][j] = FAILED
-                    leaf.free[l] -= 1
-                else:
-                    leaf.status[l][j] = OK
-        leaf.normalise()
-
-
 def _diff_only(fn, leaf) -> float:
     rs = leaf_ranges(fn, leaf)
     if rs is None:
@@ -120,16 +108,10 @@ def test_differential_bound_alone_covers_brute_force(net, mi, data):
     model = NEURON_MODELS[mi]
     f = tuple(data.draw(st.integers(0, min(n, 2))) for n in net.widths)
     fn = FloatNet.make(net, f, model)
-    leaf = root_leaf(fn)
-    d = net.input_dim
-    a = np.array(data.draw(st.lists(st.floats(0, 1), min_size=d, max_size=d)))
-    w = np.array(data.draw(st.lists(st.floats(0.05, 1), min_size=d, max_size=d)))
-    leaf.lo = np.clip(leaf.lo + a * (leaf.hi - leaf.lo) * 0.5, leaf.lo, leaf.hi)
-    leaf.hi = np.minimum(leaf.lo + w * (fn.dom[:, 1] - fn.dom[:, 0]), fn.dom[:, 1])
-    _random_status(leaf, net, data)
-    if any(int((s == MAYBE).sum()) < k for s, k in zip(leaf.status, leaf.free, strict=True)):
+    leaf = random_leaf(net, fn, data)
+    if leaf is None:
         return
-    X = _grid(net, leaf.lo, leaf.hi, n=7 if d == 2 else 25)
+    X = _grid(net, leaf.lo, leaf.hi, n=7 if net.input_dim == 2 else 25)
     true = brute(net, f, model, X, leaf.status)
     assert _diff_only(fn, leaf) >= true - 1e-12 * (1 + true)
 
@@ -257,3 +239,8 @@ def test_leaf_bound_covers_sampled_errors_on_mid_size_nets(model, scale):
                         np.flatnonzero(leaf.status[m] == MAYBE))
                     failed.append(np.arange(10) == j)
                 assert _sampled_error(fn, X, failed, model, rng).max() <= ub * (1 + 1e-9)
+
+
+def test_status_codes_match_the_leaf_module():
+    from fepproof.numeric import leaf
+    assert (diffcrown.FAILED, diffcrown.OK, diffcrown.MAYBE) == (leaf.FAILED, leaf.OK, leaf.MAYBE)

@@ -53,7 +53,7 @@ __all__ = ["planes", "diff_crown", "dd_phi_max"]
 PADR = 10 * REL
 NS, ND = 17, 5  # grid points along s and delta (measured: finer grids gain < 0.3 %)
 ZPEAK = math.log(2.0 + math.sqrt(3.0))  # |sigma''| peaks at z = +-ZPEAK
-FAILED, OK, MAYBE = 1, -1, 0
+FAILED, OK, MAYBE = 1, -1, 0  # leaf.py's status codes (leaf imports this module)
 
 
 def _abs_dd_sigma(z: np.ndarray) -> np.ndarray:
