@@ -32,6 +32,7 @@ from typing import Any
 from ..exact import ExactError, fmt_exact, to_fraction
 from ..failures import FailureError, FailureModel
 from ..inputbox import InputBox, InputBoxError, box_from_value, parse_input_box
+from ..run_verify import ENGINES
 
 __all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model", "CLAIM_KEYS",
            "MAX_SPEC_BYTES"]
@@ -42,7 +43,6 @@ CLAIM_KEYS = ("name", "network", "failures", "model", "capacity", "capacity_read
 DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k != "name")
 MODELS = ("crash", "byzantine", "synapse", "stuck-at")
 EXPECT = ("proved", "refuted")
-ENGINES = ("auto", "z3", "numeric")
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 MAX_CLAIMS = 10_000
 _FLOAT = re.compile(r"^[+-]?(\d[\d_]*)?(\.[\d_]*)?([eE][+-]?\d+)?$")
@@ -213,7 +213,7 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
     engine = c.get("engine", "auto")
     if engine not in ENGINES:
         raise SpecError(f"{where}: engine: expected {', '.join(ENGINES)}, got {engine!r}")
-    if fmodel.fails_synapses and engine == "z3":
+    if fmodel.fails_synapses and engine.startswith("z3"):
         raise SpecError(f"{where}: engine: z3 encodes neuron failures only (use auto or "
                         f"numeric for the synapse model)")
     timeout = c.get("timeout", 60)

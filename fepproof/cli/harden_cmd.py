@@ -14,6 +14,7 @@ from ..failures import FailureError, parse_failures
 from ..harden import HardenResult, harden
 from ..netio import SAVERS, save_network
 from ..network import Network, NetworkError
+from ..run_verify import ENGINES
 from .boxarg import add_input_box_arg, box_line, box_to_json, with_box
 from .common import (
     CliError,
@@ -69,8 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="prove with the closed form (default) or the verify engine")
     p.add_argument("--max-factor", type=integer(1, 100_000), default=100, metavar="R",
                    help="largest replication factor per layer (default 100)")
-    p.add_argument("--engine", choices=["auto", "z3", "numeric"], default="auto",
-                   help="--by verify: the verify engine (default auto)")
+    p.add_argument("--engine", choices=list(ENGINES), default="auto",
+                   help="--by verify: the verify engine (default auto; numeric-v1 / z3-v1: the "
+                        "engines before issue 11)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="--by verify: seconds for the whole search (default 60)")
     p.add_argument("--max-tries", type=integer(1, 10_000), default=20, metavar="N",

@@ -274,15 +274,18 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             tolerance: float, closed_form: float, claim: float | None = None,
             decide_only: bool = False, options: BabOptions | None = None,
             progress: Callable[[str], None] | None = None, label: str = "",
-            seed_attacks: list[Attack] | None = None,
+            seed_attacks: list[Attack] | Callable[[], list[Attack]] | None = None,
             leaf_hook: Callable[[Leaf, LeafBound, float],
                                 tuple[float | None, Attack | None]] | None = None
             ) -> BabResult:
     """Bracket max |F_neu - F_fail| (see module docstring).
 
     ``claim``: the claimed bound; with ``decide_only`` the run stops as soon as the claim is
-    proved or refuted.  ``leaf_hook(leaf, bound, target)`` may return a smaller sound
-    upper bound for a leaf (the z3 last mile); it runs in this process."""
+    proved or refuted.  ``closed_form``: a sound upper bound (rounded up) that caps the
+    bracket in every stop test.  ``seed_attacks``: attacks that seed the lower bound, or a
+    function that finds them, called after the root bound unless that bound (or the closed
+    form) already proves the claim.  ``leaf_hook(leaf, bound, target)`` may return a smaller
+    sound upper bound for a leaf (the z3 last mile); it runs in this process."""
     opts = options or BabOptions()
     t0 = time.monotonic()
     deadline = t0 + timeout
@@ -303,6 +306,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     # networks, and 1e-9 x Fep would then stop the run at an arbitrarily wide bracket
     atol = ATOL * min(closed_form, stats["root_upper"])
     stats["absolute_tolerance"] = atol
+    if callable(seed_attacks):
+        proved_at_root = (decide_only and claim is not None
+                          and min(stats["root_upper"], closed_form) <= claim)
+        seed_attacks = [] if proved_at_root else seed_attacks()
     for a in seed_attacks or []:
         low.offer(a)
     heap: list[tuple[float, int, Leaf, LeafBound]] = []
@@ -329,6 +336,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
 
     def upper_now() -> float:
         return max(closed_max, -heap[0][0] if heap else 0.0)
+
+    def capped() -> float:
+        """The bracket's upper end: the leaves' bound, capped by the closed form."""
+        return min(upper_now(), closed_form)
 
     def try_attack(leaf: Leaf, lb: LeafBound) -> None:
         sets = _complete(fn, leaf, lb)
@@ -358,17 +369,17 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             _syn_hint = list(a.synapses)
             break
     push(root, rb)
-    if heap:
+    if heap and not (decide_only and claim is not None and capped() <= claim):
         try_attack(root, rb)
     pool = (_DaskPool(opts.scheduler, fn, opts.strong) if opts.scheduler
             else _pool(fn, opts.jobs, opts.strong))
     _init(fn, opts.strong)
     stop = "timeout"
     last_say = -math.inf
-    history = [(0.0, float(low.value), min(upper_now(), closed_form))]
+    history = [(0.0, float(low.value), capped())]
     try:
         while True:
-            U = upper_now()
+            U = capped()
             lo = float(low.value)
             if not heap:
                 stop = "exhausted" if frozen_max <= lo else "no split left"
@@ -449,10 +460,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                     stats["joint_won"] += kb.joint_won
                     push(k, kb)
             now = time.monotonic()
-            history.append((now - t0, float(low.value), min(upper_now(), closed_form)))
+            history.append((now - t0, float(low.value), capped()))
             if progress is not None and now - last_say > 1.0:
                 last_say = now
-                shown = min(upper_now(), closed_form)
+                shown = capped()
                 progress(f"{label}round {stats['rounds']}: bracket [{float(low.value):.6g}, "
                          f"{shown:.6g}] after {now - t0:.1f} s, {len(heap)} open leaves, "
                          f"{stats['bounds']} bounds")

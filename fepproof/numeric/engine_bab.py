@@ -10,6 +10,7 @@ certified upper bound is <= bound, ``refuted`` when a replayed witness exceeds i
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -65,10 +66,12 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
     fn = FloatNet.make(net, failures, model, problem.output)
     T = max(float(problem.timeout), 0.5)
     closed = _closed_form(problem)
-    seeds = seed_attacks(fn, budget=min(0.1 * T, 3.0), progress=progress)
-    remaining = max(T - (time.monotonic() - t0), 0.1)
-    res: BabResult = run_bab(net, fn, model, problem.output, remaining,
-                             float(problem.tolerance), float(closed),
+
+    def seeds() -> list[Attack]:  # skipped when the root bound already proves the claim
+        return seed_attacks(fn, budget=min(0.1 * T, 3.0), progress=progress)
+
+    res: BabResult = run_bab(net, fn, model, problem.output, T,
+                             float(problem.tolerance), _float_up(closed),
                              claim=float(problem.bound), decide_only=not problem.bracket,
                              options=options, progress=progress, seed_attacks=seeds,
                              label="numeric: " if engine == "numeric" else "",
@@ -96,6 +99,12 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
     return VerifyResult(verdict, problem, engine, lower=lower, upper=upper,
                         witness=res.witness, witness_error=werr, reason=reason, stats=stats,
                         seconds=time.monotonic() - t0)
+
+
+def _float_up(q: Fraction) -> float:
+    """The smallest float >= ``q`` (a sound cap for float comparisons)."""
+    f = float(q)
+    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
 def _why(stop: str, problem: VerifyProblem) -> str:
