@@ -76,8 +76,9 @@ def _grid(net: Network, lo=None, hi=None, n=9):
     return np.array(list(itertools.product(*axes)))
 
 
-def _scenarios(net: Network, f, model: FailureModel, status=None):
-    """Every failure set (consistent with ``status``) x extreme sent values / deltas."""
+def _scenarios(net: Network, f, model: FailureModel, status=None, windows=None):
+    """Every failure set (consistent with ``status``) x extreme sent values / deltas
+    (``windows``: a leaf's control windows (ulo, uhi) per layer; their ends and middle)."""
     C = float(model.C)
     if model.kind == "synapse":
         shapes = [np.array(L.weights).shape for L in net.layers] + \
@@ -108,8 +109,14 @@ def _scenarios(net: Network, f, model: FailureModel, status=None):
         per.append(opts)
     for combo in itertools.product(*per):
         flat = [p for c in combo for p in c]
-        sign_opts = [None] if not model.free_value else \
-            list(itertools.product((-1.0, 1.0), repeat=len(flat)))
+        if not model.free_value:
+            sign_opts = [None]
+        elif windows is None:
+            sign_opts = list(itertools.product((-1.0, 1.0), repeat=len(flat)))
+        else:
+            sign_opts = list(itertools.product(*[
+                (windows[0][l][j], 0.5 * (windows[0][l][j] + windows[1][l][j]),
+                 windows[1][l][j]) for l, j in flat]))
         for signs in sign_opts:
             funs = {}
             for k, p in enumerate(flat):
@@ -122,10 +129,10 @@ def _scenarios(net: Network, f, model: FailureModel, status=None):
             yield funs, {}
 
 
-def brute(net: Network, f, model: FailureModel, X, status=None) -> float:
+def brute(net: Network, f, model: FailureModel, X, status=None, windows=None) -> float:
     nom = _forward(net, X)
     best = 0.0
-    for kill, syn in _scenarios(net, f, model, status):
+    for kill, syn in _scenarios(net, f, model, status, windows):
         best = max(best, float(np.abs(_forward(net, X, kill, syn) - nom).max()))
     return best
 
@@ -166,6 +173,11 @@ def random_leaf(net: Network, fn: FloatNet, data, statuses: bool = True):
         leaf.normalise()
     if any(int((s == MAYBE).sum()) < k for s, k in zip(leaf.status, leaf.free, strict=True)):
         return None
+    for ulo, uhi in zip(leaf.ulo, leaf.uhi, strict=True):  # sent-value windows (Byzantine)
+        for j in range(len(ulo)):
+            if data.draw(st.booleans()):
+                a, b = sorted(data.draw(st.lists(st.floats(-1, 1), min_size=2, max_size=2)))
+                ulo[j], uhi[j] = a, b
     return leaf
 
 
@@ -188,7 +200,9 @@ def test_leaf_bound_covers_brute_force_on_random_leaves(net, mi, data):
     X = _grid(net, leaf.lo, leaf.hi, n=7 if d == 2 else 25)
     ub = float(leaf_upper(fn, leaf).upper.max())
     status = None if model.kind == "synapse" else leaf.status
-    true = brute(net, f if model.kind != "synapse" else _f(net, model, f), model, X, status)
+    windows = (leaf.ulo, leaf.uhi) if leaf.ulo else None
+    true = brute(net, f if model.kind != "synapse" else _f(net, model, f), model, X, status,
+                 windows)
     assert ub >= true - 1e-12 * (1 + true)
 
 

@@ -112,7 +112,7 @@ def test_differential_bound_alone_covers_brute_force(net, mi, data):
     if leaf is None:
         return
     X = _grid(net, leaf.lo, leaf.hi, n=7 if net.input_dim == 2 else 25)
-    true = brute(net, f, model, X, leaf.status)
+    true = brute(net, f, model, X, leaf.status, (leaf.ulo, leaf.uhi) if leaf.ulo else None)
     assert _diff_only(fn, leaf) >= true - 1e-12 * (1 + true)
 
 

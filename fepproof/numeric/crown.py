@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .faultview import sent_affine
+from .faultview import Window, failed_offsets, sent_affine
 from .stable import REL, TINY, dphi, pad, phi
 from .upper import FloatNet
 
@@ -57,7 +57,7 @@ def _slopes(lo: np.ndarray, hi: np.ndarray, slope: float, how: str) -> np.ndarra
 
 def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray],
            slo: list[np.ndarray], shi: list[np.ndarray], flo: list[np.ndarray],
-           fhi: list[np.ndarray], how: str) -> np.ndarray:
+           fhi: list[np.ndarray], how: str, windows: list[Window]) -> np.ndarray:
     L = fn.L
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     Wo = E @ fn.Ws[L]
@@ -66,13 +66,15 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
     const = np.zeros(Ly.shape[0])
     mag = np.zeros(Ly.shape[0])
     first = min((m for m in range(L) if failed[m].any()), default=L)
-    alpha, off_lo, off_hi = sent_affine(fn)
+    alpha = sent_affine(fn)[0]
     for m in range(L - 1, -1, -1):
         fm = failed[m]
         if fm.any():
             lam = Lf[:, fm]
             ylo, yhi = pad(phi(slo[m][fm], fn.slope), phi(shi[m][fm], fn.slope))
-            plo, phi_ = off_lo(ylo, yhi), off_hi(ylo, yhi)
+            win = windows[m]
+            plo, phi_ = failed_offsets(fn, ylo, yhi,
+                                       None if win is None else (win[0][fm], win[1][fm]))
             Ly[:, fm] += alpha * lam
             c = np.where(lam > 0, lam * phi_, lam * plo)
             const += c.sum(axis=1)
@@ -114,15 +116,17 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
 
 def joint_crown(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray],
                 slo: list[np.ndarray], shi: list[np.ndarray], dlo: list[np.ndarray],
-                dhi: list[np.ndarray]) -> np.ndarray:
+                dhi: list[np.ndarray], windows: list[Window] | None = None) -> np.ndarray:
     """Upper bound of |F_S - F| per considered output over the box, failure set fixed
     (``failed[m]``: boolean mask of layer m), nominal pre-activations in [slo, shi] and
-    the failed copy's in [slo + dlo, shi + dhi]."""
+    the failed copy's in [slo + dlo, shi + dhi]; ``windows[m]``: the sent-value control
+    windows of layer m (None: the whole range)."""
     flo = [pad(a + d, a + d)[0] for a, d in zip(slo, dlo, strict=True)]
     fhi = [pad(b + d, b + d)[1] for b, d in zip(shi, dhi, strict=True)]
     best = None
     for how in ("chord", "mid", "zero"):
-        u = _bound(fn, lo, hi, failed, slo, shi, flo, fhi, how)
+        u = _bound(fn, lo, hi, failed, slo, shi, flo, fhi, how,
+                   windows or [None] * len(failed))
         best = u if best is None else np.minimum(best, u)
     assert best is not None
     return np.maximum(best, 0.0)

@@ -44,7 +44,7 @@ import math
 
 import numpy as np
 
-from .faultview import sent_affine
+from .faultview import failed_offsets, sent_affine
 from .stable import REL, TINY, gdiff, phi
 from .upper import FloatNet, topk_sum
 
@@ -153,7 +153,7 @@ def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
 def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
                 plane_cache: dict | None) -> np.ndarray:
     cache = {} if plane_cache is None else plane_cache
-    alpha, off_lo, off_hi = sent_affine(fn)
+    alpha = sent_affine(fn)[0]
     Wt = fn.Ws[t]
     Le = A @ Wt
     mag = (np.abs(A) @ np.abs(Wt)) @ _emax(st, t - 1)
@@ -170,7 +170,9 @@ def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
             lam = Le[:, failed]
             ylo, yhi = phi(st.slo[m][failed], fn.slope), phi(st.shi[m][failed], fn.slope)
             ylo, yhi = ylo - REL * ylo - TINY, yhi + REL * yhi + TINY
-            olo, ohi = off_lo(ylo, yhi), off_hi(ylo, yhi)
+            win = leaf.window(m)
+            olo, ohi = failed_offsets(fn, ylo, yhi,
+                                      None if win is None else (win[0][failed], win[1][failed]))
             c = np.where(lam > 0, lam * ohi, lam * olo)
             const += c.sum(axis=1)
             mag += np.abs(c).sum(axis=1)

@@ -21,7 +21,7 @@ from .upper import FloatNet
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
            "control_scale", "records_values",
-           "sent_affine"]
+           "sent_affine", "failed_offsets", "Window"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
 
@@ -50,11 +50,36 @@ def _offset_only(model: FailureModel) -> bool:
         model.deviation_interval(Fraction(0), Fraction(1))
 
 
-def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray
+Window = tuple[np.ndarray, np.ndarray] | None
+
+
+def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray, window: Window = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Interval of sent - nominal for a failed neuron whose nominal output is in
-    [ylo, yhi] (outward rounded by the model)."""
-    return model_of(fn).deviation_interval_f(ylo, yhi)
+    [ylo, yhi] (outward rounded by the model); ``window``: the controls' windows
+    [ulo, uhi] of a free sent value (a branch-and-bound leaf's sent-value splits)."""
+    m = model_of(fn)
+    if window is None or not m.free_value:
+        return m.deviation_interval_f(ylo, yhi)
+    alpha = sent_affine(fn)[0]
+    olo, ohi = failed_offsets(fn, ylo, yhi, window)
+    if alpha == 1.0:
+        return olo, ohi
+    return pad(olo - yhi, ohi - ylo, np.abs(olo) + np.abs(ohi) + np.abs(yhi) + np.abs(ylo))
+
+
+def failed_offsets(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray, window: Window = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """[lo, hi] of o in sent = alpha y + o (see :func:`sent_affine`) for failed neurons
+    with nominal outputs in [ylo, yhi]; a free sent value's o is C u, u in ``window``
+    (default [-1, 1]); outward rounded."""
+    m = model_of(fn)
+    if window is None or not m.free_value:
+        _, lo, hi = sent_affine(fn)
+        return lo(ylo, yhi), hi(ylo, yhi)
+    C = float(m.C)
+    ulo, uhi = window
+    return pad(C * np.asarray(ulo, dtype=float), C * np.asarray(uhi, dtype=float))
 
 
 def synapse_deviation(fn: FloatNet, W: np.ndarray, sup: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 
 from .crown import joint_crown
 from .diffcrown import diff_crown
-from .faultview import failed_deviation, neuron_kind, synapse_deviation
+from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet, syn_term, topk_sum
 
@@ -64,10 +64,20 @@ class Leaf:
     free: list[int]
     plo: list[np.ndarray]
     phi_: list[np.ndarray]
+    # windows [ulo, uhi] within [-1, 1] of the control u of each neuron's sent value
+    # C u (+ y in the deviation reading) should it fail: free sent values only (Byzantine
+    # models); empty lists: the whole range
+    ulo: list[np.ndarray] = field(default_factory=list)
+    uhi: list[np.ndarray] = field(default_factory=list)
 
     def copy(self) -> Leaf:
         return Leaf(self.lo.copy(), self.hi.copy(), [s.copy() for s in self.status],
-                    list(self.free), [a.copy() for a in self.plo], [b.copy() for b in self.phi_])
+                    list(self.free), [a.copy() for a in self.plo], [b.copy() for b in self.phi_],
+                    [u.copy() for u in self.ulo], [u.copy() for u in self.uhi])
+
+    def window(self, m: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The sent-value control windows of layer m (None: the whole range)."""
+        return (self.ulo[m], self.uhi[m]) if self.ulo else None
 
     def normalise(self) -> Leaf:
         """MAYBE neurons become OK when no failure is left to place, FAILED when all must."""
@@ -92,6 +102,9 @@ def root_leaf(fn: FloatNet) -> Leaf:
     free = [f if neurons else 0 for f in fn.failures[: len(widths)]]
     leaf = Leaf(fn.dom[:, 0].copy(), fn.dom[:, 1].copy(), status, free,
                 [np.full(n, -np.inf) for n in widths], [np.full(n, np.inf) for n in widths])
+    if neurons and has_sign(fn):
+        leaf.ulo = [np.full(n, -1.0) for n in widths]
+        leaf.uhi = [np.full(n, 1.0) for n in widths]
     return leaf.normalise()
 
 
@@ -355,7 +368,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
                        np.abs(elo) + np.abs(ehi) + lmag + mu)
         ylo, yhi = pad(phi(slo, fn.slope), phi(shi, fn.slope))
         ylo, yhi = np.maximum(ylo, 0.0), np.minimum(yhi, 1.0)
-        felo, fehi = pad(*failed_deviation(fn, ylo, yhi))
+        felo, fehi = pad(*failed_deviation(fn, ylo, yhi, leaf.window(t)))
         st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
         st.lam.append(lam)
         st.half.append(dev)
@@ -394,7 +407,8 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
     if joint and st.neurons and time.monotonic() <= st.deadline \
             and all(not (s == MAYBE).any() for s in leaf.status):
         failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
-        jc = joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi)
+        jc = joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi,
+                         [leaf.window(m) for m in range(L)])
         tried, won = True, bool((jc < up).any())
         up = np.minimum(up, jc)
     return LeafBound(up, False, st.slo, st.shi, st.half, st.kmax, st.fabs, st.dmax,
