@@ -48,7 +48,7 @@ import numpy as np
 from ..replay import replay
 from ..verdict import Witness
 from .attack import Attack, attack, to_witness
-from .faultview import neuron_kind
+from .faultview import model_of, neuron_kind
 from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, root_leaf
 from .upper import FloatNet
 
@@ -122,7 +122,9 @@ def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list
         a.free[m] -= 1
         b.status[m][j] = OK
         cands.append(("failure", [a.normalise(), b.normalise()]))
-    # input splits
+    # input splits and sent-value splits, the larger sensitivity (width x influence)
+    # first: a free sent value C u of a FAILED neuron is an input of the faulty copy
+    scored: list[tuple[float, str, list[Leaf]]] = []
     width = leaf.hi - leaf.lo
     sens = width * infl[fn.L]
     for i in np.argsort(-sens)[:2]:
@@ -133,7 +135,12 @@ def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list
         a, b = leaf.copy(), leaf.copy()
         a.hi[i] = mid
         b.lo[i] = mid
-        cands.append(("input", [a, b]))
+        scored.append((float(sens[i]), "input", [a, b]))
+    sent = _sent_split(fn, leaf, infl)
+    if sent is not None:
+        scored.append(sent)
+    scored.sort(key=lambda c: -c[0])
+    cands.extend((kind, kids) for _, kind, kids in scored)
     # pre-activation split
     best = None
     for m in range(fn.L):
@@ -151,6 +158,30 @@ def _candidates(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[tuple[str, list
         b.plo[m][j] = mid
         cands.append(("preact", [a, b]))
     return cands
+
+
+def _sent_split(fn: FloatNet, leaf: Leaf, infl: list[np.ndarray]
+                ) -> tuple[float, str, list[Leaf]] | None:
+    """Halve the control window of the FAILED neuron whose free sent value moves the
+    output most (influence x C x window width); None when no window is left to split."""
+    if not leaf.ulo:
+        return None
+    C = float(model_of(fn).C)
+    best = None
+    for m in range(fn.L):
+        w = leaf.uhi[m] - leaf.ulo[m]
+        sc = np.where((leaf.status[m] == FAILED) & (w > 1e-9), infl[m] * C * w, -1.0)
+        j = int(np.argmax(sc))
+        if sc[j] > 0 and (best is None or sc[j] > best[0]):
+            best = (float(sc[j]), m, j)
+    if best is None:
+        return None
+    score, m, j = best
+    mid = 0.5 * (leaf.ulo[m][j] + leaf.uhi[m][j])
+    a, b = leaf.copy(), leaf.copy()
+    a.uhi[m][j] = mid
+    b.ulo[m][j] = mid
+    return score, "sent", [a, b]
 
 
 def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, float | None]
@@ -291,7 +322,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     deadline = t0 + timeout
     rng = np.random.default_rng(opts.seed)
     stats: dict = {"leaves_opened": 1, "leaves_closed": 0, "leaves_frozen": 0, "bounds": 1,
-                   "splits": {"failure": 0, "input": 0, "preact": 0}, "attacks": 0,
+                   "splits": {"failure": 0, "input": 0, "sent": 0, "preact": 0},
+                   "attacks": 0,
                    "replays": 0, "replay_rejected": 0, "seconds_bound": 0.0,
                    "seconds_attack": 0.0, "seconds_hook": 0.0, "hook_calls": 0,
                    "rounds": 0, "jobs": opts.jobs, "joint_tried": 0, "joint_won": 0}

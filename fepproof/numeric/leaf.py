@@ -1,11 +1,13 @@
 """Certified upper bound of |F - F_S| on one branch-and-bound leaf (issue 11).
 
-A leaf restricts the problem three ways: an input sub-box [lo, hi]; a per-neuron failure
+A leaf restricts the problem four ways: an input sub-box [lo, hi]; a per-neuron failure
 status (FAILED, OK, or MAYBE with ``free[l]`` failures still to place among the MAYBE
-neurons of layer l: exactly f_l failures per layer in all); and optional constraints
-s_j in [a, b] on nominal pre-activations (pre-activation splits).  The leaf's points are
-the pairs (x, S) satisfying all three; the union of two children always equals the
-parent, so the maximum of the leaves' bounds bounds the whole problem.
+neurons of layer l: exactly f_l failures per layer in all); optional constraints
+s_j in [a, b] on nominal pre-activations (pre-activation splits); and, for models whose
+failed neurons choose what they send (Byzantine: sent = alpha y + C u, u in [-1, 1]), a
+window [ulo_j, uhi_j] of each neuron's control u (sent-value splits).  The leaf's points
+are the tuples (x, S, u) satisfying all four; the union of two children always equals
+the parent, so the maximum of the leaves' bounds bounds the whole problem.
 
 The derivation is that of :mod:`.upper` (its module docstring, steps 1-5: CROWN-style
 back-substitution of the *difference* network with the coupled |r| <= h |delta| pass and
