@@ -1,16 +1,18 @@
 """Convergence benchmark (issue 11): the branch-and-bound engines vs the issue-6/7 engines.
 
 Random networks as in issue 11 (weights ~ N(0, 1) unless the row says otherwise, biases
-~ N(0, 0.5^2), K = 1/4, box [0, 1]^d, one linear output), crash failures, several seeds
-per row.  For each (row, seed) the baseline engine (``numeric-v1``, or ``z3-v1`` on the z3
-row) and the new engine (``--engine auto``, or ``z3``) get the same time budget in the
-same run; the table gives each bracket's upper/lower ratio, the new engine's seconds and
-whether the row's target is met.  "trivial" is sum |w_out| (a crash moves each hidden
-output by < 1, so the last layer alone bounds the error by it).
+~ N(0, 0.5^2), K = 1/4, box [0, 1]^d, one linear output), crash failures (Byzantine ones
+on the --extra rows), several seeds per row.  For each (row, seed) the baseline engine
+(``numeric-v1``, or ``z3-v1`` on the z3 row) and the new engine (``--engine auto``, or
+``z3``) get the same time budget in the same run; the table gives each bracket's
+upper/lower ratio, the new engine's seconds and whether the row's target is met.
+"trivial" is sum |w_out| (a crash moves each hidden output by < 1, so the last layer
+alone bounds the error by it).
 
     nice python benchmarks/bench_converge.py                         # full: 60 s, 3 seeds
     nice python benchmarks/bench_converge.py --timeout 20 --seeds 2  # reduced
     nice python benchmarks/bench_converge.py --rows 2-8-8-1,z3
+    nice python benchmarks/bench_converge.py --extra  # also the Byzantine rows
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class Row:
     target: float = 1.05       # upper/lower target
     time_target: float = 60.0  # seconds the issue allows
     trivial_cut: float | None = None  # upper must be <= (1 - cut) * sum|w_out|
+    model: str = "crash"       # crash, byz-dev (Byzantine C = 1/2), byz-val (value, C = 1)
+    extra: bool = False        # not in the issue's table (run with --extra or --rows)
 
 
 ROWS = [
@@ -59,7 +63,18 @@ ROWS = [
     Row("16-32-32-1", 16, (32, 32), (2, 0), target=1.25),
     Row("16-64-64-64-1", 16, (64, 64, 64), (1, 1, 1), target=3.0, trivial_cut=0.15),
     Row("16-64-64-64-1s.3", 16, (64, 64, 64), (2, 2, 2), scale=0.3, target=1.5),
+    # Byzantine failures (sent values split by the branch and bound), with the targets of
+    # the crash rows of the same size; not in the issue's table
+    Row("2-8-8-1/byz-dev", 2, (8, 8), (1, 1), target=1.0101, time_target=10,
+        model="byz-dev", extra=True),
+    Row("2-8-8-1/byz-val", 2, (8, 8), (1, 1), target=1.0101, time_target=10,
+        model="byz-val", extra=True),
+    Row("8-16-16-1/byz-dev", 8, (16, 16), (1, 1), target=1.05, model="byz-dev", extra=True),
+    Row("8-16-16-1/byz-val", 8, (16, 16), (1, 1), target=1.05, model="byz-val", extra=True),
 ]
+
+MODELS = {"crash": FailureModel.crash(), "byz-dev": FailureModel.byzantine("1/2"),
+          "byz-val": FailureModel.byzantine("1", "value")}
 
 
 def issue_network(d: int, widths: tuple[int, ...], seed: int, scale: float = 1.0) -> Network:
@@ -85,7 +100,7 @@ def _ratio(res) -> float:
 
 def run_row(row: Row, seed: int, timeout: float, jobs: int) -> dict:
     net = issue_network(row.d, row.widths, seed, row.scale)
-    model = FailureModel.crash()
+    model = MODELS[row.model]
     fe = fep(net, row.failures, model).sound
     problem = VerifyProblem(net, row.failures, model, Fraction(0), fe,
                             tolerance=Fraction(1, 100), timeout=timeout)
@@ -116,24 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="seeds per row (0, 1, ...)")
     ap.add_argument("--rows", default="", help="comma-separated row keys (default: all)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (new engine)")
+    ap.add_argument("--extra", action="store_true",
+                    help="also the rows that are not in the issue's table (Byzantine)")
     args = ap.parse_args(argv)
     if args.timeout <= 0 or args.seeds < 1 or args.jobs < 1:
         ap.error("--timeout, --seeds and --jobs must be positive")
     keys = [k for k in args.rows.split(",") if k]
-    rows = [r for r in ROWS if not keys or r.key in keys]
+    rows = [r for r in ROWS if r.key in keys or (not keys and (args.extra or not r.extra))]
     if not rows:
         ap.error(f"--rows: unknown keys {keys} (known: {[r.key for r in ROWS]})")
     print(f"# bench_converge  python {sys.version.split()[0]}, {os.cpu_count()} cpus, "
           f"timeout {args.timeout:g} s per engine run, {args.seeds} seeds, jobs {args.jobs}")
     print(f"{'row':<17} {'seed':>4} {'engine':<7} {'baseline up/lo':>14} {'new up/lo':>10} "
           f"{'new bracket':>21} {'new s':>6} {'target':>7} {'met':>4}  stop")
-    met = 0
-    total = 0
+    met = [0, 0]
+    total = [0, 0]
     for row in rows:
         for seed in range(args.seeds):
             r = run_row(row, seed, args.timeout, args.jobs)
-            total += 1
-            met += r["met"]
+            total[row.extra] += 1
+            met[row.extra] += r["met"]
             lo, up = r["new_br"]
             extra = (f", upper/trivial {up / r['trivial']:.3f}"
                      if row.trivial_cut is not None else "")
@@ -141,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['new']:>10.4f} [{lo:9.4g}, {up:9.4g}] {r['new_s']:>6.1f} "
                   f"{r['target']:>7.4g} {'yes' if r['met'] else 'no':>4}  {r['stop']}{extra}",
                   flush=True)
-    print(f"# targets met: {met} of {total}")
+    print(f"# targets met: {met[0]} of {total[0]}"
+          + (f"; extra rows: {met[1]} of {total[1]}" if total[1] else ""))
     return 0
 
 

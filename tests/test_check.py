@@ -84,6 +84,7 @@ def test_relative_paths_are_relative_to_the_spec(tmp_path):
     ('input_box = "nothing.csv"', "", "claim 'c1': input_box"),
     ("input_box = [[0, nan]]", "", "claim 'c1': input_box"),
     ('model = "synapse"\ncapacity = 1\nengine = "z3"', "", "claim 'c1': engine"),
+    ('model = "synapse"\ncapacity = 1\nengine = "z3-v1"', "", "claim 'c1': engine"),
 ])
 def test_bad_claims_name_claim_and_key(tmp_path, claim, defaults, where):
     with pytest.raises(SpecError) as exc:
@@ -191,3 +192,10 @@ def test_stuck_at_claims_use_the_public_constructor(tmp_path):
         parse(spec_text("capacity = 2"), tmp_path)
     with pytest.raises(SpecError, match="claim 'c1': model: unknown failure model"):
         parse(spec_text('model = "melt"'), tmp_path)
+
+
+@pytest.mark.parametrize("engine", ["auto", "z3", "numeric", "z3-v1", "numeric-v1"])
+def test_every_engine_name_of_verify_is_a_claim_engine(tmp_path, engine):
+    """Claims name the engines ``fepproof verify`` offers (the v1 ones as baselines)."""
+    (c,) = parse(spec_text("bound = 0.1", f'engine = "{engine}"'), tmp_path).claims
+    assert c.engine == engine
