@@ -158,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['new']:>10.4f} [{lo:9.4g}, {up:9.4g}] {r['new_s']:>6.1f} "
                   f"{r['target']:>7.4g} {'yes' if r['met'] else 'no':>4}  {r['stop']}{extra}",
                   flush=True)
-    print(f"# targets met: {met[0]} of {total[0]}"
-          + (f"; extra rows: {met[1]} of {total[1]}" if total[1] else ""))
+    parts = [f"{met[0]} of {total[0]}"] if total[0] else []
+    parts += [f"extra rows: {met[1]} of {total[1]}"] if total[1] else []
+    print("# targets met: " + "; ".join(parts))
     return 0
 
 
