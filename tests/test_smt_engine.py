@@ -191,3 +191,34 @@ def test_counterexamples_from_z3_models_replay():
                      options=opts)
     assert full.verdict is Status.PROVED and full.stats["sat"] >= 1
     assert worst <= float(full.upper) + 1e-9  # (the grid may miss the true max: no lower check)
+
+
+@pytest.mark.parametrize("reading", ["deviation", "value"])
+def test_sent_windows_restrict_a_byzantine_neuron(reading):
+    """A leaf's control window bounds what a Byzantine neuron sends (C u from its nominal
+    value y = sigma(x) in [1/2, 0.731], or C u itself): on 1-1-1 with output weight 1 the
+    error exceeds 1/2 with the whole capacity (C = 1), not within u in [0, 1/4]
+    (deviation: error <= 1/4) or u in [1/2, 1] (value: |u - y| <= 1/2), and again with
+    u in [3/4, 1] in the deviation reading."""
+    from fepproof.smt.answer import Answer
+    from fepproof.smt.encode import Encoding, default_breakpoints
+    net = Network((Layer(((Fraction(1),),), (Fraction(0),)),),
+                  Layer(((Fraction(1),),), (Fraction(0),)), Activation("sigmoid", Fraction(1)),
+                  ((Fraction(0), Fraction(1)),))
+    model = FailureModel.byzantine(1, reading)
+    box = net.input_domain
+    st_ = status_from_sets(net.widths, ((0,),))
+    nom = nominal_bounds(net, box)
+    row = net.output.weights[0]
+    fb = fault_bounds(net, nom, st_, model, row, box)
+    brk = {(c, 0, 0): list(default_breakpoints(Fraction(1))) for c in ("n", "f")}
+
+    def answer(win):
+        enc = Encoding(net, model, row, st_, (1,), nom, fb, brk, box=box,
+                       sent_windows=win)
+        return enc.query(Fraction(1, 2), 5000)[0]
+    assert answer(None) is Answer.SAT
+    win = (Fraction(0), Fraction(1, 4)) if reading == "deviation" else (Fraction(1, 2), 1)
+    assert answer({(0, 0): win}) is Answer.UNSAT
+    if reading == "deviation":
+        assert answer({(0, 0): (Fraction(3, 4), Fraction(1))}) is Answer.SAT

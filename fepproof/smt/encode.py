@@ -75,6 +75,9 @@ class Encoding:
     logic: str | None = "QF_LRA"
     box: Sequence[Interval] | None = None
     relax: str = "hull"  # "hull": conjunction of globally valid lines; "pieces": case split
+    # a branch-and-bound leaf's windows [ulo, uhi] of the control u of free sent values
+    # (sent = y + C u in the deviation reading, C u in the value reading), per (layer, j)
+    sent_windows: Mapping[tuple[int, int], Interval] | None = None
     n_pieces: int = 0
     _vars: dict = field(default_factory=dict)
 
@@ -159,6 +162,10 @@ class Encoding:
                             else:  # the value reading: |v| <= C
                                 slo, shi = self.model.sent_interval(Fraction(0), Fraction(0))
                                 add(v <= _q(shi), v >= _q(slo))
+                            win = (self.sent_windows or {}).get((l, j))
+                            if win is not None:
+                                off = v - y if self.model.tracks_nominal else v
+                                add(off >= _q(C * win[0]), off <= _q(C * win[1]))
                         self._vars[("v", l, j)] = v
                         if st == FAILED:
                             yf = v

@@ -64,6 +64,9 @@ class _Z3Leaves:
                     for a, b in zip(leaf.lo, leaf.hi, strict=True))
         fs = tuple(tuple(int(j) for j in np.flatnonzero(s == FAILED)) for s in leaf.status)
         st = status_from_sets(net.widths, fs)
+        # the leaf's sent-value windows (exact: a float is a rational)
+        windows = {(l, j): (Fraction(float(leaf.ulo[l][j])), Fraction(float(leaf.uhi[l][j])))
+                   for l, f in enumerate(fs) for j in f} if leaf.ulo else None
         nom = nominal_bounds(net, box)
         cand = None
         proved = True
@@ -73,7 +76,8 @@ class _Z3Leaves:
             if fb.bound <= t:
                 continue
             enc = Encoding(net, model, row, st, self.p.failures, nom, fb, self.breaks,
-                           coupling=True, diff_bounds=True, box=box, relax="hull")
+                           coupling=True, diff_bounds=True, box=box, relax="hull",
+                           sent_windows=windows)
             budget = min(QUERY_CAP, self.deadline - time.monotonic())
             if budget <= 0.05:
                 return None, cand
