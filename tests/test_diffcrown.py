@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from fepproof.numeric import diffcrown
 from fepproof.numeric.diffcrown import diff_crown, planes
 from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_ranges, root_leaf
+from fepproof.numeric.stable import diff_range
 from fepproof.numeric.upper import FloatNet
 from tests.test_bab import MODELS, _grid, _issue_net, brute, random_leaf, small_nets
 
@@ -27,13 +28,43 @@ def _g(s, d, slope):
 
 def _g_exact(s, d, slope):
     """phi(s + d) - phi(s) at 700 digits: enough for a float64 d as small as 1e-308."""
-    mpmath.mp.dps = 700
-    s, d, k = mpmath.mpf(float(s)), mpmath.mpf(float(d)), mpmath.mpf(slope)
-    return 1 / (1 + mpmath.exp(-k * (s + d))) - 1 / (1 + mpmath.exp(-k * s))
+    with mpmath.workdps(700):  # local: the global precision stays as other tests expect
+        s, d, k = mpmath.mpf(float(s)), mpmath.mpf(float(d)), mpmath.mpf(slope)
+        return +(1 / (1 + mpmath.exp(-k * (s + d))) - 1 / (1 + mpmath.exp(-k * s)))
 
 
 boxes = st.tuples(st.floats(-30, 30), st.floats(0, 20), st.floats(-10, 10),
                   st.floats(0, 10))
+
+
+@settings(max_examples=60, deadline=None)
+@given(b=boxes, si=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
+def test_diff_range_encloses_the_sigmoid_difference(b, si, seed):
+    """stable.diff_range (one batched gdiff call on its six candidate points) contains
+    phi(s + d) - phi(s) at the corners, the candidate points and random points of the
+    box, in 700-digit mpmath."""
+    slope = SLOPES[si]
+    s0, ws, d0, wd = b
+    slo, shi, dlo, dhi = (np.array([v]) for v in (s0, s0 + ws, d0, d0 + wd))
+    lo, hi = diff_range(slo, shi, dlo, dhi, slope)
+    rng = np.random.default_rng(seed)
+    pts = [(s, d) for s in (s0, s0 + ws) for d in (d0, d0 + wd)]
+    pts += [(float(np.clip(-d / 2, s0, s0 + ws)), d) for d in (d0, d0 + wd)]
+    pts += [(rng.uniform(s0, s0 + ws), rng.uniform(d0, d0 + wd)) for _ in range(12)]
+    for s, d in pts:
+        g = _g_exact(s, d, slope)
+        assert mpmath.mpf(float(lo[0])) <= g <= mpmath.mpf(float(hi[0]))
+
+
+def test_planes_of_rows_without_deviation_are_exactly_zero():
+    """Rows with delta = 0 exactly (no failure upstream) get the planes 0 <= g <= 0 (g is
+    0 there); the other rows get the planes they get on their own."""
+    slo, shi = np.array([-1.0, 0.5, -3.0]), np.array([2.0, 4.0, -1.0])
+    dlo, dhi = np.array([0.0, -0.3, 0.0]), np.array([0.0, 0.2, 0.0])
+    got = planes(slo, shi, dlo, dhi, 1.0)
+    alone = planes(slo[1:2], shi[1:2], dlo[1:2], dhi[1:2], 1.0)
+    for g, a in zip(got, alone, strict=True):
+        assert g[0] == g[2] == 0.0 and g[1] == a[0]
 
 
 @settings(max_examples=120, deadline=None)
@@ -61,9 +92,11 @@ def test_planes_enclose_the_sigmoid_difference(bs, si, seed):
         for k in range(3):
             for j in range(len(bs)):
                 s, d = S[k, j], D[k, j]
-                ex = _g_exact(s, d, slope) - mpmath.mpf(float(a[j])) * mpmath.mpf(float(s)) \
-                    - mpmath.mpf(float(b[j])) * mpmath.mpf(float(d))
-                assert sign * (ex - mpmath.mpf(float(c[j]))) <= 0
+                with mpmath.workdps(700):
+                    ex = _g_exact(s, d, slope) \
+                        - mpmath.mpf(float(a[j])) * mpmath.mpf(float(s)) \
+                        - mpmath.mpf(float(b[j])) * mpmath.mpf(float(d))
+                    assert sign * (ex - mpmath.mpf(float(c[j]))) <= 0
 
 
 def test_planes_without_the_interpolation_error_term_are_not_sound(monkeypatch):

@@ -82,6 +82,14 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     ns, nd = ns or NS, nd or ND
     if ns < 2 or nd < 2:
         raise ValueError("planes: ns and nd must be at least 2")
+    moving = (dlo != 0) | (dhi != 0)
+    if not moving.all():  # delta = 0 exactly (no failure upstream): g = 0, planes 0
+        out = [np.zeros(np.shape(slo)) for _ in range(6)]
+        if moving.any():
+            for o, v in zip(out, planes(slo[moving], shi[moving], dlo[moving], dhi[moving],
+                                        slope, ns, nd), strict=True):
+                o[moving] = v
+        return tuple(out)  # type: ignore[return-value]
     S = np.linspace(slo, shi, ns, axis=-1)                 # (n, ns), exact end points
     D = np.linspace(dlo, dhi, nd, axis=-1)                 # (n, nd)
     G = gdiff(S[:, :, None], D[:, None, :], slope)         # (n, ns, nd)
