@@ -474,7 +474,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             per_leaf = max(deadline - time.monotonic(), 0.0) / 4
             tasks = [(leaf, lb, joint, per_leaf) for leaf, lb in batch]
             if pool is not None and len(batch) > 1:
-                results = list(pool.map(branch, tasks))
+                # local workers take the batch in one chunk each (fewer round trips)
+                chunks = ({} if opts.scheduler else
+                          {"chunksize": max(1, math.ceil(len(tasks) / opts.jobs))})
+                results = list(pool.map(branch, tasks, **chunks))
             else:
                 results = [branch(t) for t in tasks]
             stats["seconds_bound"] += time.monotonic() - q
