@@ -3,9 +3,10 @@
 (engines are imported when first used).
 
 ``numeric`` and ``z3`` are the branch-and-bound engines of ``fepproof verify`` (issue 11),
-run in this process (``check`` already runs its claims in parallel processes), so ``check``
-and ``verify`` report the same bracket for the same claim; ``numeric-v1`` and ``z3-v1`` are
-the earlier engines, kept as baselines."""
+so ``check``, ``harden`` and ``verify`` report the same kind of bracket for the same
+claim; ``check`` runs them in its claim processes (``jobs = 1``), ``harden`` with
+``--jobs`` workers.  ``numeric-v1`` and ``z3-v1`` are the earlier engines, kept as
+baselines."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def engine_for(problem: VerifyProblem, name: str = "auto") -> str:
 
 
 def run_verify(problem: VerifyProblem, engine: str = "auto",
-               progress: Progress | None = None) -> VerifyResult:
-    """Decide ``problem`` with ``engine``; the result names the engine used."""
+               progress: Progress | None = None, jobs: int = 1) -> VerifyResult:
+    """Decide ``problem`` with ``engine``; the result names the engine used.  ``jobs``:
+    worker processes of the branch-and-bound engines (1 inside ``check``'s claim
+    processes, which may not start children of their own)."""
     name = engine_for(problem, engine)
     say = progress or (lambda _msg: None)
     if name == "z3-v1":
@@ -44,7 +47,7 @@ def run_verify(problem: VerifyProblem, engine: str = "auto",
         from .numeric import verify_numeric
         return verify_numeric(problem, say)
     from .numeric.bab import BabOptions
-    opts = BabOptions(jobs=1)
+    opts = BabOptions(jobs=jobs)
     if name == "z3":
         from .smt.leaves import verify_z3_bab
         return verify_z3_bab(problem, say, opts)

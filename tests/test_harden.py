@@ -203,10 +203,12 @@ def test_cli_failures_beyond_the_width_fall_among_replicas(tmp_path):
     assert fep(h, [5, 0, 9]).value <= 1
 
 
-def test_cli_by_verify_needs_fewer_neurons(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_by_verify_needs_fewer_neurons(tmp_path, jobs):
     out = tmp_path / "h.json"
     code, text, err = run(["harden", FIG1, "--failures", "1,0,1", "--bound", "7/10",
-                           "--by", "verify", "--engine", "z3", "--json", "-o", str(out)])
+                           "--by", "verify", "--engine", "z3", "--json", "-o", str(out),
+                           "--jobs", jobs])
     assert code == 0, err
     data = json.loads(text)
     assert data["proved_by"] == "verify"

@@ -73,6 +73,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=list(ENGINES), default="auto",
                    help="--by verify: the verify engine (default auto; numeric-v1 / z3-v1: the "
                         "engines before issue 11)")
+    p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
+                   help="--by verify: worker processes per engine run (default 2)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="--by verify: seconds for the whole search (default 60)")
     p.add_argument("--max-tries", type=integer(1, 10_000), default=20, metavar="N",
@@ -87,7 +89,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 MAX_DOMINATED = 64  # --at-most --by verify: distributions g <= f verified one by one
 
 
-def _verifier(engine: str, model, output: int | None, at_most: bool):
+def _verifier(engine: str, model, output: int | None, at_most: bool, jobs: int = 2):
     """The engine as harden's verifier.  In the 'at most' reading every distribution
     g <= f (g != 0) must be proved: proved only if all are, refuted if one is."""
     import itertools
@@ -100,7 +102,7 @@ def _verifier(engine: str, model, output: int | None, at_most: bool):
     def one(net: Network, g: tuple[int, ...], budget: Fraction, left: float):
         problem = VerifyProblem(net, g, model, budget, fep(net, g, model, output).value,
                                 Fraction(1, 100), max(0.5, left), output, bracket=False)
-        res = run_verify(problem, engine)
+        res = run_verify(problem, engine, jobs=jobs)
         return res.verdict.value, res.lower, res.upper
 
     def verify(net: Network, f: tuple[int, ...], budget: Fraction, left: float):
@@ -220,8 +222,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if count > MAX_DOMINATED:
             raise CliError(f"--at-most: --by verify checks every distribution g <= f; "
                            f"{count} > {MAX_DOMINATED} of them (use --by fep)")
-    verifier = (_verifier(args.engine, model, output, args.at_most) if args.by == "verify"
-                else None)
+    verifier = (_verifier(args.engine, model, output, args.at_most, args.jobs)
+                if args.by == "verify" else None)
     try:
         res = harden(net, f, budget, model, args.by, args.max_factor,
                      "at_most" if args.at_most else "exactly", output, binary, verifier,
