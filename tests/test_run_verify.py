@@ -99,3 +99,30 @@ def test_engine_names():
     for name in ("numeric-v1", "z3-v1"):
         assert run_verify(_claim(net, (1, 0), CRASH, 1000, timeout=5.0), name).verdict \
             is Status.PROVED
+
+
+def test_decide_mode_search_stops_at_a_refuting_witness(monkeypatch):
+    """With ``stop_at`` the witness search returns once an error above it is found (one
+    refinement here), instead of spending its budget; a claim below the worst case is
+    then refuted by the replayed witness as before."""
+    import importlib
+
+    from fepproof.numeric.upper import FloatNet
+    search_mod = importlib.import_module("fepproof.numeric.search")
+    net = _issue_net(8, [16, 16], seed=0)
+    fn = FloatNet.make(net, (1, 1), CRASH, None)
+    calls = []
+    real = search_mod.optimise_input
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    monkeypatch.setattr(search_mod, "optimise_input", counted)
+    found = search_mod.search(fn, time_budget=30.0, stop_at=1e-9)
+    assert found.value > 1e-9 and len(calls) == 1
+    calls.clear()
+    search_mod.search(fn, time_budget=1.0)
+    assert len(calls) > 1
+    monkeypatch.undo()
+    res = run_verify(_claim(net, (1, 1), CRASH, Fraction(1, 10)), "numeric")
+    assert res.verdict is Status.REFUTED and res.witness_error > Fraction(1, 10)

@@ -32,9 +32,11 @@ __all__ = ["verify_bab", "seed_attacks"]
 
 
 def seed_attacks(fn: FloatNet, budget: float, seed: int = 0,
-                 progress: Progress | None = None) -> list[Attack]:
-    """The witness search's best scenario, re-optimised on the scale-aware objective."""
-    found = search(fn, time_budget=budget, seed=seed, progress=progress)
+                 progress: Progress | None = None, stop_at: float | None = None
+                 ) -> list[Attack]:
+    """The witness search's best scenario, re-optimised on the scale-aware objective
+    (``stop_at``: the search stops once an error above it is found)."""
+    found = search(fn, time_budget=budget, seed=seed, progress=progress, stop_at=stop_at)
     sc = found.scenario
     rng = np.random.default_rng(seed)
     lo, hi = fn.dom[:, 0], fn.dom[:, 1]
@@ -67,8 +69,13 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
     T = max(float(problem.timeout), 0.5)
     closed = _closed_form(problem)
 
+    # in decide mode the search stops at a witness above the claim (a margin over float
+    # rounding; the replay decides): refuting needs no more
+    stop_at = None if problem.bracket else float(problem.bound) * (1 + 1e-6) + 1e-300
+
     def seeds() -> list[Attack]:  # skipped when the root bound already proves the claim
-        return seed_attacks(fn, budget=min(0.1 * T, 3.0), progress=progress)
+        return seed_attacks(fn, budget=min(0.1 * T, 3.0), progress=progress,
+                            stop_at=stop_at)
 
     res: BabResult = run_bab(net, fn, model, problem.output, T,
                              float(problem.tolerance), _float_up(closed),

@@ -211,8 +211,10 @@ def _starts(fn: FloatNet, rng: np.random.Generator, n: int, extra: list[np.ndarr
 
 def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int = 24,
            progress: Callable[[str], None] | None = None,
-           hint: SearchResult | None = None) -> SearchResult:
-    """Best scenario found for max_k |F_fail - F_neu|_k within ``time_budget`` seconds."""
+           hint: SearchResult | None = None, stop_at: float | None = None) -> SearchResult:
+    """Best scenario found for max_k |F_fail - F_neu|_k within ``time_budget`` seconds
+    (``stop_at``: or as soon as a scenario's float error exceeds it, e.g. a claim to
+    refute; the caller replays it)."""
     t0 = time.monotonic()
     rng = np.random.default_rng(seed)
     M = len(fn.rows)
@@ -273,6 +275,8 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
     queue = [(sc, k, s) for _, sc, k, s in seeds[: max(4, 2 * len(objectives))]]
     seen = {(sc.key(), k, s) for sc, k, s in queue}
     while time.monotonic() - t0 < time_budget:
+        if stop_at is not None and best is not None and best.value > stop_at:
+            break
         if not queue:
             restarts += 1
             if exhaustive and restarts > max_restarts_exhaustive:
