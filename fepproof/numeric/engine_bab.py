@@ -109,9 +109,13 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
 
 
 def _float_up(q: Fraction) -> float:
-    """The smallest float >= ``q`` (a sound cap for float comparisons)."""
-    f = float(q)
-    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+    """The smallest float >= ``q`` (a sound cap for float comparisons; inf above the
+    float range)."""
+    try:
+        f = float(q)
+    except OverflowError:
+        return math.inf
+    return f if math.isinf(f) or Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
 def _why(stop: str, problem: VerifyProblem) -> str:
