@@ -82,6 +82,9 @@ def test_a_claim_the_root_bound_proves_skips_the_witness_search():
     net = _issue_net(2, [8, 8], seed=0)
     res = run_verify(_claim(net, (1, 1), CRASH, 1000), "numeric")
     assert res.verdict is Status.PROVED and res.witness is None and res.lower == 0
+    assert res.stats["stop"] == "claim decided"  # not "exhausted": [0, upper] is no exact
+    huge = run_verify(_claim(net, (1, 1), CRASH, 10**400), "numeric")  # above float range
+    assert huge.verdict is Status.PROVED and huge.stats["stop"] == "claim decided"
     assert res.stats["rounds"] == 0 and res.stats["attacks"] == 0
 
 

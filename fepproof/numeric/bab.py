@@ -413,8 +413,9 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
         while True:
             U = capped()
             lo = float(low.value)
-            if not heap:
-                stop = "exhausted" if frozen_max <= lo else "no split left"
+            if not heap:  # leaves closed below the claim decide it; below lower: exact
+                stop = ("claim decided" if decide_only and claim is not None and U <= claim
+                        else "exhausted" if frozen_max <= lo else "no split left")
                 break
             if decide_only and claim is not None and (U <= claim or lo > claim):
                 stop = "claim decided"

@@ -71,7 +71,7 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
 
     # in decide mode the search stops at a witness above the claim (a margin over float
     # rounding; the replay decides): refuting needs no more
-    stop_at = None if problem.bracket else float(problem.bound) * (1 + 1e-6) + 1e-300
+    stop_at = None if problem.bracket else _float_up(problem.bound) * (1 + 1e-6) + 1e-300
 
     def seeds() -> list[Attack]:  # skipped when the root bound already proves the claim
         return seed_attacks(fn, budget=min(0.1 * T, 3.0), progress=progress,
@@ -79,7 +79,7 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
 
     res: BabResult = run_bab(net, fn, model, problem.output, T,
                              float(problem.tolerance), _float_up(closed),
-                             claim=float(problem.bound), decide_only=not problem.bracket,
+                             claim=_float_up(problem.bound), decide_only=not problem.bracket,
                              options=options, progress=progress, seed_attacks=seeds,
                              label="numeric: " if engine == "numeric" else "",
                              leaf_hook=leaf_hook)
