@@ -387,11 +387,10 @@ def test_joint_crown_covers_brute_force_and_its_mutation_does_not(monkeypatch):
     flipping a failed neuron's dependence on its nominal output (a mutation of the
     formula) breaks it on some of these nets, so the check can fail."""
     from fepproof.numeric import crown
-    from fepproof.numeric.faultview import sent_affine
+    from fepproof.numeric.faultview import sent_alpha
 
     def mutated(fn_):
-        a, lo, hi = sent_affine(fn_)
-        return 1.0 - a, lo, hi
+        return 1.0 - sent_alpha(fn_)
 
     caught = []
     for mi in (0, 1, 2, 5, 6):
@@ -410,9 +409,9 @@ def test_joint_crown_covers_brute_force_and_its_mutation_does_not(monkeypatch):
             dlo = [-d for d in lb.dmax]
             args = (fn, leaf.lo, leaf.hi, failed, lb.slo, lb.shi, dlo, lb.dmax)
             assert float(crown.joint_crown(*args).max()) >= true
-            monkeypatch.setattr(crown, "sent_affine", mutated)
+            monkeypatch.setattr(crown, "sent_alpha", mutated)
             caught.append(float(crown.joint_crown(*args).max()) < true)
-            monkeypatch.setattr(crown, "sent_affine", sent_affine)
+            monkeypatch.setattr(crown, "sent_alpha", sent_alpha)
     assert any(caught)
 
 

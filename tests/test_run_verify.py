@@ -19,14 +19,14 @@ from fepproof.numeric.engine_bab import verify_bab
 from fepproof.run_verify import ENGINES, engine_for, run_verify
 from fepproof.verdict import Status
 from fepproof.verify_api import VerifyProblem
-from tests.test_bab import _issue_net
+from tests.test_bab import _issue_net, _problem
 
 CRASH = FailureModel.crash()
 
 
 def _claim(net, f, model, bound, timeout=30.0, bracket=False):
-    return VerifyProblem(net, f, model, Fraction(bound), fep(net, f, model).value,
-                         Fraction(1, 100), timeout, None, bracket=bracket)
+    """A claim (decide mode by default) through test_bab's problem builder."""
+    return _problem(net, f, model, Fraction(bound), timeout, bracket)
 
 
 @pytest.fixture(scope="module")

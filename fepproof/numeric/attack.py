@@ -32,7 +32,7 @@ from .faultview import (
     has_sign,
     neuron_kind,
     records_values,
-    sent_affine,
+    sent_alpha,
     sent_deviation,
     synapse_extra,
 )
@@ -91,7 +91,7 @@ def _grad_neurons(fn: FloatNet, Z: np.ndarray, d: int, sets: list[list[int]],
     """dJ/dZ for neuron failures, by a backward pass through the difference form:
     e = phi(s + delta) - phi(s) for correct neurons, e = sent(y, u) - y for failed ones
     (sent = alpha y + C u, or a fixed value; alpha from the model)."""
-    alpha = sent_affine(fn)[0]
+    alpha = sent_alpha(fn)
     X, U = Z[:, :d], Z[:, d:]
     y, e = X, np.zeros_like(X)
     cache = []

@@ -48,7 +48,7 @@ import numpy as np
 from ..replay import replay
 from ..verdict import Witness
 from .attack import Attack, attack, to_witness
-from .faultview import model_of, neuron_kind
+from .faultview import control_scale, neuron_kind
 from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, root_leaf
 from .upper import FloatNet
 
@@ -166,7 +166,7 @@ def _sent_split(fn: FloatNet, leaf: Leaf, infl: list[np.ndarray]
     output most (influence x C x window width); None when no window is left to split."""
     if not leaf.ulo:
         return None
-    C = float(model_of(fn).C)
+    C = control_scale(fn)  # d(sent)/du
     best = None
     for m in range(fn.L):
         w = leaf.uhi[m] - leaf.ulo[m]
@@ -338,9 +338,10 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     # networks, and 1e-9 x Fep would then stop the run at an arbitrarily wide bracket
     atol = ATOL * min(closed_form, stats["root_upper"])
     stats["absolute_tolerance"] = atol
+    # a claim the root bound or the closed form proves needs no witness (nor attack)
+    proved_at_root = (decide_only and claim is not None
+                      and min(stats["root_upper"], closed_form) <= claim)
     if callable(seed_attacks):
-        proved_at_root = (decide_only and claim is not None
-                          and min(stats["root_upper"], closed_form) <= claim)
         seed_attacks = [] if proved_at_root else seed_attacks()
     for a in seed_attacks or []:
         low.offer(a)
@@ -401,7 +402,7 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             _syn_hint = list(a.synapses)
             break
     push(root, rb)
-    if heap and not (decide_only and claim is not None and capped() <= claim):
+    if heap and not proved_at_root:
         try_attack(root, rb)
     pool = (_DaskPool(opts.scheduler, fn, opts.strong) if opts.scheduler
             else _pool(fn, opts.jobs, opts.strong))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .faultview import Window, failed_offsets, sent_affine
+from .faultview import Window, failed_offsets, sent_alpha
 from .stable import REL, TINY, dphi, pad, phi
 from .upper import FloatNet
 
@@ -66,7 +66,7 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
     const = np.zeros(Ly.shape[0])
     mag = np.zeros(Ly.shape[0])
     first = min((m for m in range(L) if failed[m].any()), default=L)
-    alpha = sent_affine(fn)[0]
+    alpha = sent_alpha(fn)
     for m in range(L - 1, -1, -1):
         fm = failed[m]
         if fm.any():

@@ -11,8 +11,9 @@ Per neuron of layer m, with s in [slo, shi] and delta = s' - s in [dlo, dhi]:
   bound of :mod:`.crown` relaxes y and y' separately and so loses their coupling; the
   planes keep both.
 * a FAILED neuron has e = sent - y = (alpha - 1) y + o, o in [olo, ohi] (the model's
-  ``sent_affine``: crash alpha = 0, o = 0; stuck at v: o = v; Byzantine value reading
-  o in [lo, hi]; deviation reading alpha = 1, o in [-C, C]);
+  ``sent_alpha`` / ``failed_offsets``: crash alpha = 0, o = 0; stuck at v: o = v;
+  Byzantine value reading o = C u; deviation reading alpha = 1, o = C u; u in the leaf's
+  control window, [-1, 1] by default);
 * a MAYBE neuron (``free`` failures still to place in its layer) has
   e = e_ok + z (e_fail - e_ok), z in {0, 1}, sum z = free: e_ok is bounded by its plane
   and the gains G (e_fail - e_ok) by intervals, of which the ``free`` largest count;
@@ -44,7 +45,7 @@ import math
 
 import numpy as np
 
-from .faultview import failed_offsets, sent_affine
+from .faultview import failed_offsets, sent_alpha
 from .stable import REL, TINY, gdiff, phi
 from .upper import FloatNet, topk_sum
 
@@ -161,7 +162,7 @@ def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
 def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
                 plane_cache: dict | None) -> np.ndarray:
     cache = {} if plane_cache is None else plane_cache
-    alpha = sent_affine(fn)[0]
+    alpha = sent_alpha(fn)
     Wt = fn.Ws[t]
     Le = A @ Wt
     mag = (np.abs(A) @ np.abs(Wt)) @ _emax(st, t - 1)

@@ -21,7 +21,7 @@ from .upper import FloatNet
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
            "control_scale", "records_values",
-           "sent_affine", "failed_offsets", "Window"]
+           "sent_alpha", "failed_offsets", "Window"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
 
@@ -61,7 +61,7 @@ def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray, window: Win
     m = model_of(fn)
     if window is None or not m.free_value:
         return m.deviation_interval_f(ylo, yhi)
-    alpha = sent_affine(fn)[0]
+    alpha = sent_alpha(fn)
     olo, ohi = failed_offsets(fn, ylo, yhi, window)
     if alpha == 1.0:
         return olo, ohi
@@ -70,16 +70,19 @@ def failed_deviation(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray, window: Win
 
 def failed_offsets(fn: FloatNet, ylo: np.ndarray, yhi: np.ndarray, window: Window = None
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """[lo, hi] of o in sent = alpha y + o (see :func:`sent_affine`) for failed neurons
-    with nominal outputs in [ylo, yhi]; a free sent value's o is C u, u in ``window``
-    (default [-1, 1]); outward rounded."""
+    """[lo, hi] of o in sent = alpha y + o (alpha: :func:`sent_alpha`) for failed neurons
+    with nominal outputs in [ylo, yhi], outward rounded: the fixed value (crash: 0,
+    stuck-at: v), or for a free sent value C u with u in ``window`` (default [-1, 1]).
+    The value reading's o = C u does not depend on y: |sent| <= C."""
     m = model_of(fn)
-    if window is None or not m.free_value:
-        _, lo, hi = sent_affine(fn)
-        return lo(ylo, yhi), hi(ylo, yhi)
+    shape = np.shape(ylo)
+    if not m.free_value:
+        v = np.full(shape, float(m.fixed_value))
+        return pad(v, v)
+    ulo, uhi = (-1.0, 1.0) if window is None else window
     C = float(m.C)
-    ulo, uhi = window
-    return pad(C * np.asarray(ulo, dtype=float), C * np.asarray(uhi, dtype=float))
+    return pad(np.broadcast_to(C * np.asarray(ulo, dtype=float), shape),
+               np.broadcast_to(C * np.asarray(uhi, dtype=float), shape))
 
 
 def synapse_deviation(fn: FloatNet, W: np.ndarray, sup: np.ndarray) -> np.ndarray:
@@ -148,20 +151,9 @@ def exact_synapse_delta(fn: FloatNet, w: float, y: float, u: float) -> Fraction:
     return Fraction(float(m.sends_f(float(term), float(q)))) - term
 
 
-def sent_affine(fn: FloatNet):
-    """(alpha, lo(ylo, yhi), hi(ylo, yhi)): a failed neuron with nominal output y in
-    [ylo, yhi] sends alpha y + o with o in [lo, hi] (outward rounded)."""
+def sent_alpha(fn: FloatNet) -> float:
+    """alpha in sent = alpha y + o (see :func:`failed_offsets`): 1 when a failed neuron
+    sends its nominal output plus C u (deviation reading), else 0 (crash, stuck-at,
+    value reading)."""
     m = model_of(fn)
-    if _offset_only(m):
-        c = float(m.C) * (1 + 1e-12)
-        return 1.0, (lambda ylo, yhi: np.full(ylo.shape, -c)), \
-            (lambda ylo, yhi: np.full(ylo.shape, c))
-    if not m.free_value:
-        v = pad(np.array(float(m.fixed_value)), np.array(float(m.fixed_value)))
-        return 0.0, (lambda ylo, yhi: np.full(ylo.shape, v[0])), \
-            (lambda ylo, yhi: np.full(ylo.shape, v[1]))
-
-    def ends(ylo: np.ndarray, yhi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        vals = [m.sends_f(y, u) for y in (ylo, yhi) for u in (-1.0, 1.0)]
-        return pad(np.minimum.reduce(vals), np.maximum.reduce(vals))
-    return 0.0, (lambda ylo, yhi: ends(ylo, yhi)[0]), (lambda ylo, yhi: ends(ylo, yhi)[1])
+    return 1.0 if m.free_value and _offset_only(m) else 0.0
