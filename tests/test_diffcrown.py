@@ -129,7 +129,7 @@ def _diff_only(fn, leaf) -> float:
         return 0.0
     M = len(fn.rows)
     E = np.eye(fn.Ws[fn.L].shape[0])[fn.rows]
-    up = diff_crown(fn, leaf, rs, np.vstack([E, -E]), fn.L)
+    up = diff_crown(fn, rs, np.vstack([E, -E]), fn.L)[0]
     return float(np.maximum(up[:M], up[M:]).max())
 
 

@@ -49,7 +49,7 @@ from ..replay import replay
 from ..verdict import Witness
 from .attack import Attack, attack, to_witness
 from .faultview import control_scale, neuron_kind
-from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, root_leaf
+from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, leaf_uppers, root_leaf
 from .upper import FloatNet
 
 __all__ = ["BabOptions", "BabResult", "run_bab", "ATOL"]
@@ -61,7 +61,8 @@ STALE = 16  # attacks in a row without a better witness before their time share 
 @dataclass(frozen=True)
 class BabOptions:
     jobs: int = 2                 # local worker processes (1: in this process)
-    batch: int = 8                # leaves branched per round (fixed: same result any jobs)
+    batch: int = 32               # leaves branched per round (fixed: same result any jobs)
+    group: int = 16               # leaves per worker task; their children bounded in batches
     max_bounds: int | None = None  # stop after this many leaf bounds (tests)
     seed: int = 0
     attack_share: float = 0.3     # at most this share of the time goes to lower bounds
@@ -188,8 +189,42 @@ def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, flo
            ) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
     """Split one leaf: (split kind, children with bounds, bounds computed).  An optional
     fourth element is the seconds each child's bound may take (see ``leaf_upper``)."""
+    return branch_group([task])[0]
+
+
+def branch_group(tasks: list) -> list[tuple[str, list[tuple[Leaf, LeafBound]], int]]:
+    """:func:`branch` for several leaves of one round (same ``joint`` and budget): their
+    children are bounded together, those that share a failure status in one batch
+    (:func:`.leaf.leaf_uppers`).  With ``strong`` branching each leaf is split on its own."""
     fn = _FN
     assert fn is not None
+    if not tasks:
+        return []
+    _, _, joint, *rest = tasks[0]
+    budget = rest[0] if rest else None
+    if _STRONG:
+        return [_branch_strong(fn, t) for t in tasks]
+    chosen = []
+    for leaf, lb, *_ in tasks:
+        cands = _candidates(fn, leaf, lb)  # failure splits first, else the best input one
+        chosen.append(cands[0] if cands else None)
+    kids = [k for c in chosen if c is not None for k in c[1]]
+    bounds = iter(leaf_uppers(fn, kids, joint, budget))
+    out = []
+    for (_leaf, lb, *_), c in zip(tasks, chosen, strict=True):
+        if c is None:
+            out.append(("none", [], 0))
+            continue
+        pairs = []
+        for k in c[1]:
+            kb = next(bounds)
+            kb.upper = np.minimum(kb.upper, lb.upper)  # both sound on the child
+            pairs.append((k, kb))
+        out.append((c[0], pairs, len(pairs)))
+    return out
+
+
+def _branch_strong(fn: FloatNet, task) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
     leaf, lb, joint, *rest = task
     budget = rest[0] if rest else None
     best = None
@@ -197,12 +232,9 @@ def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, flo
     cands = _candidates(fn, leaf, lb)
     if cands and cands[0][0] == "failure":
         cands = cands[:1]  # failure splits first (as verifiers branch ReLU phases)
-    elif not _STRONG:
-        cands = cands[:1]  # the most sensitive input dimension
     for kind, kids in cands:
         out = []
-        for k in kids:
-            kb = leaf_upper(fn, k, joint, budget)
+        for k, kb in zip(kids, leaf_uppers(fn, kids, joint, budget), strict=True):
             n += 1
             kb.upper = np.minimum(kb.upper, lb.upper)
             out.append((k, kb))
@@ -217,10 +249,11 @@ def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, flo
 
 # ---- the loop ---------------------------------------------------------------------------
 
-def _branch_on(task: tuple[Leaf, LeafBound, bool], fn: FloatNet, strong: bool):
-    """:func:`branch` in a Dask worker (the network travels as a scattered argument)."""
+def _branch_on(group: list, fn: FloatNet, strong: bool):
+    """:func:`branch_group` in a Dask worker (the network travels as a scattered
+    argument)."""
     _init(fn, strong)
-    return branch(task)
+    return branch_group(group)
 
 
 class _DaskPool:
@@ -238,8 +271,8 @@ class _DaskPool:
         self.fn = self.client.scatter(fn, broadcast=True)
         self.strong = strong
 
-    def map(self, f, tasks):
-        futs = self.client.map(_branch_on, list(tasks), fn=self.fn, strong=self.strong,
+    def map(self, f, groups):
+        futs = self.client.map(_branch_on, list(groups), fn=self.fn, strong=self.strong,
                                pure=False)
         return self.client.gather(futs)
 
@@ -475,13 +508,14 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                 stats["joint_won"] >= 0.05 * stats["joint_tried"]
             per_leaf = max(deadline - time.monotonic(), 0.0) / 4
             tasks = [(leaf, lb, joint, per_leaf) for leaf, lb in batch]
-            if pool is not None and len(batch) > 1:
-                # local workers take the batch in one chunk each (fewer round trips)
-                chunks = ({} if opts.scheduler else
-                          {"chunksize": max(1, math.ceil(len(tasks) / opts.jobs))})
-                results = list(pool.map(branch, tasks, **chunks))
+            # groups of leaves whose children are bounded in batches; the groups do not
+            # depend on the number of workers, so neither do the bounds
+            g = max(1, opts.group)
+            groups = [tasks[i:i + g] for i in range(0, len(tasks), g)]
+            if pool is not None and len(groups) > 1:
+                results = [r for g in pool.map(branch_group, groups) for r in g]
             else:
-                results = [branch(t) for t in tasks]
+                results = [r for g in groups for r in branch_group(g)]
             stats["seconds_bound"] += time.monotonic() - q
             for (_leaf, lb), (kind, kids, n) in zip(batch, results, strict=True):
                 stats["bounds"] += n

@@ -83,6 +83,10 @@ def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,
     ns, nd = ns or NS, nd or ND
     if ns < 2 or nd < 2:
         raise ValueError("planes: ns and nd must be at least 2")
+    if np.ndim(slo) != 1:  # a batch of leaves (B, n): one call on the flattened neurons
+        shape = np.shape(slo)
+        flat = planes(*(np.reshape(v, -1) for v in (slo, shi, dlo, dhi)), slope, ns, nd)
+        return tuple(v.reshape(shape) for v in flat)  # type: ignore[return-value]
     moving = (dlo != 0) | (dhi != 0)
     if not moving.all():  # delta = 0 exactly (no failure upstream): g = 0, planes 0
         out = [np.zeros(np.shape(slo)) for _ in range(6)]
@@ -146,28 +150,40 @@ def _interpolation_error(S: np.ndarray, D: np.ndarray, slope: float) -> np.ndarr
     return curv * (1 + 1e-6) + TINY
 
 
-def diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
+def diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
                plane_cache: dict | None = None) -> np.ndarray:
-    """Upper bound of A @ delta^t over the leaf (t = L: the output, F_S - F) by the
-    differential back-substitution of the module docstring.  ``st`` carries the leaf's
-    per-layer ranges (``slo``, ``shi``, ``dlo``, ``dhi``, ``felo``, ``fehi``, ``elo``,
-    ``ehi`` and the chord lines ``nlam``, ``nclo``, ``nchi``) for layers < t.  Where
-    float64 overflows (weights ~1e160 square to inf), the row's bound is +inf, never
-    NaN: the caller keeps its other bounds."""
+    """Upper bound of A @ delta^t over each leaf of ``st`` (t = L: the output, F_S - F)
+    by the differential back-substitution of the module docstring: (B, R) for the rows
+    (R, n) of A.  ``st`` (:func:`.leaf.leaf_ranges`) carries the leaves (``st.leaf``:
+    boxes, failure status, windows) and their per-layer ranges (``slo``, ``shi``,
+    ``dlo``, ``dhi``, ``felo``, ``fehi``, ``elo``, ``ehi`` and the chord lines ``nlam``,
+    ``nclo``, ``nchi``, each (B, n)) for layers < t.  Where float64 overflows (weights
+    ~1e160 square to inf), the row's bound is +inf, never NaN: the caller keeps its other
+    bounds."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        out = _diff_crown(fn, leaf, st, A, t, plane_cache)
+        out = _diff_crown(fn, st, A, t, plane_cache)
         return np.where(np.isfinite(out), out, np.inf)
 
 
-def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
+def _r(v: np.ndarray) -> np.ndarray:
+    return v[:, None, :]
+
+
+def _bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.matmul(M, v[:, :, None])[..., 0]
+
+
+def _diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
                 plane_cache: dict | None) -> np.ndarray:
     cache = {} if plane_cache is None else plane_cache
+    leaf = st.leaf
     alpha = sent_alpha(fn)
     Wt = fn.Ws[t]
+    A = np.broadcast_to(A, (len(leaf.lo),) + np.shape(A)[-2:])
     Le = A @ Wt
-    mag = (np.abs(A) @ np.abs(Wt)) @ _emax(st, t - 1)
+    mag = _bdot(np.abs(A) @ np.abs(Wt), _emax(st, t - 1))
     Ly = np.zeros_like(Le)
-    const = np.zeros(A.shape[0])
+    const = np.zeros(Le.shape[:-1])
     for m in range(t - 1, -1, -1):
         status = leaf.status[m]
         failed = status == FAILED
@@ -176,46 +192,48 @@ def _diff_crown(fn: FloatNet, leaf, st, A: np.ndarray, t: int,
             cache[m] = planes(st.slo[m], st.shi[m], st.dlo[m], st.dhi[m], fn.slope)
         aL, bL, cl, aU, bU, cu = cache[m]
         if failed.any():
-            lam = Le[:, failed]
-            ylo, yhi = phi(st.slo[m][failed], fn.slope), phi(st.shi[m][failed], fn.slope)
+            lam = Le[..., failed]
+            ylo = phi(st.slo[m][:, failed], fn.slope)
+            yhi = phi(st.shi[m][:, failed], fn.slope)
             ylo, yhi = ylo - REL * ylo - TINY, yhi + REL * yhi + TINY
             win = leaf.window(m)
             olo, ohi = failed_offsets(fn, ylo, yhi,
-                                      None if win is None else (win[0][failed], win[1][failed]))
-            c = np.where(lam > 0, lam * ohi, lam * olo)
-            const += c.sum(axis=1)
-            mag += np.abs(c).sum(axis=1)
-            Ly[:, failed] += (alpha - 1.0) * lam
-            Le[:, failed] = 0.0
+                                      None if win is None else (win[0][:, failed],
+                                                                win[1][:, failed]))
+            c = np.where(lam > 0, lam * _r(ohi), lam * _r(olo))
+            const += c.sum(axis=-1)
+            mag += np.abs(c).sum(axis=-1)
+            Ly[..., failed] += (alpha - 1.0) * lam
+            Le[..., failed] = 0.0
         if maybe.any() and leaf.free[m] > 0:
-            Lm = Le[:, maybe]
-            fe = np.where(Lm > 0, Lm * st.fehi[m][maybe], Lm * st.felo[m][maybe])
-            eo = np.where(Lm > 0, Lm * st.elo[m][maybe], Lm * st.ehi[m][maybe])
+            Lm = Le[..., maybe]
+            fe = np.where(Lm > 0, Lm * _r(st.fehi[m][:, maybe]), Lm * _r(st.felo[m][:, maybe]))
+            eo = np.where(Lm > 0, Lm * _r(st.elo[m][:, maybe]), Lm * _r(st.ehi[m][:, maybe]))
             gain = fe - eo
             const += topk_sum(gain, leaf.free[m])
-            mag += np.abs(fe).sum(axis=1) + np.abs(eo).sum(axis=1)
+            mag += np.abs(fe).sum(axis=-1) + np.abs(eo).sum(axis=-1)
         pos = Le > 0
-        c = np.where(pos, Le * cu, Le * cl)
-        const += c.sum(axis=1)
-        mag += np.abs(c).sum(axis=1)
-        c = np.where(Ly > 0, Ly * st.nchi[m], Ly * st.nclo[m])
-        const += c.sum(axis=1)
-        mag += np.abs(c).sum(axis=1)
-        Cs = Le * np.where(pos, aU, aL) + Ly * st.nlam[m]
-        Cd = Le * np.where(pos, bU, bL)
+        c = np.where(pos, Le * _r(cu), Le * _r(cl))
+        const += c.sum(axis=-1)
+        mag += np.abs(c).sum(axis=-1)
+        c = np.where(Ly > 0, Ly * _r(st.nchi[m]), Ly * _r(st.nclo[m]))
+        const += c.sum(axis=-1)
+        mag += np.abs(c).sum(axis=-1)
+        Cs = Le * np.where(pos, _r(aU), _r(aL)) + Ly * _r(st.nlam[m])
+        Cd = Le * np.where(pos, _r(bU), _r(bL))
         W, bias = fn.Ws[m], fn.bs[m]
         const += Cs @ bias
         mag += np.abs(Cs) @ np.abs(bias)
         Wabs = np.abs(W)
         if m == 0:
-            x = np.where(Cs @ W > 0, leaf.hi, leaf.lo)
             Lx = Cs @ W
-            const += (Lx * x).sum(axis=1)
+            x = np.where(Lx > 0, _r(leaf.hi), _r(leaf.lo))
+            const += (Lx * x).sum(axis=-1)
             xmax = np.maximum(np.abs(leaf.lo), np.abs(leaf.hi))
-            mag += (np.abs(Cs) @ Wabs) @ xmax
+            mag += _bdot(np.abs(Cs) @ Wabs, xmax)
             break
-        mag += (np.abs(Cs) @ Wabs) @ _ymax(st, m - 1, fn.slope) \
-            + (np.abs(Cd) @ Wabs) @ _emax(st, m - 1)
+        mag += _bdot(np.abs(Cs) @ Wabs, _ymax(st, m - 1, fn.slope)) \
+            + _bdot(np.abs(Cd) @ Wabs, _emax(st, m - 1))
         Ly = Cs @ W
         Le = Cd @ W
     return const + PADR * mag + TINY
@@ -227,6 +245,6 @@ def _ymax(st, m: int, slope: float) -> np.ndarray:
 
 def _emax(st, m: int) -> np.ndarray:
     if m < 0:
-        return np.zeros(0)
+        return np.zeros((len(st.leaf.lo), 0))
     return np.maximum.reduce([np.abs(st.elo[m]), np.abs(st.ehi[m]),
                               np.abs(st.felo[m]), np.abs(st.fehi[m])])

@@ -50,7 +50,8 @@ from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviatio
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet, syn_term, topk_sum
 
-__all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_ranges", "root_leaf", "FAILED", "OK", "MAYBE"]
+__all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_uppers", "leaf_ranges", "root_leaf", "FAILED",
+           "OK", "MAYBE"]
 
 FAILED, OK, MAYBE = 1, -1, 0
 PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
@@ -126,9 +127,44 @@ class LeafBound:
     joint_won: bool = False    # ... and was the smaller one
 
 
+class _Batch:
+    """Leaves that share their failure status, bounded together: every per-neuron
+    quantity gets a leading batch axis (one numpy call serves all of them; the per-call
+    overhead dominates on the issue's small layers)."""
+
+    def __init__(self, leaves: list[Leaf]):
+        first = leaves[0]
+        self.leaves = leaves
+        self.status = first.status
+        self.free = first.free
+        self.lo = np.stack([lf.lo for lf in leaves])
+        self.hi = np.stack([lf.hi for lf in leaves])
+        self.plo = [np.stack([lf.plo[m] for lf in leaves]) for m in range(len(first.plo))]
+        self.phi_ = [np.stack([lf.phi_[m] for lf in leaves]) for m in range(len(first.phi_))]
+        self._win = ([(np.stack([lf.ulo[m] for lf in leaves]),
+                       np.stack([lf.uhi[m] for lf in leaves])) for m in range(len(first.ulo))]
+                     if first.ulo else None)
+
+    def __len__(self) -> int:
+        return len(self.leaves)
+
+    def window(self, m: int) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self._win is None else self._win[m]
+
+
+def _r(v: np.ndarray) -> np.ndarray:
+    """A per-leaf vector (B, n) lifted to broadcast against row matrices (B, R, n)."""
+    return v[:, None, :]
+
+
+def bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row sums of M (B, R, n) weighted by the per-leaf vector v (B, n): (B, R)."""
+    return np.matmul(M, v[:, :, None])[..., 0]
+
+
 @dataclass
 class _St:
-    leaf: Leaf
+    leaf: _Batch
     neurons: bool
     slo: list = field(default_factory=list)
     shi: list = field(default_factory=list)
@@ -153,8 +189,13 @@ class _St:
     dhi: list = field(default_factory=list)
     planes: dict = field(default_factory=dict)  # diffcrown's planes per layer
     deadline: float = math.inf  # past it, only the interval bound is computed (sound)
+    empty: np.ndarray | None = None  # per leaf: holds no point (pre-activation splits)
     _fails: dict = field(default_factory=dict)
     _live: dict = field(default_factory=dict)
+
+    @property
+    def B(self) -> int:
+        return len(self.leaf)
 
     def fails(self, m: int) -> bool:
         if m not in self._fails:
@@ -165,8 +206,8 @@ class _St:
     def extra(self, m: int, gain: np.ndarray) -> np.ndarray:
         """Largest total gain of the failures of layer m allowed in the leaf."""
         s = self.leaf.status[m]
-        return (gain[:, s == FAILED].sum(axis=1)
-                + topk_sum(gain[:, s == MAYBE], self.leaf.free[m]))
+        return (gain[..., s == FAILED].sum(axis=-1)
+                + topk_sum(gain[..., s == MAYBE], self.leaf.free[m]))
 
     def live(self, m: int) -> np.ndarray:
         """1 for neurons that may be correct (their output follows their input)."""
@@ -195,24 +236,26 @@ def _phi_lines(slo: np.ndarray, shi: np.ndarray, slope: float):
 def _nominal_crown(fn: FloatNet, st: _St, lo: np.ndarray, hi: np.ndarray, t: int):
     """Nominal pre-activation bounds of layer t by back-substituted chord lines."""
     n = fn.Ws[t].shape[0]
-    A = np.vstack([fn.Ws[t], -fn.Ws[t]])
+    B = lo.shape[0]
+    A0 = np.vstack([fn.Ws[t], -fn.Ws[t]])
+    A = np.broadcast_to(A0, (B,) + A0.shape)
     Aabs = np.abs(A)
-    const = np.concatenate([fn.bs[t], -fn.bs[t]])
+    const = np.broadcast_to(np.concatenate([fn.bs[t], -fn.bs[t]]), (B, 2 * n))
     mag = np.abs(const)
     for m in range(t - 1, -1, -1):
         cm = np.maximum(np.abs(st.nclo[m]), np.abs(st.nchi[m]))
-        const = const + np.where(A > 0, A * st.nchi[m], A * st.nclo[m]).sum(axis=1)
-        mag = mag + Aabs @ cm
-        A = A * st.nlam[m]
-        Aabs = Aabs * st.nlam[m]
+        const = const + np.where(A > 0, A * _r(st.nchi[m]), A * _r(st.nclo[m])).sum(axis=-1)
+        mag = mag + bdot(Aabs, cm)
+        A = A * _r(st.nlam[m])
+        Aabs = Aabs * _r(st.nlam[m])
         mag = mag + Aabs @ np.abs(fn.bs[m])
         const = const + A @ fn.bs[m]
         A = A @ fn.Ws[m]
         Aabs = Aabs @ np.abs(fn.Ws[m])
     xmax = np.maximum(np.abs(lo), np.abs(hi))
-    up = const + np.where(A > 0, A * hi, A * lo).sum(axis=1)
-    up = up + PADR * (mag + Aabs @ xmax) + TINY
-    return -up[n:], up[:n]
+    up = const + np.where(A > 0, A * _r(hi), A * _r(lo)).sum(axis=-1)
+    up = up + PADR * (mag + bdot(Aabs, xmax)) + TINY
+    return -up[:, n:], up[:, :n]
 
 
 def _syn_table(fn: FloatNet, t: int, xsup: np.ndarray) -> np.ndarray | None:
@@ -232,9 +275,9 @@ def _abs_pass(fn: FloatNet, st: _St, V: np.ndarray, m: int) -> np.ndarray:
     while m > 0:
         V = V @ np.abs(fn.Ws[m])
         if st.fails(m - 1):
-            total = total + st.extra(m - 1, V * st.fabs[m - 1])
+            total = total + st.extra(m - 1, V * _r(st.fabs[m - 1]))
         m -= 1
-        V = V * st.kmax[m] * st.live(m)
+        V = V * _r(st.kmax[m]) * st.live(m)
         total = total + syn_term(fn, st, V, m)
     return total
 
@@ -247,33 +290,34 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     for m in range(t - 1, -1, -1):
         live = st.live(m)
         pos = G > 0
-        corr = np.where(pos, G * st.rhi[m], G * st.rlo[m]) * live
-        term = corr.sum(axis=1)
+        corr = np.where(pos, G * _r(st.rhi[m]), G * _r(st.rlo[m])) * live
+        term = corr.sum(axis=-1)
         rmax = np.maximum(np.abs(st.rlo[m]), np.abs(st.rhi[m]))
         fail = None
         if st.fails(m):
             # MAYBE neurons keep the lam delta part (H below), so their failed term is
             # e - lam delta (rf); FAILED ones are cut from H, so theirs is e itself (fe)
             s = st.leaf.status[m]
-            fail = np.where(s == FAILED, np.where(pos, G * st.fehi[m], G * st.felo[m]),
-                            np.where(pos, G * st.rfhi[m], G * st.rflo[m]))
-            maybe_gain = (fail - corr)[:, s == MAYBE]
-            term = term + fail[:, s == FAILED].sum(axis=1) + topk_sum(maybe_gain,
-                                                                       st.leaf.free[m])
+            fail = np.where(s == FAILED,
+                            np.where(pos, G * _r(st.fehi[m]), G * _r(st.felo[m])),
+                            np.where(pos, G * _r(st.rfhi[m]), G * _r(st.rflo[m])))
+            maybe_gain = (fail - corr)[..., s == MAYBE]
+            term = term + fail[..., s == FAILED].sum(axis=-1) + topk_sum(maybe_gain,
+                                                                         st.leaf.free[m])
             rmax = 2 * np.maximum(rmax, np.maximum.reduce(
                 [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
                  np.abs(st.fehi[m])]))
         if m > 0 or not st.neurons:
-            V = (np.abs(G) + REL * Gabs) * st.half[m] * live
+            V = (np.abs(G) + REL * Gabs) * _r(st.half[m]) * live
             coupled = _abs_pass(fn, st, V, m)
             if fail is not None:
                 coupled = coupled + st.extra(m, np.maximum(fail, 0.0))
             mag = mag + coupled
             term = np.minimum(term, coupled)
         total = total + term
-        mag = mag + Gabs @ rmax
-        H = G * st.lam[m] * live
-        Habs = Gabs * st.lam[m] * live
+        mag = mag + bdot(Gabs, rmax)
+        H = G * _r(st.lam[m]) * live
+        Habs = Gabs * _r(st.lam[m]) * live
         total = total + syn_term(fn, st, H, m)
         mag = mag + syn_term(fn, st, Habs, m)
         if m > 0:
@@ -291,39 +335,46 @@ def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     m = t - 1
     live = st.live(m)
     pos = G > 0
-    corr = np.where(pos, G * st.ehi[m], G * st.elo[m]) * live
+    corr = np.where(pos, G * _r(st.ehi[m]), G * _r(st.elo[m])) * live
     rmax = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
-    total = total + corr.sum(axis=1)
+    total = total + corr.sum(axis=-1)
     if st.fails(m):
-        fail = np.where(pos, G * st.fehi[m], G * st.felo[m])
+        fail = np.where(pos, G * _r(st.fehi[m]), G * _r(st.felo[m]))
         s = st.leaf.status[m]
-        total = total + fail[:, s == FAILED].sum(axis=1) + topk_sum(
-            (fail - corr)[:, s == MAYBE], st.leaf.free[m])
+        total = total + fail[..., s == FAILED].sum(axis=-1) + topk_sum(
+            (fail - corr)[..., s == MAYBE], st.leaf.free[m])
         rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
-    return total + PADR * (Gabs @ rmax + np.abs(total)) + TINY
+    return total + PADR * (bdot(Gabs, rmax) + np.abs(total)) + TINY
 
 
 def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     """The smaller of two sound bounds; past the leaf's deadline only the interval bound
-    (O(1) layers instead of O(t^2)), which is sound on its own."""
+    (O(1) layers instead of O(t^2)), which is sound on its own.  A: rows (R, n) shared by
+    the batch, or (B, R, n); the result is (B, R)."""
+    A = np.broadcast_to(A, (st.B,) + A.shape[-2:])
     interval = _interval_upper(fn, st, A, t)
     if time.monotonic() > st.deadline:
         return interval
     return np.minimum(_crown_upper(fn, st, A, t), interval)
 
 
-def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
+def leaf_ranges(fn: FloatNet, leaf: Leaf | list[Leaf], budget: float | None = None,
                 diff: bool = True) -> _St | None:
     """Per-layer ranges of the leaf (nominal pre-activations, deltas, deviations and the
     lines of both back-substituted bounds), or None when the leaf holds no point.  Each
-    delta range is the smaller of the coupled bound and (``diff``) the differential one."""
-    st = _St(leaf, neuron_kind(fn))
+    delta range is the smaller of the coupled bound and (``diff``) the differential one.
+    Given a list of leaves with the same failure status, the ranges of all of them, each
+    array with a leading batch axis (``st.empty`` marks the leaves that hold no point)."""
+    one = isinstance(leaf, Leaf)
+    batch = _Batch([leaf] if one else leaf)
+    st = _St(batch, neuron_kind(fn))
     if budget is not None:
         st.deadline = time.monotonic() + max(budget, 0.0)
     xsup = np.maximum(np.abs(fn.dom[:, 0]), np.abs(fn.dom[:, 1]))
-    lo, hi = leaf.lo, leaf.hi
+    lo, hi = batch.lo, batch.hi
     ylo, yhi = lo, hi
     L = fn.L
+    empty = np.zeros(len(batch), dtype=bool)
     for t in range(L + 1):
         W, b = fn.Ws[t], fn.bs[t]
         st.syn.append(_syn_table(fn, t, xsup))
@@ -331,14 +382,18 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
             break
         Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
         ymax = np.maximum(np.abs(ylo), np.abs(yhi))
-        slo, shi = pad(Wp @ ylo + Wn @ yhi + b, Wp @ yhi + Wn @ ylo + b,
-                       np.abs(W) @ ymax + np.abs(b))
+        slo, shi = pad(ylo @ Wp.T + yhi @ Wn.T + b, yhi @ Wp.T + ylo @ Wn.T + b,
+                       ymax @ np.abs(W).T + np.abs(b))
         if t > 0:
             clo, chi = _nominal_crown(fn, st, lo, hi, t)
             slo, shi = np.maximum(slo, clo), np.minimum(shi, chi)
-        slo, shi = np.maximum(slo, leaf.plo[t]), np.minimum(shi, leaf.phi_[t])
-        if (slo > shi).any():
-            return None
+        slo, shi = np.maximum(slo, batch.plo[t]), np.minimum(shi, batch.phi_[t])
+        gone = (slo > shi).any(axis=-1)
+        if gone.any():
+            if one or gone.all():
+                return None
+            empty |= gone  # such a leaf's bound is 0: carry on with a stand-in range
+            slo, shi = np.minimum(slo, shi), np.maximum(slo, shi)
         nl, nc0, nc1 = _phi_lines(slo, shi, fn.slope)
         st.nlam.append(nl)
         st.nclo.append(nc0)
@@ -347,13 +402,13 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
         st.shi.append(shi)
         n = W.shape[0]
         if t == 0 and st.neurons:
-            dlo = dhi = np.zeros(n)
+            dlo = dhi = np.zeros((len(batch), n))
         else:
             A = np.vstack([np.eye(n), -np.eye(n)])
             up = _delta_upper(fn, st, A, t)
             if diff and st.neurons and time.monotonic() <= st.deadline:
-                up = np.minimum(up, diff_crown(fn, leaf, st, A, t, st.planes))
-            dhi, dlo = up[:n], -up[n:]
+                up = np.minimum(up, diff_crown(fn, st, A, t, st.planes))
+            dhi, dlo = up[:, :n], -up[:, n:]
         dm = np.maximum(np.abs(dlo), np.abs(dhi))
         st.dmax.append(dm)
         st.dlo.append(dlo)
@@ -370,7 +425,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
                        np.abs(elo) + np.abs(ehi) + lmag + mu)
         ylo, yhi = pad(phi(slo, fn.slope), phi(shi, fn.slope))
         ylo, yhi = np.maximum(ylo, 0.0), np.minimum(yhi, 1.0)
-        felo, fehi = pad(*failed_deviation(fn, ylo, yhi, leaf.window(t)))
+        felo, fehi = pad(*failed_deviation(fn, ylo, yhi, batch.window(t)))
         st.fabs.append(np.maximum(np.abs(felo), np.abs(fehi)))
         st.lam.append(lam)
         st.half.append(dev)
@@ -383,6 +438,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf, budget: float | None = None,
         st.fehi.append(fehi)
         st.rflo.append(pad(felo - lam * dhi, felo, np.abs(felo) + lmag)[0])
         st.rfhi.append(pad(fehi, fehi - lam * dlo, np.abs(fehi) + lmag)[1])
+    st.empty = empty
     return st
 
 
@@ -394,24 +450,55 @@ def leaf_upper(fn: FloatNet, leaf: Leaf, joint: bool = True,
     ``budget`` seconds the back-substituted bounds are skipped for the remaining layers
     (the interval bound alone is sound), so one leaf of a deep network cannot overrun the
     engine's timeout."""
-    st = leaf_ranges(fn, leaf, budget, diff)
+    return leaf_uppers(fn, [leaf], joint, budget, diff)[0]
+
+
+def leaf_uppers(fn: FloatNet, leaves: list[Leaf], joint: bool = True,
+                budget: float | None = None, diff: bool = True) -> list[LeafBound]:
+    """:func:`leaf_upper` of each leaf; leaves that share their failure status (the
+    children of an input or sent-value split) are bounded in one batch, bound for bound
+    the same as one at a time."""
+    groups: dict[tuple, list[int]] = {}
+    for i, lf in enumerate(leaves):
+        key = (tuple(lf.free), b"".join(s.tobytes() for s in lf.status))
+        groups.setdefault(key, []).append(i)
+    out: list[LeafBound | None] = [None] * len(leaves)
+    for idx in groups.values():
+        for i, lb in zip(idx, _bound_batch(fn, [leaves[i] for i in idx], joint, budget, diff),
+                         strict=True):
+            out[i] = lb
+    return out  # type: ignore[return-value]
+
+
+def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | None,
+                 diff: bool) -> list[LeafBound]:
+    st = leaf_ranges(fn, leaves, budget, diff)
     if st is None:
-        return LeafBound(np.zeros(len(fn.rows)), empty=True)
-    lo, hi, L = leaf.lo, leaf.hi, fn.L
+        return [LeafBound(np.zeros(len(fn.rows)), empty=True) for _ in leaves]
+    L = fn.L
     M = len(fn.rows)
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     up = _delta_upper(fn, st, np.vstack([E, -E]), L)
-    up = np.maximum(np.maximum(up[:M], up[M:]), 0.0)
+    up = np.maximum(np.maximum(up[:, :M], up[:, M:]), 0.0)
     if diff and st.neurons and time.monotonic() <= st.deadline:
-        dc = diff_crown(fn, leaf, st, np.vstack([E, -E]), L, st.planes)
-        up = np.minimum(up, np.maximum(np.maximum(dc[:M], dc[M:]), 0.0))
-    tried = won = False
-    if joint and st.neurons and time.monotonic() <= st.deadline \
-            and all(not (s == MAYBE).any() for s in leaf.status):
-        failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
-        jc = joint_crown(fn, lo, hi, failed, st.slo, st.shi, st.dlo, st.dhi,
-                         [leaf.window(m) for m in range(L)])
-        tried, won = True, bool((jc < up).any())
-        up = np.minimum(up, jc)
-    return LeafBound(up, False, st.slo, st.shi, st.half, st.kmax, st.fabs, st.dmax,
-                     tried, won)
+        dc = diff_crown(fn, st, np.vstack([E, -E]), L, st.planes)
+        up = np.minimum(up, np.maximum(np.maximum(dc[:, :M], dc[:, M:]), 0.0))
+    fixed = all(not (s == MAYBE).any() for s in st.leaf.status)
+    res = []
+    for b, leaf in enumerate(leaves):
+        if st.empty is not None and st.empty[b]:
+            res.append(LeafBound(np.zeros(M), empty=True))
+            continue
+        u = up[b]
+        tried = won = False
+        if joint and st.neurons and fixed and time.monotonic() <= st.deadline:
+            failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
+            jc = joint_crown(fn, leaf.lo, leaf.hi, failed, [x[b] for x in st.slo],
+                             [x[b] for x in st.shi], [x[b] for x in st.dlo],
+                             [x[b] for x in st.dhi], [leaf.window(m) for m in range(L)])
+            tried, won = True, bool((jc < u).any())
+            u = np.minimum(u, jc)
+        res.append(LeafBound(u, False, [x[b] for x in st.slo], [x[b] for x in st.shi],
+                             [x[b] for x in st.half], [x[b] for x in st.kmax],
+                             [x[b] for x in st.fabs], [x[b] for x in st.dmax], tried, won))
+    return res

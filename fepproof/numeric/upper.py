@@ -99,13 +99,14 @@ class FloatNet:
 
 
 def topk_sum(gain: np.ndarray, k: int) -> np.ndarray:
-    """Row-wise sum of the k largest entries (the worst k failures of a layer)."""
-    n = gain.shape[1]
+    """Row-wise sum of the k largest entries (the worst k failures of a layer); rows are
+    all axes but the last."""
+    n = gain.shape[-1]
     if k <= 0 or n == 0:
-        return np.zeros(gain.shape[0])
+        return np.zeros(gain.shape[:-1])
     if k >= n:
-        return gain.sum(axis=1)
-    return np.partition(gain, n - k, axis=1)[:, n - k:].sum(axis=1)
+        return gain.sum(axis=-1)
+    return np.partition(gain, n - k, axis=-1)[..., n - k:].sum(axis=-1)
 
 
 @dataclass
@@ -196,8 +197,8 @@ def syn_term(fn: FloatNet, st: Any, H: np.ndarray, t: int) -> np.ndarray:
     so :mod:`.leaf` shares it)."""
     D = st.syn[t]
     if D is None:
-        return np.zeros(H.shape[0])
-    vals = (np.abs(H)[:, :, None] * D[None, :, :]).reshape(H.shape[0], -1)
+        return np.zeros(H.shape[:-1])
+    vals = (np.abs(H)[..., :, None] * D).reshape(H.shape[:-1] + (-1,))
     return topk_sum(vals, fn.failures[t])
 
 
