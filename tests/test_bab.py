@@ -17,7 +17,7 @@ from fepproof.bounds import fep, synapse_bound
 from fepproof.network import Network, network_from_dict, network_to_dict
 from fepproof.numeric.bab import BabOptions, run_bab
 from fepproof.numeric.engine_bab import verify_bab
-from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_upper, root_leaf
+from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_upper, leaf_uppers, root_leaf
 from fepproof.numeric.upper import FloatNet
 from fepproof.replay import replay
 from fepproof.smt.leaves import verify_z3_bab
@@ -204,6 +204,50 @@ def test_leaf_bound_covers_brute_force_on_random_leaves(net, mi, data):
     true = brute(net, f if model.kind != "synapse" else _f(net, model, f), model, X, status,
                  windows)
     assert ub >= true - 1e-12 * (1 + true)
+
+
+@settings(max_examples=80)
+@given(net=small_nets, mi=st.integers(0, 6), data=st.data())
+def test_batched_leaf_bounds_match_single_ones_and_cover_brute_force(net, mi, data):
+    """Leaves that share a failure status are bounded in one batch (``leaf_uppers``):
+    siblings with their own sub-boxes, sent-value windows and an unreachable
+    pre-activation window, next to a leaf of another status.  Each bound equals the
+    one-at-a-time bound (up to float rounding) and covers the enumeration of its leaf."""
+    model = MODELS[mi]
+    if model.kind == "synapse":
+        return  # synapse failures have no status: one leaf per status anyway
+    f = tuple(data.draw(st.integers(0, min(n, 2))) for n in net.widths)
+    fn = FloatNet.make(net, _f(net, model, f), model)
+    base = random_leaf(net, fn, data)
+    if base is None:
+        return
+    kids = [base]
+    for _ in range(2):
+        k = random_leaf(net, fn, data, statuses=False)
+        k.status = [s.copy() for s in base.status]
+        k.free = list(base.free)
+        for ulo, uhi in zip(k.ulo, k.uhi, strict=True):
+            for j in range(len(ulo)):
+                a, b = sorted(data.draw(st.lists(st.floats(-1, 1), min_size=2, max_size=2)))
+                ulo[j], uhi[j] = a, b
+        kids.append(k)
+    gone = base.copy()
+    gone.plo[0][0], gone.phi_[0][0] = 1e6, 2e6  # holds no point
+    other = root_leaf(fn)  # another status (unless the root's equals base's)
+    leaves = [*kids, gone, other]
+    got = leaf_uppers(fn, leaves)
+    assert got[3].empty and float(got[3].upper.max()) == 0.0
+    X = _grid(net, base.lo, base.hi, n=5)
+    for lf, lb in zip(leaves, got, strict=True):
+        alone = leaf_upper(fn, lf)
+        assert alone.empty == lb.empty
+        assert np.allclose(lb.upper, alone.upper, rtol=1e-12, atol=1e-300)
+        if lb.empty:
+            continue
+        X = _grid(net, lf.lo, lf.hi, n=5 if net.input_dim == 2 else 13)
+        windows = (lf.ulo, lf.uhi) if lf.ulo else None
+        true = brute(net, _f(net, model, f), model, X, lf.status, windows)
+        assert float(lb.upper.max()) >= true - 1e-12 * (1 + true)
 
 
 def test_fixed_failures_in_consecutive_layers():
