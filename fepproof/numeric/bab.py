@@ -28,8 +28,10 @@ worst cases near 0), when the queue is exhausted (the bracket is then exact), or
 timeout — never earlier.
 
 Leaves of one round are branched in parallel by local processes (``jobs``) or on a Dask
-cluster (``scheduler``); a round always holds the same leaves, so the result does not
-depend on the number of workers or where they run (only on the time given).
+cluster (``scheduler``), in groups of ``group`` leaves whose children are bounded in
+batches (:func:`.leaf.leaf_uppers`); a round always holds the same leaves and the same
+groups, so the result does not depend on the number of workers or where they run (only
+on the time given).
 """
 
 from __future__ import annotations
