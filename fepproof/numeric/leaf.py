@@ -64,7 +64,7 @@ FAILED, OK, MAYBE = 1, -1, 0
 PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
 
 
-@dataclass
+@dataclass(slots=True)
 class Leaf:
     """Input box, failure status and pre-activation constraints (see module docstring)."""
 
@@ -118,20 +118,66 @@ def root_leaf(fn: FloatNet) -> Leaf:
     return leaf.normalise()
 
 
-@dataclass
-class LeafBound:
-    """The bound (per considered output) and the quantities branching decisions use."""
+_FIELDS = ("slo", "shi", "half", "kmax", "fabs", "dmax")
 
-    upper: np.ndarray
-    empty: bool = False
-    slo: list[np.ndarray] = field(default_factory=list)
-    shi: list[np.ndarray] = field(default_factory=list)
-    half: list[np.ndarray] = field(default_factory=list)
-    kmax: list[np.ndarray] = field(default_factory=list)
-    fabs: list[np.ndarray] = field(default_factory=list)
-    dmax: list[np.ndarray] = field(default_factory=list)
-    joint_tried: bool = False  # the joint CROWN bound was computed
-    joint_won: bool = False    # ... and was the smaller one
+
+class LeafBound:
+    """The bound (per considered output) and the quantities branching decisions use:
+    per layer, the nominal pre-activation range ``slo``/``shi``, the slope half-range
+    ``half``, the slope bound ``kmax``, the failed deviation ``fabs`` and the delta bound
+    ``dmax``.  The six per-layer lists are stored packed in one array (a leaf in the
+    queue is a handful of objects: tens of thousands of them are pickled to and from the
+    workers and freed at the end of a run)."""
+
+    __slots__ = ("upper", "empty", "joint_tried", "joint_won", "_pack", "_sizes", "_lists")
+
+    def __init__(self, upper: np.ndarray, empty: bool = False, slo=(), shi=(), half=(),
+                 kmax=(), fabs=(), dmax=(), joint_tried: bool = False,
+                 joint_won: bool = False):
+        self.upper = upper
+        self.empty = empty
+        self.joint_tried = joint_tried  # the joint CROWN bound was computed
+        self.joint_won = joint_won      # ... and was the smaller one
+        self._sizes = tuple(int(np.size(a)) for a in slo)
+        fields = (slo, shi, half, kmax, fabs, dmax)
+        self._pack = (np.concatenate([np.ravel(a) for f in fields for a in f]) if slo
+                      else np.zeros(0))
+        self._lists: dict | None = None
+
+    @classmethod
+    def packed(cls, upper: np.ndarray, pack: np.ndarray, sizes: tuple[int, ...],
+               joint_tried: bool = False, joint_won: bool = False) -> LeafBound:
+        """From an already packed row (fields in the order of ``_FIELDS``, each layer by
+        layer, layer m of size ``sizes[m]``)."""
+        lb = cls.__new__(cls)
+        lb.upper, lb.empty, lb.joint_tried, lb.joint_won = upper, False, joint_tried, joint_won
+        lb._pack, lb._sizes, lb._lists = pack, sizes, None
+        return lb
+
+    def __getstate__(self):
+        return (self.upper, self.empty, self.joint_tried, self.joint_won, self._pack,
+                self._sizes)
+
+    def __setstate__(self, state) -> None:
+        (self.upper, self.empty, self.joint_tried, self.joint_won, self._pack,
+         self._sizes) = state
+        self._lists = None
+
+    def _field(self, name: str) -> list[np.ndarray]:
+        if self._lists is None:
+            ends = np.cumsum((0,) + self._sizes)
+            n = int(ends[-1])
+            self._lists = {f: [self._pack[k * n + ends[m]: k * n + ends[m + 1]]
+                               for m in range(len(self._sizes))]
+                           for k, f in enumerate(_FIELDS)}
+        return self._lists[name]
+
+    slo = property(lambda self: self._field("slo"))
+    shi = property(lambda self: self._field("shi"))
+    half = property(lambda self: self._field("half"))
+    kmax = property(lambda self: self._field("kmax"))
+    fabs = property(lambda self: self._field("fabs"))
+    dmax = property(lambda self: self._field("dmax"))
 
 
 class _Batch:
@@ -491,6 +537,8 @@ def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | 
         dc = diff_crown(fn, st, np.vstack([E, -E]), L, st.planes)
         up = np.minimum(up, np.maximum(np.maximum(dc[:, :M], dc[:, M:]), 0.0))
     fixed = all(not (s == MAYBE).any() for s in st.leaf.status)
+    sizes = tuple(int(x.shape[1]) for x in st.slo)
+    pack = np.concatenate([x for f in _FIELDS for x in getattr(st, f)], axis=1)
     res = []
     for b, leaf in enumerate(leaves):
         if st.empty is not None and st.empty[b]:
@@ -505,7 +553,5 @@ def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | 
                              [x[b] for x in st.dhi], [leaf.window(m) for m in range(L)])
             tried, won = True, bool((jc < u).any())
             u = np.minimum(u, jc)
-        res.append(LeafBound(u, False, [x[b] for x in st.slo], [x[b] for x in st.shi],
-                             [x[b] for x in st.half], [x[b] for x in st.kmax],
-                             [x[b] for x in st.fabs], [x[b] for x in st.dmax], tried, won))
+        res.append(LeafBound.packed(u, pack[b], sizes, tried, won))
     return res
