@@ -361,7 +361,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                    "attacks": 0,
                    "replays": 0, "replay_rejected": 0, "seconds_bound": 0.0,
                    "seconds_attack": 0.0, "seconds_hook": 0.0, "hook_calls": 0,
-                   "rounds": 0, "jobs": opts.jobs, "joint_tried": 0, "joint_won": 0}
+                   "rounds": 0, "jobs": opts.jobs, "batch": opts.batch, "group": opts.group,
+                   "joint_tried": 0, "joint_won": 0}
     low = _Lower(net, fn, model, output, stats)
     root = root_leaf(fn)
     q0 = time.monotonic()
