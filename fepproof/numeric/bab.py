@@ -197,7 +197,8 @@ def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, flo
 def branch_group(tasks: list) -> list[tuple[str, list[tuple[Leaf, LeafBound]], int]]:
     """:func:`branch` for several leaves of one round (same ``joint`` and budget): their
     children are bounded together, those that share a failure status in one batch
-    (:func:`.leaf.leaf_uppers`).  With ``strong`` branching each leaf is split on its own."""
+    (:func:`.leaf.leaf_uppers`; the budget then applies to each batch).  With ``strong``
+    branching each leaf is split on its own."""
     fn = _FN
     assert fn is not None
     if not tasks:
@@ -513,12 +514,12 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
             tasks = [(leaf, lb, joint, per_leaf) for leaf, lb in batch]
             # groups of leaves whose children are bounded in batches; the groups do not
             # depend on the number of workers, so neither do the bounds
-            g = max(1, opts.group)
-            groups = [tasks[i:i + g] for i in range(0, len(tasks), g)]
+            size = max(1, opts.group)
+            groups = [tasks[i:i + size] for i in range(0, len(tasks), size)]
             if pool is not None and len(groups) > 1:
-                results = [r for g in pool.map(branch_group, groups) for r in g]
+                results = [r for out in pool.map(branch_group, groups) for r in out]
             else:
-                results = [r for g in groups for r in branch_group(g)]
+                results = [r for grp in groups for r in branch_group(grp)]
             stats["seconds_bound"] += time.monotonic() - q
             for (_leaf, lb), (kind, kids, n) in zip(batch, results, strict=True):
                 stats["bounds"] += n

@@ -49,7 +49,7 @@ from .faultview import failed_offsets, sent_alpha
 from .stable import REL, TINY, gdiff, phi
 from .upper import FloatNet, topk_sum
 
-__all__ = ["planes", "diff_crown", "dd_phi_max"]
+__all__ = ["planes", "diff_crown", "dd_phi_max", "lift", "bdot"]
 
 PADR = 10 * REL
 NS, ND = 17, 5  # grid points along s and delta (measured: finer grids gain < 0.3 %)
@@ -165,11 +165,13 @@ def diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
         return np.where(np.isfinite(out), out, np.inf)
 
 
-def _r(v: np.ndarray) -> np.ndarray:
+def lift(v: np.ndarray) -> np.ndarray:
+    """A per-leaf vector (B, n) lifted to broadcast against row matrices (B, R, n)."""
     return v[:, None, :]
 
 
-def _bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+def bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row sums of M (B, R, n) weighted by the per-leaf vector v (B, n): (B, R)."""
     return np.matmul(M, v[:, :, None])[..., 0]
 
 
@@ -181,7 +183,7 @@ def _diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
     Wt = fn.Ws[t]
     A = np.broadcast_to(A, (len(leaf.lo),) + np.shape(A)[-2:])
     Le = A @ Wt
-    mag = _bdot(np.abs(A) @ np.abs(Wt), _emax(st, t - 1))
+    mag = bdot(np.abs(A) @ np.abs(Wt), _emax(st, t - 1))
     Ly = np.zeros_like(Le)
     const = np.zeros(Le.shape[:-1])
     for m in range(t - 1, -1, -1):
@@ -200,40 +202,40 @@ def _diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
             olo, ohi = failed_offsets(fn, ylo, yhi,
                                       None if win is None else (win[0][:, failed],
                                                                 win[1][:, failed]))
-            c = np.where(lam > 0, lam * _r(ohi), lam * _r(olo))
+            c = np.where(lam > 0, lam * lift(ohi), lam * lift(olo))
             const += c.sum(axis=-1)
             mag += np.abs(c).sum(axis=-1)
             Ly[..., failed] += (alpha - 1.0) * lam
             Le[..., failed] = 0.0
         if maybe.any() and leaf.free[m] > 0:
             Lm = Le[..., maybe]
-            fe = np.where(Lm > 0, Lm * _r(st.fehi[m][:, maybe]), Lm * _r(st.felo[m][:, maybe]))
-            eo = np.where(Lm > 0, Lm * _r(st.elo[m][:, maybe]), Lm * _r(st.ehi[m][:, maybe]))
+            fe = np.where(Lm > 0, Lm * lift(st.fehi[m][:, maybe]), Lm * lift(st.felo[m][:, maybe]))
+            eo = np.where(Lm > 0, Lm * lift(st.elo[m][:, maybe]), Lm * lift(st.ehi[m][:, maybe]))
             gain = fe - eo
             const += topk_sum(gain, leaf.free[m])
             mag += np.abs(fe).sum(axis=-1) + np.abs(eo).sum(axis=-1)
         pos = Le > 0
-        c = np.where(pos, Le * _r(cu), Le * _r(cl))
+        c = np.where(pos, Le * lift(cu), Le * lift(cl))
         const += c.sum(axis=-1)
         mag += np.abs(c).sum(axis=-1)
-        c = np.where(Ly > 0, Ly * _r(st.nchi[m]), Ly * _r(st.nclo[m]))
+        c = np.where(Ly > 0, Ly * lift(st.nchi[m]), Ly * lift(st.nclo[m]))
         const += c.sum(axis=-1)
         mag += np.abs(c).sum(axis=-1)
-        Cs = Le * np.where(pos, _r(aU), _r(aL)) + Ly * _r(st.nlam[m])
-        Cd = Le * np.where(pos, _r(bU), _r(bL))
+        Cs = Le * np.where(pos, lift(aU), lift(aL)) + Ly * lift(st.nlam[m])
+        Cd = Le * np.where(pos, lift(bU), lift(bL))
         W, bias = fn.Ws[m], fn.bs[m]
         const += Cs @ bias
         mag += np.abs(Cs) @ np.abs(bias)
         Wabs = np.abs(W)
         if m == 0:
             Lx = Cs @ W
-            x = np.where(Lx > 0, _r(leaf.hi), _r(leaf.lo))
+            x = np.where(Lx > 0, lift(leaf.hi), lift(leaf.lo))
             const += (Lx * x).sum(axis=-1)
             xmax = np.maximum(np.abs(leaf.lo), np.abs(leaf.hi))
-            mag += _bdot(np.abs(Cs) @ Wabs, xmax)
+            mag += bdot(np.abs(Cs) @ Wabs, xmax)
             break
-        mag += _bdot(np.abs(Cs) @ Wabs, _ymax(st, m - 1, fn.slope)) \
-            + _bdot(np.abs(Cd) @ Wabs, _emax(st, m - 1))
+        mag += bdot(np.abs(Cs) @ Wabs, _ymax(st, m - 1, fn.slope)) \
+            + bdot(np.abs(Cd) @ Wabs, _emax(st, m - 1))
         Ly = Cs @ W
         Le = Cd @ W
     return const + PADR * mag + TINY

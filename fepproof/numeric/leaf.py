@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .crown import joint_crown
-from .diffcrown import diff_crown
+from .diffcrown import bdot, diff_crown, lift
 from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviation
 from .stable import REL, TINY, diff_range, dphi_range, pad, phi
 from .upper import FloatNet, syn_term, topk_sum
@@ -205,16 +205,6 @@ class _Batch:
         return None if self._win is None else self._win[m]
 
 
-def _r(v: np.ndarray) -> np.ndarray:
-    """A per-leaf vector (B, n) lifted to broadcast against row matrices (B, R, n)."""
-    return v[:, None, :]
-
-
-def bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Row sums of M (B, R, n) weighted by the per-leaf vector v (B, n): (B, R)."""
-    return np.matmul(M, v[:, :, None])[..., 0]
-
-
 @dataclass
 class _St:
     leaf: _Batch
@@ -297,16 +287,16 @@ def _nominal_crown(fn: FloatNet, st: _St, lo: np.ndarray, hi: np.ndarray, t: int
     mag = np.abs(const)
     for m in range(t - 1, -1, -1):
         cm = np.maximum(np.abs(st.nclo[m]), np.abs(st.nchi[m]))
-        const = const + np.where(A > 0, A * _r(st.nchi[m]), A * _r(st.nclo[m])).sum(axis=-1)
+        const = const + np.where(A > 0, A * lift(st.nchi[m]), A * lift(st.nclo[m])).sum(axis=-1)
         mag = mag + bdot(Aabs, cm)
-        A = A * _r(st.nlam[m])
-        Aabs = Aabs * _r(st.nlam[m])
+        A = A * lift(st.nlam[m])
+        Aabs = Aabs * lift(st.nlam[m])
         mag = mag + Aabs @ np.abs(fn.bs[m])
         const = const + A @ fn.bs[m]
         A = A @ fn.Ws[m]
         Aabs = Aabs @ np.abs(fn.Ws[m])
     xmax = np.maximum(np.abs(lo), np.abs(hi))
-    up = const + np.where(A > 0, A * _r(hi), A * _r(lo)).sum(axis=-1)
+    up = const + np.where(A > 0, A * lift(hi), A * lift(lo)).sum(axis=-1)
     up = up + PADR * (mag + bdot(Aabs, xmax)) + TINY
     return -up[:, n:], up[:, :n]
 
@@ -328,9 +318,9 @@ def _abs_pass(fn: FloatNet, st: _St, V: np.ndarray, m: int) -> np.ndarray:
     while m > 0:
         V = V @ np.abs(fn.Ws[m])
         if st.fails(m - 1):
-            total = total + st.extra(m - 1, V * _r(st.fabs[m - 1]))
+            total = total + st.extra(m - 1, V * lift(st.fabs[m - 1]))
         m -= 1
-        V = V * _r(st.kmax[m]) * st.live(m)
+        V = V * lift(st.kmax[m]) * st.live(m)
         total = total + syn_term(fn, st, V, m)
     return total
 
@@ -343,7 +333,7 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     for m in range(t - 1, -1, -1):
         live = st.live(m)
         pos = G > 0
-        corr = np.where(pos, G * _r(st.rhi[m]), G * _r(st.rlo[m])) * live
+        corr = np.where(pos, G * lift(st.rhi[m]), G * lift(st.rlo[m])) * live
         term = corr.sum(axis=-1)
         rmax = np.maximum(np.abs(st.rlo[m]), np.abs(st.rhi[m]))
         fail = None
@@ -352,8 +342,8 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
             # e - lam delta (rf); FAILED ones are cut from H, so theirs is e itself (fe)
             s = st.leaf.status[m]
             fail = np.where(s == FAILED,
-                            np.where(pos, G * _r(st.fehi[m]), G * _r(st.felo[m])),
-                            np.where(pos, G * _r(st.rfhi[m]), G * _r(st.rflo[m])))
+                            np.where(pos, G * lift(st.fehi[m]), G * lift(st.felo[m])),
+                            np.where(pos, G * lift(st.rfhi[m]), G * lift(st.rflo[m])))
             maybe_gain = (fail - corr)[..., s == MAYBE]
             term = term + fail[..., s == FAILED].sum(axis=-1) + topk_sum(maybe_gain,
                                                                          st.leaf.free[m])
@@ -361,7 +351,7 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
                 [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
                  np.abs(st.fehi[m])]))
         if m > 0 or not st.neurons:
-            V = (np.abs(G) + REL * Gabs) * _r(st.half[m]) * live
+            V = (np.abs(G) + REL * Gabs) * lift(st.half[m]) * live
             coupled = _abs_pass(fn, st, V, m)
             if fail is not None:
                 coupled = coupled + st.extra(m, np.maximum(fail, 0.0))
@@ -369,8 +359,8 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
             term = np.minimum(term, coupled)
         total = total + term
         mag = mag + bdot(Gabs, rmax)
-        H = G * _r(st.lam[m]) * live
-        Habs = Gabs * _r(st.lam[m]) * live
+        H = G * lift(st.lam[m]) * live
+        Habs = Gabs * lift(st.lam[m]) * live
         total = total + syn_term(fn, st, H, m)
         mag = mag + syn_term(fn, st, Habs, m)
         if m > 0:
@@ -388,11 +378,11 @@ def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
     m = t - 1
     live = st.live(m)
     pos = G > 0
-    corr = np.where(pos, G * _r(st.ehi[m]), G * _r(st.elo[m])) * live
+    corr = np.where(pos, G * lift(st.ehi[m]), G * lift(st.elo[m])) * live
     rmax = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
     total = total + corr.sum(axis=-1)
     if st.fails(m):
-        fail = np.where(pos, G * _r(st.fehi[m]), G * _r(st.felo[m]))
+        fail = np.where(pos, G * lift(st.fehi[m]), G * lift(st.felo[m]))
         s = st.leaf.status[m]
         total = total + fail[..., s == FAILED].sum(axis=-1) + topk_sum(
             (fail - corr)[..., s == MAYBE], st.leaf.free[m])
