@@ -17,7 +17,16 @@ from fepproof.bounds import fep, synapse_bound
 from fepproof.network import Network, network_from_dict, network_to_dict
 from fepproof.numeric.bab import BabOptions, run_bab
 from fepproof.numeric.engine_bab import verify_bab
-from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_upper, leaf_uppers, root_leaf
+from fepproof.numeric.leaf import (
+    FAILED,
+    MAYBE,
+    OK,
+    LeafBound,
+    leaf_ranges,
+    leaf_upper,
+    leaf_uppers,
+    root_leaf,
+)
 from fepproof.numeric.upper import FloatNet
 from fepproof.replay import replay
 from fepproof.smt.leaves import verify_z3_bab
@@ -248,6 +257,32 @@ def test_batched_leaf_bounds_match_single_ones_and_cover_brute_force(net, mi, da
         windows = (lf.ulo, lf.uhi) if lf.ulo else None
         true = brute(net, _f(net, model, f), model, X, lf.status, windows)
         assert float(lb.upper.max()) >= true - 1e-12 * (1 + true)
+
+
+def test_leaf_bound_packing_round_trips():
+    """A LeafBound keeps its six per-layer lists packed in one array: built from lists or
+    from a batch row, and after pickling (to and from workers), it gives them back."""
+    import pickle
+    net = _issue_net(3, [4, 5], seed=2)
+    fn = FloatNet.make(net, (1, 1), FailureModel.crash())
+    root = root_leaf(fn)
+    kid = root.copy()
+    kid.hi = kid.lo + 0.5 * (kid.hi - kid.lo)
+    st = leaf_ranges(fn, [root, kid])
+    for b, lb in enumerate(leaf_uppers(fn, [root, kid])):
+        again = pickle.loads(pickle.dumps(lb))
+        rebuilt = LeafBound(lb.upper, False, *([x[b] for x in getattr(st, f)]
+                                               for f in ("slo", "shi", "half", "kmax",
+                                                         "fabs", "dmax")))
+        for name in ("slo", "shi", "half", "kmax", "fabs", "dmax"):
+            want = [x[b] for x in getattr(st, name)]  # the batch's ranges of this leaf
+            assert [a.shape for a in want] == [(4,), (5,)]
+            for other in (lb, again, rebuilt):
+                got = getattr(other, name)
+                assert len(got) == 2
+                for a, w in zip(got, want, strict=True):
+                    assert np.array_equal(a, w)
+        assert np.array_equal(again.upper, lb.upper) and again.empty == lb.empty
 
 
 def test_fixed_failures_in_consecutive_layers():

@@ -140,8 +140,8 @@ class LeafBound:
         self.joint_won = joint_won      # ... and was the smaller one
         self._sizes = tuple(int(np.size(a)) for a in slo)
         fields = (slo, shi, half, kmax, fabs, dmax)
-        self._pack = (np.concatenate([np.ravel(a) for f in fields for a in f]) if slo
-                      else np.zeros(0))
+        self._pack = (np.concatenate([np.ravel(a) for f in fields for a in f])
+                      if len(slo) else np.zeros(0))
         self._lists: dict | None = None
 
     @classmethod
