@@ -187,18 +187,12 @@ def _sent_split(fn: FloatNet, leaf: Leaf, infl: list[np.ndarray]
     return score, "sent", [a, b]
 
 
-def branch(task: tuple[Leaf, LeafBound, bool] | tuple[Leaf, LeafBound, bool, float | None]
-           ) -> tuple[str, list[tuple[Leaf, LeafBound]], int]:
-    """Split one leaf: (split kind, children with bounds, bounds computed).  An optional
-    fourth element is the seconds each child's bound may take (see ``leaf_upper``)."""
-    return branch_group([task])[0]
-
-
 def branch_group(tasks: list) -> list[tuple[str, list[tuple[Leaf, LeafBound]], int]]:
-    """:func:`branch` for several leaves of one round (same ``joint`` and budget): their
-    children are bounded together, those that share a failure status in one batch
-    (:func:`.leaf.leaf_uppers`; the budget then applies to each batch).  With ``strong``
-    branching each leaf is split on its own."""
+    """Split each leaf of a group (tasks (leaf, bound, joint[, seconds per batch]) of one
+    round, same ``joint`` and budget): per leaf (split kind, children with bounds, bounds
+    computed).  The children are bounded together, those that share a failure status in
+    one batch (:func:`.leaf.leaf_uppers`).  With ``strong`` branching each leaf is split
+    on its own."""
     fn = _FN
     assert fn is not None
     if not tasks:

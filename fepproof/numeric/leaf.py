@@ -408,8 +408,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf | list[Leaf], budget: float | None = No
     delta range is the smaller of the coupled bound and (``diff``) the differential one.
     Given a list of leaves with the same failure status, the ranges of all of them, each
     array with a leading batch axis (``st.empty`` marks the leaves that hold no point)."""
-    one = isinstance(leaf, Leaf)
-    batch = _Batch([leaf] if one else leaf)
+    batch = _Batch([leaf] if isinstance(leaf, Leaf) else leaf)
     st = _St(batch, neuron_kind(fn))
     if budget is not None:
         st.deadline = time.monotonic() + max(budget, 0.0)
@@ -433,7 +432,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf | list[Leaf], budget: float | None = No
         slo, shi = np.maximum(slo, batch.plo[t]), np.minimum(shi, batch.phi_[t])
         gone = (slo > shi).any(axis=-1)
         if gone.any():
-            if one or gone.all():
+            if gone.all():
                 return None
             empty |= gone  # such a leaf's bound is 0: carry on with a stand-in range
             slo, shi = np.minimum(slo, shi), np.maximum(slo, shi)
@@ -531,7 +530,7 @@ def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | 
     pack = np.concatenate([x for f in _FIELDS for x in getattr(st, f)], axis=1)
     res = []
     for b, leaf in enumerate(leaves):
-        if st.empty is not None and st.empty[b]:
+        if st.empty[b]:
             res.append(LeafBound(np.zeros(M), empty=True))
             continue
         u = up[b]
