@@ -14,7 +14,7 @@ import numpy as np
 from .sigmoid import phi
 from .upper import FloatNet
 
-__all__ = ["Scenario", "Run"]
+__all__ = ["Scenario", "Run", "run", "run_many"]
 
 DEV_SHRINK = 1 - 1e-6  # Byzantine deviation sent slightly inside the capacity (replay-safe)
 VAL_SHRINK = 1 - 1e-9  # synapse value reading: delivered value slightly inside [-C, C]
@@ -65,8 +65,50 @@ def _weights(fn: FloatNet, sc: Scenario) -> tuple[list[np.ndarray], list[np.ndar
 def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
         grad: bool = True) -> Run:
     """Forward both networks on the batch X; backward if ``grad``."""
-    L, slope = fn.L, fn.slope
     Wt, bt = _weights(fn, sc)
+    return _run(fn, Wt, bt, X, _masks(fn, [sc], 1), c, grad)
+
+
+def run_many(fn: FloatNet, scs: list[Scenario], X: np.ndarray, c: np.ndarray,
+             grad: bool = True) -> Run:
+    """:func:`run` of many scenarios (neuron failures) at once: X holds the same number
+    of rows for each scenario, scenario after scenario."""
+    if fn.model.fails_synapses:
+        raise ValueError("run_many: neuron failure models only")
+    rep, rem = divmod(X.shape[0], max(len(scs), 1))
+    if rem or not scs:
+        raise ValueError("run_many: X must hold the same number of rows per scenario")
+    return _run(fn, fn.Ws, fn.bs, X, _masks(fn, scs, rep), c, grad)
+
+
+def _masks(fn: FloatNet, scs: list[Scenario], rep: int
+           ) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Per hidden layer: (failed mask, sent-value parameters), one row per scenario
+    repeated ``rep`` times (a single scenario: one row, broadcast); None for a layer
+    where no scenario fails a neuron."""
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    shrink = DEV_SHRINK if fn.model.tracks_nominal else 1.0
+    for t in range(fn.L):
+        if not fn.model.fails_neurons or not any(sc.sets[t] for sc in scs):
+            out.append(None)
+            continue
+        n = fn.Ws[t].shape[0]
+        M = np.zeros((len(scs), n), dtype=bool)
+        U = np.zeros((len(scs), n))
+        for i, sc in enumerate(scs):
+            if sc.sets[t]:
+                M[i, sc.sets[t]] = True
+                U[i, sc.sets[t]] = np.array(sc.signs[t]) * shrink
+        if len(scs) > 1:  # one scenario: its row broadcasts against the batch
+            M, U = np.repeat(M, rep, axis=0), np.repeat(U, rep, axis=0)
+        out.append((M, U))
+    return out
+
+
+def _run(fn: FloatNet, Wt: list[np.ndarray], bt: list[np.ndarray], X: np.ndarray,
+         masks: list[tuple[np.ndarray, np.ndarray] | None], c: np.ndarray,
+         grad: bool) -> Run:
+    L, slope = fn.L, fn.slope
     nom, y = [], X
     for t in range(L):
         y = phi(y @ fn.Ws[t].T + fn.bs[t], slope)
@@ -76,11 +118,10 @@ def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
     for t in range(L):
         a = phi(yt @ Wt[t].T + bt[t], slope)
         pre.append(a)
-        yt = a.copy()
-        if fn.model.fails_neurons and sc.sets[t]:
-            idx = np.array(sc.sets[t])
-            shrink = DEV_SHRINK if fn.model.tracks_nominal else 1.0
-            yt[:, idx] = fn.model.sends_f(nom[t][:, idx], np.array(sc.signs[t]) * shrink)
+        yt = a
+        if masks[t] is not None:
+            M, U = masks[t]
+            yt = np.where(M, fn.model.sends_f(nom[t], U), a)
         ys.append(yt)
     out = yt @ Wt[L].T + bt[L]
     J = (out - out_nom) @ c
@@ -95,11 +136,11 @@ def run(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
     g_y, gn_y = g @ Wt[L], gn @ fn.Ws[L]
     for t in range(L - 1, -1, -1):
         gy[t] = g_y.copy()
-        if fn.model.fails_neurons and sc.sets[t]:
-            idx = np.array(sc.sets[t])
+        if masks[t] is not None:
+            M = masks[t][0]
             if fn.model.tracks_nominal:  # what is sent moves with the nominal value
-                gn_y[:, idx] += g_y[:, idx]
-            g_y[:, idx] = 0.0
+                gn_y = gn_y + np.where(M, g_y, 0.0)
+            g_y = np.where(M, 0.0, g_y)
         a = pre[t]
         g_s = g_y * slope * a * (1 - a)
         gs[t] = g_s
