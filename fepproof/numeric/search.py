@@ -190,20 +190,8 @@ def _neighbours(fn: FloatNet, sc: Scenario, x: np.ndarray, c: np.ndarray, top: i
 def optimise_input(fn: FloatNet, sc: Scenario, X: np.ndarray, c: np.ndarray,
                    steps: int = 60, deadline: float = float("inf")) -> tuple[float, np.ndarray]:
     """Projected sign-gradient ascent from every row of X; the best point found."""
-    lo, hi = fn.dom[:, 0], fn.dom[:, 1]
-    width = hi - lo
-    X = X.copy()
-    best_v, best_x = -np.inf, X[0]
-    for s in range(steps + 1):
-        r = run(fn, sc, X, c, grad=s < steps)
-        k = int(np.argmax(r.J))
-        if r.J[k] > best_v:
-            best_v, best_x = float(r.J[k]), X[k].copy()
-        if s == steps or time.monotonic() > deadline:
-            break
-        eta = 0.2 * (0.02 / 0.2) ** (s / max(steps - 1, 1))
-        X = np.clip(X + eta * width * np.sign(r.grad), lo, hi)
-    return best_v, best_x
+    return _ascend(fn, lambda Z, g: run(fn, sc, Z, c, grad=g), X.copy(), 1, steps,
+                   deadline)[0]
 
 
 def optimise_many(fn: FloatNet, scs: list[Scenario], X: np.ndarray, c: np.ndarray,
@@ -213,24 +201,31 @@ def optimise_many(fn: FloatNet, scs: list[Scenario], X: np.ndarray, c: np.ndarra
     the best (value, point) per scenario.  Synapse failures: one at a time."""
     if fn.model.fails_synapses:
         return [optimise_input(fn, sc, X, c, steps, deadline) for sc in scs]
+    return _ascend(fn, lambda Z, g: run_many(fn, scs, Z, c, grad=g),
+                   np.tile(X, (len(scs), 1)), len(scs), steps, deadline)
+
+
+def _ascend(fn: FloatNet, evaluate, X: np.ndarray, N: int, steps: int, deadline: float
+            ) -> list[tuple[float, np.ndarray]]:
+    """The ascent of :func:`optimise_input` on N groups of rows of X (one per scenario,
+    ``evaluate(X, grad)`` gives J and dJ/dX per row); the best point of each group."""
     lo, hi = fn.dom[:, 0], fn.dom[:, 1]
     width = hi - lo
-    N, r = len(scs), X.shape[0]
-    Xs = np.tile(X, (N, 1))
+    r = X.shape[0] // N
     best_v = np.full(N, -np.inf)
-    best_x = np.tile(X[:1], (N, 1))
+    best_x = X[::r].copy()
     for s in range(steps + 1):
-        run_ = run_many(fn, scs, Xs, c, grad=s < steps)
+        run_ = evaluate(X, s < steps)
         J = run_.J.reshape(N, r)
         k = np.argmax(J, axis=1)
         v = J[np.arange(N), k]
         better = v > best_v
         best_v = np.where(better, v, best_v)
-        best_x[better] = Xs.reshape(N, r, -1)[np.arange(N), k][better]
+        best_x[better] = X.reshape(N, r, -1)[np.arange(N), k][better]
         if s == steps or time.monotonic() > deadline:
             break
         eta = 0.2 * (0.02 / 0.2) ** (s / max(steps - 1, 1))
-        Xs = np.clip(Xs + eta * width * np.sign(run_.grad), lo, hi)
+        X = np.clip(X + eta * width * np.sign(run_.grad), lo, hi)
     return [(float(v), x.copy()) for v, x in zip(best_v, best_x, strict=True)]
 
 
