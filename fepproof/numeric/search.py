@@ -258,6 +258,12 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         if best is None or v > best.value:
             best = SearchResult(v, x.copy(), sc.copy(), k, s, evaluated, exhaustive, 0.0)
 
+    def report() -> None:
+        if progress is not None and best is not None and time.monotonic() - last[0] > 2.0:
+            last[0] = time.monotonic()
+            progress(f"numeric: search best error {best.value:.6g} "
+                     f"({evaluated} scenario evaluations)")
+
     def c_of(k: int, s: float) -> np.ndarray:
         c = np.zeros(fn.Ws[-1].shape[0])
         c[fn.rows[k]] = s
@@ -322,6 +328,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
             if best is None or found[i][0] > best.value:
                 consider(found[i][0], found[i][1], chunk[i], k, s)
                 queue.append((chunk[i], k, s))
+            report()
             continue
         if not queue:
             restarts += 1
@@ -359,10 +366,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
                     improved = True
                     break
         consider(v, x, sc, k, s)
-        if progress is not None and time.monotonic() - last[0] > 2.0:
-            last[0] = time.monotonic()
-            progress(f"numeric: search best error {best.value:.6g} "
-                     f"({evaluated} scenario evaluations)")
+        report()
     if best is None:  # budget spent before any refinement: the failure-free scenario
         consider(0.0, X0[0], _empty(fn), 0, 1.0)
     assert best is not None
