@@ -526,6 +526,7 @@ def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | 
         dc = diff_crown(fn, st, np.vstack([E, -E]), L, st.planes)
         up = np.minimum(up, np.maximum(np.maximum(dc[:, :M], dc[:, M:]), 0.0))
     fixed = all(not (s == MAYBE).any() for s in st.leaf.status)
+    failed = [s == FAILED for s in st.leaf.status]  # shared by the batch
     sizes = tuple(int(x.shape[1]) for x in st.slo)
     pack = np.concatenate([x for f in _FIELDS for x in getattr(st, f)], axis=1)
     res = []
@@ -536,7 +537,7 @@ def _bound_batch(fn: FloatNet, leaves: list[Leaf], joint: bool, budget: float | 
         u = up[b]
         tried = won = False
         if joint and st.neurons and fixed and time.monotonic() <= st.deadline:
-            failed = [s == FAILED for s in leaf.status]  # one failure set: the joint bound
+            # one failure set: the joint bound
             jc = joint_crown(fn, leaf.lo, leaf.hi, failed, [x[b] for x in st.slo],
                              [x[b] for x in st.shi], [x[b] for x in st.dlo],
                              [x[b] for x in st.dhi], [leaf.window(m) for m in range(L)])
