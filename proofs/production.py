@@ -57,6 +57,19 @@ SOUND_DEVIATION = {("crash", "deviation"): lambda m: Fraction(1),
                    ("byzantine", "value"): lambda m: m.capacity + 1,
                    ("stuck-at", "deviation"): lambda m: max(m.stuck_value, 1 - m.stuck_value)}
 
+# ---- the paper's C per failure model (independent of FailureModel.C) ------------------
+# The C the paper's formulas print (Section 4.2): sup phi = 1 for a crash, the capacity
+# for a Byzantine neuron (either reading: the paper's Fep is stated with C), and for a
+# neuron stuck at v the largest |v - y| over nominal outputs y in (0, 1).
+PAPER_C = {("crash", "deviation"): lambda m: Fraction(1),
+           ("byzantine", "deviation"): lambda m: m.capacity,
+           ("byzantine", "value"): lambda m: m.capacity,
+           ("stuck-at", "deviation"): lambda m: max(m.stuck_value, 1 - m.stuck_value)}
+
+
+def _key(model):
+    return (str(model.kind), str(model.reading))
+
 
 def _rand_q(rng, scale):
     return scale * Fraction(rng.randint(-40, 40), rng.randint(1, 17))
@@ -136,25 +149,30 @@ def _instances(depths, seeds=SEEDS, max_width=4):
 @obligation(
     id="production.fep_random", result="Theorem 2", method="numeric", expected="proved",
     statement_text="random exact instances, L = 1..6: bounds.fep (value, per-layer terms, "
-                   "sound bound) and bounds.fep_formula equal the proved Fep with C, resp. the "
-                   "proved deviation per failed neuron (1 crash, C deviation reading, C + 1 "
-                   "value reading, max(v, 1 - v) stuck at v)")
+                   "sound bound) and bounds.fep_formula equal the proved Fep with the paper's C "
+                   "(PAPER_C: 1 crash, the capacity Byzantine, max(v, 1 - v) stuck at v; "
+                   "FailureModel.C must agree), resp. the proved deviation per failed neuron "
+                   "(1 crash, C deviation reading, C + 1 value reading, max(v, 1 - v) stuck "
+                   "at v)")
 def fep_random():
     checked = 0
     for rng, net, fs in _instances(range(1, 7)):
         for model in _models(rng):
             res = fep(net, fs, model)
-            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
-            want = _stmt_fep(net, fs, model.C)
+            D = SOUND_DEVIATION[_key(model)](model)
+            paper_c = PAPER_C[_key(model)](model)
+            want = _stmt_fep(net, fs, paper_c)
             sound = _stmt_fep(net, fs, D)
-            terms = _stmt_terms(net, fs, model.C)
+            terms = _stmt_terms(net, fs, paper_c)
             formula = fep_formula(model.C, fs, net.widths, net.K, _wm(net))
-            if (res.value, list(res.terms), res.sound, formula) != (want, terms, sound, want):
+            if (res.value, list(res.terms), res.sound, formula, model.C) != \
+                    (want, terms, sound, want, paper_c):
                 return _mismatch("bounds.fep = proved Fep", widths=list(net.widths), f=fs,
                                  model=model.describe(), fep=res.value, proved_fep=want,
                                  sound=res.sound, proved_sound=sound,
                                  terms=[fmt_exact(t) for t in res.terms],
-                                 proved_terms=[fmt_exact(t) for t in terms], formula=formula)
+                                 proved_terms=[fmt_exact(t) for t in terms], formula=formula,
+                                 model_C=model.C, paper_C=paper_c)
             checked += 1
     return proved("bounds.fep = proved Fep", "exact arithmetic", instances=checked)
 
@@ -172,7 +190,7 @@ def at_most_random():
     checked = 0
     for rng, net, fs in _instances(range(1, 5), max_width=3):
         for model in _models(rng):
-            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
+            D = SOUND_DEVIATION[_key(model)](model)
             got, _ = max_dominated_fep(net, fs, model)
             want = _enum_max(net, fs, D)
             lo = [rng.randint(0, x) for x in fs]
@@ -222,7 +240,7 @@ def tolerance_random():
     for rng, net, f0 in _instances(range(1, 5), max_width=3):
         clamped = [min(x, n - 1) for x, n in zip(f0, net.widths, strict=True)]
         for fs, model in itertools.product((f0, clamped), _models(rng)):
-            D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
+            D = SOUND_DEVIATION[_key(model)](model)
             values = {"exactly": _stmt_fep(net, fs, D), "at_most": _enum_max(net, fs, D)}
             for reading, value in values.items():
                 epsp = Fraction(1, rng.randint(2, 50))
@@ -254,7 +272,7 @@ def frontier_random():
         cases.append((rng, net, [rng.randint(0, n - 1) for n in net.widths]))
     for rng, net, fs in cases:
         model = rng.choice(_models(rng))
-        D = SOUND_DEVIATION[(str(model.kind), str(model.reading))](model)
+        D = SOUND_DEVIATION[_key(model)](model)
         box = list(itertools.product(*[range(n) for n in net.widths]))
         for reading in ("exactly", "at_most"):
             budget = _stmt_fep(net, fs, D) if reading == "exactly" else _enum_max(net, fs, D)
@@ -434,3 +452,162 @@ def wait_counts_random():
                                  tolerated=r.tolerance.tolerated)
             checked += 1
     return proved("wait counts = N_(l-1) - f_(l-1)", "exact arithmetic", instances=checked)
+
+
+# ---- Corollary 1 as fepproof harden runs it (harden.replicate, replication.*) ----------
+
+def _rep_values(net, vec):
+    """Widths N_l r_l and w_m^(l) / r_(l-1) (w_m^(1) unchanged): the substitution of the
+    proved construction (corollary1.replication_L1to5), from the original network."""
+    wm = _wm(net)
+    rs = [1, *vec]
+    return [n * r for n, r in zip(net.widths, vec, strict=True)], \
+        [wm[i] / rs[i] for i in range(len(wm))]
+
+
+def _stmt_rep(net, fs, vec, D, reading):
+    """The proved Fep (exactly f, or its maximum over g <= f) of the replicated network,
+    evaluated at the substituted widths and weights (no network is built)."""
+    Ns, wms = _rep_values(net, vec)
+    fn = _fep_fn(net.depth)
+    if reading == "exactly":
+        return fn(D, net.K, list(fs), Ns, wms)
+    return max(fn(D, net.K, list(g), Ns, wms)
+               for g in itertools.product(*[range(x + 1) for x in fs]))
+
+
+def _stmt_on(net, fs, D, reading):
+    return _stmt_fep(net, fs, D) if reading == "exactly" else _enum_max(net, fs, D)
+
+
+def _fep0_fn(d):
+    """Fep_0 of corollary1.replication_L1to5 (N_l' in place of N_l' - f_l')."""
+    if ("fep0", d) not in _CACHE:
+        from fepproof.symbolic.notation import u
+        from fepproof.symbolic.recurrence import correct_counts
+        e = fep_closed(d).xreplace(correct_counts(d)).xreplace({u[i]: N[i]
+                                                                 for i in range(1, d + 1)})
+        args = [C, K] + [f[i] for i in range(1, d + 1)] + [N[i] for i in range(1, d + 1)] \
+            + [w[i] for i in range(1, d + 2)]
+        _CACHE[("fep0", d)] = exact_function(e, args)
+    fn = _CACHE[("fep0", d)]
+    return lambda D, net, fs: fn(D, net.K, *fs, *net.widths, *_wm(net))
+
+
+def _neuron_models(rng):
+    c = Fraction(rng.randint(1, 30), rng.randint(1, 7))
+    v = Fraction(rng.randint(0, 12), 12)
+    return [FailureModel.crash(), FailureModel.byzantine(c, "deviation"),
+            FailureModel.byzantine(c, "value"), FailureModel.stuck_at(v)]
+
+
+def _harden_instances(seeds):
+    for d in (1, 2, 3):
+        for seed in seeds:
+            rng = random.Random(17000 + 100 * d + seed)
+            net = random_net(rng, d, max_width=3, scale=rng.choice(SCALES[:3]))
+            # f_l = N_l or 2 N_l often: the smallest admissible factor is then 2, resp. 3
+            fs = [rng.choice((0, n, 2 * n, rng.randint(0, 2 * n))) for n in net.widths]
+            yield rng, net, fs
+
+
+MAX_FACTOR = 4
+
+
+@obligation(
+    id="production.replication_random", result="Corollary 1", method="numeric",
+    expected="proved",
+    statement_text="random exact instances, L = 1..3, f_l up to 2 N_l, factors 1..4, crash, "
+                   "Byzantine (both readings) and stuck-at, both readings of the failures: "
+                   "harden.replicate has widths N_l r_l and w_m^(l) / r_(l-1); "
+                   "replication.replicated_fep equals the proved Fep of the network harden "
+                   "builds (sound deviation); for uniform r it is <= Fep_0 / r with "
+                   "replication.fep_without_minus_f = Fep_0 (corollary1.replication_L1to5)")
+def replication_random():
+    from fepproof.harden import replicate
+    from fepproof.replication import fep_without_minus_f, replicated_fep
+    checked = 0
+    for rng, net, fs in _harden_instances(range(8)):
+        for model in _neuron_models(rng):
+            D = SOUND_DEVIATION[_key(model)](model)
+            if fep_without_minus_f(net, fs, model) != _fep0_fn(net.depth)(D, net, fs):
+                return _mismatch("fep_without_minus_f = Fep_0", widths=list(net.widths), f=fs,
+                                 model=model.describe())
+            vecs = [tuple(rng.randint(x // n + 1, x // n + 2) for x, n in
+                          zip(fs, net.widths, strict=True)) for _ in range(2)]
+            vecs.append(tuple([max(x // n + 1 for x, n in zip(fs, net.widths, strict=True))]
+                              * net.depth))
+            for vec in vecs:
+                h = replicate(net, vec)
+                Ns, wms = _rep_values(net, vec)
+                if list(h.widths) != Ns or _wm(h) != wms:
+                    return _mismatch("replicate: widths N r and weights w_m / r",
+                                     widths=list(net.widths), factors=list(vec),
+                                     built_widths=list(h.widths), proved_widths=Ns,
+                                     built_wm=[fmt_exact(x) for x in _wm(h)],
+                                     proved_wm=[fmt_exact(x) for x in wms])
+                for reading in ("exactly", "at_most"):
+                    got = replicated_fep(net, fs, vec, model, reading)
+                    want = _stmt_on(h, fs, D, reading)
+                    if got != want or want != _stmt_rep(net, fs, vec, D, reading):
+                        return _mismatch("replicated_fep = proved Fep of the replicated net",
+                                         widths=list(net.widths), f=fs, factors=list(vec),
+                                         model=model.describe(), reading=reading,
+                                         replicated_fep=got, proved=want)
+                    checked += 1
+                if len(set(vec)) == 1:
+                    r = vec[0]
+                    if not replicated_fep(net, fs, vec, model) * r <= \
+                            _fep0_fn(net.depth)(D, net, fs):
+                        return _mismatch("Fep_r <= Fep_0 / r", widths=list(net.widths), f=fs,
+                                         r=r, model=model.describe())
+    return proved("replication = proved construction", "exact arithmetic", instances=checked)
+
+
+@obligation(
+    id="production.harden_random", result="Corollary 1", method="numeric", expected="proved",
+    statement_text="random exact instances, L = 1..3, f_l up to 2 N_l, factors 1..4, crash, "
+                   "Byzantine (both readings) and stuck-at, both readings, budgets reached "
+                   "and not reached: harden.harden (what fepproof harden runs) returns the "
+                   "factors with the fewest added neurons sum N_l (r_l - 1) among every "
+                   "factor vector with f_l < N_l r_l whose proved Fep (sound deviation) is "
+                   "<= the budget (enumeration), builds replicate(net, factors), and reports "
+                   "that network's proved Fep")
+def harden_random():
+    from fepproof.harden import harden, replicate
+    checked = 0
+    for rng, net, fs in _harden_instances(range(5)):
+        model = rng.choice(_neuron_models(rng))
+        D = SOUND_DEVIATION[_key(model)](model)
+        box = [v for v in itertools.product(range(1, MAX_FACTOR + 1), repeat=net.depth)
+               if all(x < n * r for x, n, r in zip(fs, net.widths, v, strict=True))]
+        for reading in ("exactly", "at_most"):
+            if reading == "at_most" and net.depth == 3 and any(fs):
+                continue  # the enumeration over g <= f is the slow part; L <= 2 suffices
+            value = {v: _stmt_rep(net, fs, v, D, reading) for v in box}
+            star = rng.choice(box) if box else None
+            budgets = [Fraction(1, 10 ** 6)]
+            if star is not None:
+                budgets += [value[star], value[star] * Fraction(101, 100)]
+            for budget in budgets:
+                ok = [v for v in box if value[v] <= budget]
+                best = min((sum(n * (r - 1) for n, r in zip(net.widths, v, strict=True))
+                            for v in ok), default=None)
+                res = harden(net, fs, budget, model, max_factor=MAX_FACTOR, reading=reading,
+                             samples=2)
+                good = (res.added == best and res.search.minimal and (
+                    best is None and res.factors is None or res.factors in ok))
+                if good and res.factors is not None:
+                    h = replicate(net, res.factors)
+                    good = res.hardened == h and res.fep_after == _stmt_on(h, fs, D, reading) \
+                        == value[res.factors] and res.search.fep == value[res.factors]
+                if not good:
+                    return _mismatch("harden: fewest added neurons meeting the budget",
+                                     widths=list(net.widths), f=fs, model=model.describe(),
+                                     reading=reading, budget=budget,
+                                     factors=None if res.factors is None else list(res.factors),
+                                     added=res.added, enumerated_fewest=best,
+                                     fep_after=res.fep_after)
+                checked += 1
+    return proved("harden = fewest factors meeting the budget", "exact arithmetic",
+                  instances=checked)
