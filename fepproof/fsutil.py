@@ -6,10 +6,12 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "read_limited", "check_size", "MAX_INPUT_BYTES", "InputTooLarge"]
+__all__ = ["atomic_write", "read_limited", "check_size", "current_umask", "MAX_INPUT_BYTES",
+           "InputTooLarge"]
 
 MAX_INPUT_BYTES = 256 * 2**20
 """Largest input file (and largest decompressed ``.npz`` member total): 256 MiB."""
@@ -19,15 +21,42 @@ class InputTooLarge(ValueError):
     """An input file (or its decompressed content) exceeds :data:`MAX_INPUT_BYTES`."""
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the system allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and at
+    once restoring it (under a lock, so two threads of fepproof cannot interleave)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8) & 0o777
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask & 0o777
+
+
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> None:
-    """Call ``writer(tmp)`` then rename ``tmp`` onto ``path``; nothing half-written."""
+    """Call ``writer(tmp)`` then rename ``tmp`` onto ``path``; nothing half-written.
+
+    The file gets the mode a plain ``open(path, "w")`` of a new file would give it,
+    ``0o666 & ~umask`` (a temporary file alone would be private, 0600)."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():  # say so, rather than name the temporary file
         raise FileNotFoundError(errno.ENOENT, "no such directory", str(parent))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=parent)
     try:
+        try:
+            os.fchmod(fd, 0o666 & ~current_umask())
+        finally:
+            os.close(fd)
         writer(Path(tmp))
         os.replace(tmp, path)
     except BaseException:

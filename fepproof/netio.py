@@ -21,7 +21,14 @@ import numpy as np
 from .exact import MAX_DIGITS, JsonNumber, fmt_exact
 from .formats import LOADERS, SAVERS, load_network, register_format, save_network
 from .fsutil import atomic_write, check_size, read_limited
-from .network import FORMAT, Network, NetworkError, network_from_dict, network_to_dict
+from .network import (
+    FORMAT,
+    MAX_PARAMETERS,
+    Network,
+    NetworkError,
+    network_from_dict,
+    network_to_dict,
+)
 
 __all__ = ["load_network", "save_network", "parse_json_exact", "read_json_exact",
            "atomic_write", "JsonNumber", "LOADERS", "SAVERS"]
@@ -74,18 +81,29 @@ def parse_json_exact(text: str, exact: bool = True, strict: bool = False) -> Any
         raise NetworkError("JSON nested too deeply") from None
 
 
+MAX_JSON_ITEMS = MAX_PARAMETERS + 100_000
+"""Most commas a network JSON file may hold, counted in its bytes before it is parsed
+(each parsed number costs far more memory than its text).  In a valid network every
+comma but a few per layer object separates two numbers, so this admits any network of
+MAX_PARAMETERS numbers, with room for its name and a comment."""
+
+
 def read_json_exact(path: str | os.PathLike[str], field: str = "file",
-                    exact: bool = True) -> Any:
+                    exact: bool = True, max_items: int | None = None) -> Any:
     """Read a JSON file of bounded size with :func:`parse_json_exact`; NetworkError
     (naming ``field``) when it is too large, not UTF-8, malformed or nested too deeply.
 
     Any JSON input of fepproof (a network, a witness) can be read this way; ``exact=False``
-    gives the plain int/float values of :func:`json.load`, minus its hazards."""
+    gives the plain int/float values of :func:`json.load`, minus its hazards.  With
+    ``max_items``, a file with more commas than that is refused before it is parsed."""
     path = Path(path)
     try:
         raw = read_limited(path)
     except ValueError as exc:  # InputTooLarge
         raise NetworkError(f"{field}: {exc}") from None
+    if max_items is not None and raw.count(b",") > max_items:
+        raise NetworkError(f"{field}: {path} holds more than {max_items} comma-separated "
+                           f"items; a network holds at most {MAX_PARAMETERS} numbers")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -101,7 +119,7 @@ def read_json_exact(path: str | os.PathLike[str], field: str = "file",
 
 
 def _load_json(path: Path, **_: Any) -> Network:
-    data = read_json_exact(path)
+    data = read_json_exact(path, max_items=MAX_JSON_ITEMS)
     if isinstance(data, dict) and "format" not in data:
         raise NetworkError(f"format: missing; a network file names its format, "
                            f"\"format\": \"{FORMAT}\"")
@@ -138,6 +156,42 @@ def _member(arrays: Any, key: str) -> np.ndarray:
         raise NetworkError(f"{key}: unreadable array ({type(exc).__name__})") from None
 
 
+def _npz_headers(arrays: Any, path: Path) -> None:
+    """Check every member's ``.npy`` header before any array is read: a numpy array (no
+    raw bytes, no Python objects), no more data declared than the member holds, and at
+    most MAX_PARAMETERS numbers in all (a ``<key>.exact`` twin counts once)."""
+    from numpy.lib import format as npformat
+
+    counts: dict[str, int] = {}
+    for info in arrays.zip.infolist():
+        key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+        try:
+            with arrays.zip.open(info) as fh:
+                version = npformat.read_magic(fh)
+                reader = (npformat.read_array_header_1_0 if version == (1, 0)
+                          else npformat.read_array_header_2_0)
+                shape, _, dtype = reader(fh)
+        except Exception:  # no magic, a bad header, a corrupt member
+            raise NetworkError(f"{key}: not a numpy array (a member of the .npz archive "
+                               f"must be a .npy array)") from None
+        if dtype.hasobject:
+            raise NetworkError(f"{key}: holds Python objects; fepproof never unpickles "
+                               f"(store numbers as float or string arrays)")
+        n = 1
+        for d in shape:
+            n *= d
+        if n * dtype.itemsize > info.file_size:
+            raise NetworkError(f"{key}: the header declares shape {shape} of {dtype} "
+                               f"({n * dtype.itemsize} bytes) but the member holds "
+                               f"{info.file_size} bytes")
+        base = key[:-len(".exact")] if key.endswith(".exact") else key
+        counts[base] = max(counts.get(base, 0), n)
+    total = sum(counts.values())
+    if total > MAX_PARAMETERS + len(counts):  # + the scalar name, format, K entries
+        raise NetworkError(f"file: {path.name} holds {total} numbers; the limit is "
+                           f"{MAX_PARAMETERS}")
+
+
 def _npz_value(arrays: Any, key: str) -> Any:
     exact = key + ".exact"
     if exact in arrays.files:
@@ -169,6 +223,7 @@ def _load_npz(path: Path, **_: Any) -> Network:
     with arrays:
         check_size(sum(info.file_size for info in arrays.zip.infolist()),
                    f"{path} (decompressed)")
+        _npz_headers(arrays, path)
         files = set(arrays.files)
         n_layers = 0
         while f"layers.{n_layers}.weights" in files or f"layers.{n_layers}.weights.exact" in files:

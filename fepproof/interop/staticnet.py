@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from ..fsutil import atomic_write, read_limited
-from ..network import Activation, Layer, Network, NetworkError
+from ..network import MAX_LAYERS, MAX_PARAMETERS, Activation, Layer, Network, NetworkError
 
-__all__ = ["parse_sizes", "load_staticnet", "save_staticnet", "staticnet_sizes"]
+__all__ = ["parse_sizes", "load_staticnet", "save_staticnet", "staticnet_sizes",
+           "staticnet_count"]
 
 _SIZES_RE = re.compile(r"^(\d+(?:-\d+)+)(?:_|$)")
 
@@ -55,15 +56,31 @@ def load_staticnet(path: str | Path, sizes: str | tuple[int, ...] | None = None,
         if sz is None:
             raise NetworkError(f"--sizes: StaticNet files carry no sizes; give them like "
                                f"784-98-10 (cannot read them from the name {path.name!r})")
+        field = f"file name {path.name}"
     elif isinstance(sizes, str):
-        sz = parse_sizes(sizes)
+        sz, field = parse_sizes(sizes), "--sizes"
     else:
-        sz = tuple(int(s) for s in sizes)
-    expected = sum(n_out * (n_in + 1) for n_in, n_out in zip(sz, sz[1:]))
-    raw = read_limited(path)
+        sz, field = tuple(int(s) for s in sizes), "sizes"
+        if len(sz) < 2 or any(s <= 0 for s in sz):
+            raise NetworkError(f"sizes: need an input size and at least one layer, all > 0, "
+                               f"got {sz[:8]}")
+    text = "-".join(map(str, sz))
+    if len(sz) - 1 > MAX_LAYERS:
+        raise NetworkError(f"{field}: {len(sz) - 1} layers; the limit is {MAX_LAYERS}")
+    expected = staticnet_count(sz)
+    held = expected + sz[-1] * (sz[-1] + 1) + 2 * sz[0]  # + identity output node, box
+    if held > MAX_PARAMETERS:  # decided from the sizes, before reading a byte
+        raise NetworkError(f"{field}: sizes {text} make a network of {held} numbers "
+                           f"(weights, biases, the identity output node and the input box); "
+                           f"the limit is {MAX_PARAMETERS}")
+    size = path.stat().st_size
+    if size != 4 * expected:
+        raise NetworkError(f"file: {path.name} has {size} bytes; sizes {text} need "
+                           f"{expected} float32 = {4 * expected} bytes")
+    raw = read_limited(path, 4 * expected)
     if len(raw) != 4 * expected:
         raise NetworkError(f"file: {path.name} has {len(raw)} bytes; sizes "
-                           f"{'-'.join(map(str, sz))} need {expected} float32 = "
+                           f"{text} need {expected} float32 = "
                            f"{4 * expected} bytes")
     data = np.frombuffer(raw, dtype="<f4").astype(np.float64)
     if not np.all(np.isfinite(data)):
@@ -87,6 +104,11 @@ def load_staticnet(path: str | Path, sizes: str | tuple[int, ...] | None = None,
     domain = tuple((zero, one) for _ in range(sz[0]))
     return Network(tuple(layers), output, Activation("sigmoid", Fraction(1, 4)), domain,
                    path.stem)
+
+
+def staticnet_count(sizes: tuple[int, ...]) -> int:
+    """How many float32 a StaticNet file of these sizes holds (weights and biases)."""
+    return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
 
 
 def staticnet_sizes(net: Network) -> tuple[int, ...]:
