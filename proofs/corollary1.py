@@ -10,10 +10,9 @@ and the corollary's statement is proved by this corrected argument.
 """
 
 import sympy as sp
-import z3
 
 from fepproof.obligations import Erratum, obligation
-from fepproof.obligations.engines import identity, nonneg_polynomial, z3_unsat
+from fepproof.obligations.engines import identity, nonneg_polynomial
 from fepproof.obligations.model import proved, refuted, unknown
 from fepproof.symbolic.notation import C, K, N, f, u, w
 from fepproof.symbolic.recurrence import correct_counts, fep_closed
@@ -22,7 +21,7 @@ DEPTHS = range(1, 6)
 
 
 @obligation(
-    id="corollary1.enlarging_widths", result="Corollary 1", method="z3 unsat",
+    id="corollary1.enlarging_widths", result="Corollary 1", method="sympy inequality",
     expected="refuted",
     statement_text="with w_m^(l) fixed, widths N_l large enough satisfy Fep <= eps - eps' "
                    "(the proof's step)",
@@ -30,21 +29,46 @@ DEPTHS = range(1, 6)
         as_written_text="let (N_l) be large enough such that the condition of Theorem 3 is "
                         "satisfied with N_fail, w_m^(l) and eps - eps'",
         as_written=fep_closed(2),
-        evidence_text="L = 2, C = K = 1, w_m = (1, 1, 1), f = (1, 1), eps - eps' = 1/2: "
-                      "Fep = N_2 >= 2 for every admissible width (z3: no N_1, N_2 satisfy "
-                      "the condition); in general Fep >= C f_L w_m^(L+1) whatever the widths",
+        evidence_text="the proved Fep is >= its last term C f_L w_m^(L+1) for every width "
+                      "(L = 1..5, non-negative coefficients in N_l - f_l): at L = 2, C = K = "
+                      "1, w_m = (1, 1, 1), f = (1, 1), eps - eps' = 1/2 no widths satisfy "
+                      "the condition (Fep >= 1; fepproof's Fep at widths 2..6 agrees)",
         corrected_id="corollary1.replication_L1to5"))
 def enlarging_widths():
-    n1, n2 = z3.Reals("N_1 N_2")
-    fep = 1 * 1 * 1 * (n2 - 1) * 1 * 1 + 1 * 1  # C f_1 K w3 (N_2 - f_2) w2 + C f_2 w3
-    v = z3_unsat("no widths satisfy the condition", [n1 > 1, n2 > 1],
-                 fep > z3.RealVal("1/2"))
-    if v.status.value == "proved":
-        return refuted("enlarging the widths satisfies Theorem 3", "z3",
+    # (1) the proved Fep (theorem2.closed_form_L1to12) is >= its last term C f_L w_m^(L+1)
+    #     for every width: Fep - C f_L w_m^(L+1) has non-negative coefficients in the
+    #     correct counts u_l = N_l - f_l >= 0 (L = 1..5)
+    exprs, variables = {}, {C, K}
+    for d in DEPTHS:
+        e = sp.expand((fep_closed(d) - C * f[d] * w[d + 1]).xreplace(correct_counts(d)))
+        exprs[f"L={d}"] = e
+        variables |= set(e.atoms(sp.Indexed))
+    lower = nonneg_polynomial("Fep >= C f_L w_m^(L+1) for all widths", exprs,
+                              sorted(variables, key=str))
+    # (2) the instance: C = K = 1, w_m = (1, 1, 1), f = (1, 1), eps - eps' = 1/2 < C f_2 w_m^(3)
+    inst = {C: 1, K: 1, f[1]: 1, f[2]: 1, w[1]: 1, w[2]: 1, w[3]: 1}
+    floor = (C * f[2] * w[3]).xreplace(inst)
+    # (3) what fepproof prints on such networks, widths 2..6: never below the floor
+    from fepproof.bounds import fep
+    from fepproof.failures import FailureModel
+    from fepproof.network import network_from_dict
+    printed = {}
+    for n1 in range(2, 7):
+        for n2 in range(2, 7):
+            net = network_from_dict({"activation": {"name": "sigmoid", "K": "1"}, "layers": [
+                {"weights": [["1"]] * n1, "bias": ["0"] * n1},
+                {"weights": [["1"] * n1] * n2, "bias": ["0"] * n2}],
+                "output": {"weights": [["1"] * n2]}})
+            printed[f"N=({n1},{n2})"] = fep(net, [1, 1], FailureModel.crash()).value
+    budget = sp.Rational(1, 2)
+    if lower.status.value == "proved" and floor > budget and min(printed.values()) >= floor:
+        return refuted("enlarging the widths satisfies Theorem 3", "sympy",
                        instance="L = 2, C = K = 1, w_m = (1, 1, 1), f = (1, 1), budget 1/2",
-                       fep="N_2", unsat_of="N_1 > 1 and N_2 > 1 and Fep <= 1/2",
-                       z3=dict(v.evidence))
-    return unknown("enlarging the widths satisfies Theorem 3", "z3", z3=dict(v.evidence))
+                       fep_lower_bound=str(floor), inequality=dict(lower.evidence),
+                       fepproof_fep={k: str(v) for k, v in printed.items()})
+    return unknown("enlarging the widths satisfies Theorem 3", "sympy",
+                   inequality=dict(lower.evidence), floor=str(floor),
+                   fepproof_fep={k: str(v) for k, v in printed.items()})
 
 
 @obligation(
@@ -66,43 +90,58 @@ def fep_nondecreasing():
         variables, key=str))
 
 
-def _net_output(W1, b1, W2, b2, w3, xs, phi):
-    h1 = [phi(sum(W1[j][i] * xs[i] for i in range(len(xs))) + b1[j]) for j in range(len(W1))]
-    h2 = [phi(sum(W2[j][i] * h1[i] for i in range(len(h1))) + b2[j]) for j in range(len(W2))]
-    return sum(w3[j] * h2[j] for j in range(len(h2)))
-
-
-def _replicate(W1, b1, W2, b2, w3, r):
-    """Copy every hidden neuron r times: incoming weights and biases copied, outgoing
-    weights divided by r (the construction of corollary1.replication_L1to5)."""
-    W1r = [row for row in W1 for _ in range(r)]
-    b1r = [b for b in b1 for _ in range(r)]
-    W2r = [[row[i] / r for i in range(len(row)) for _ in range(r)] for row in W2
-           for _ in range(r)]
-    b2r = [b for b in b2 for _ in range(r)]
-    w3r = [x / r for x in w3 for _ in range(r)]
-    return W1r, b1r, W2r, b2r, w3r
+def _outputs(net, phi, xs):
+    """F_neu of ``net`` as sympy expressions in the inputs ``xs`` with ``phi`` an
+    uninterpreted function (exact rational weights: equal subterms are merged by sympy,
+    so two networks computing the same function for every phi give identical trees)."""
+    def q(v):
+        return sp.Rational(v.numerator, v.denominator)
+    ys = list(xs)
+    for layer in net.layers:
+        ys = [phi(sp.Add(*[q(wt) * y for wt, y in zip(row, ys, strict=True)]) + q(b))
+              for row, b in zip(layer.weights, layer.bias, strict=True)]
+    return [sp.Add(*[q(wt) * y for wt, y in zip(row, ys, strict=True)]) + q(b)
+            for row, b in zip(net.output.weights, net.output.bias, strict=True)]
 
 
 @obligation(
-    id="corollary1.replication_same_function_r1to3", result="Corollary 1",
+    id="corollary1.replication_same_function_random", result="Corollary 1",
     method="sympy identity", expected="proved",
-    statement_text="for r = 1..3 and a 2-input, 2-2 hidden network with symbolic weights, "
-                   "biases and an uninterpreted activation phi: copying every hidden neuron r "
-                   "times (incoming weights copied, outgoing weights / r) computes the same "
-                   "function F_neu")
+    statement_text="random exact networks, L = 1..3, widths 1..3, factors 1..3 per layer: "
+                   "the network harden.replicate builds (what fepproof harden writes) has "
+                   "exactly the original's outputs as expressions in the inputs with an "
+                   "uninterpreted activation phi, so it computes F_neu for every activation")
 def replication_preserves():
+    import random
+
+    from fepproof.harden import replicate
+    from fepproof.network import network_from_dict
     phi = sp.Function("phi")
-    xs = sp.symbols("x1:3")
-    W1 = [[sp.Symbol(f"a_{j}{i}") for i in (1, 2)] for j in (1, 2)]
-    W2 = [[sp.Symbol(f"b_{j}{i}") for i in (1, 2)] for j in (1, 2)]
-    b1, b2, w3 = sp.symbols("c1:3"), sp.symbols("d1:3"), sp.symbols("e1:3")
-    base = _net_output(W1, b1, W2, b2, w3, xs, phi)
     res = {}
-    for r in range(1, 4):
-        rep = _net_output(*_replicate(W1, b1, W2, b2, w3, r), xs, phi)
-        res[f"r={r}"] = sp.simplify(sp.expand(rep - base))
-    return identity("replication keeps F_neu", res)
+    for d in (1, 2, 3):
+        for seed in range(6):
+            rng = random.Random(31000 + 100 * d + seed)
+            n_in, prev, layers = rng.randint(1, 2), None, []
+            prev = n_in
+            for _ in range(d):
+                n = rng.randint(1, 3)
+                layers.append({"weights": [[f"{rng.randint(-9, 9)}/{rng.randint(1, 7)}"
+                                            for _ in range(prev)] for _ in range(n)],
+                               "bias": [f"{rng.randint(-9, 9)}/{rng.randint(1, 5)}"
+                                        for _ in range(n)]})
+                prev = n
+            net = network_from_dict({"activation": {"name": "sigmoid", "K": "1"},
+                                     "layers": layers,
+                                     "output": {"weights": [[f"{rng.randint(-9, 9)}/3"
+                                                             for _ in range(prev)]],
+                                                "bias": ["1/2"]}})
+            vec = [rng.randint(1, 3) for _ in range(d)]
+            xs = sp.symbols(f"x1:{n_in + 1}")
+            base = _outputs(net, phi, xs)
+            rep = _outputs(replicate(net, vec), phi, xs)
+            for k, (a, b) in enumerate(zip(rep, base, strict=True)):
+                res[f"L={d},seed={seed},r={vec},out={k}"] = a - b
+    return identity("harden.replicate keeps F_neu", res)
 
 
 def _replicated(d):
