@@ -428,11 +428,11 @@ def check_failures(net: Network, failures: Sequence[int], model: FailureModel,
     if model.fails_synapses:
         expected = net.depth + 1
         sizes = synapse_layer_sizes(net)
-        what = "synapse layers (1..L+1, the last one into the output node)"
+        what = "synapse layer (layers 1..L+1, the last one into the output node)"
     else:
         expected = net.depth
         sizes = list(net.widths)
-        what = "hidden layers"
+        what = "hidden layer"
     if len(f) != expected:
         raise FailureError(f"{field}: expected {expected} values, one per {what}, got {len(f)}")
     for l, (v, n) in enumerate(zip(f, sizes, strict=True), start=1):

@@ -54,7 +54,7 @@ def test_relative_paths_are_relative_to_the_spec(tmp_path):
     (tmp_path / "models" / "n.json").write_text(FIG1.read_text())
     (tmp_path / "box.csv").write_text("0,1\n0,2\n0,3\n")
     (tmp_path / "fepproof.toml").write_text(
-        '[[claim]]\nname = "a"\nnetwork = "models/n.json"\nfailures = "1,0,1"\n'
+        '[[claim]]\nname = "a"\nnetwork = "models/n.json"\nfailures = [1, 0, 1]\n'
         'input_box = "box.csv"\n')
     spec = load_spec(tmp_path)  # a directory means its fepproof.toml
     (c,) = spec.claims

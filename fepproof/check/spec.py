@@ -22,7 +22,9 @@ raises :class:`SpecError` naming the claim and the key; unknown keys are errors.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,8 +33,10 @@ from typing import Any
 
 from ..exact import ExactError, fmt_exact, to_fraction
 from ..failures import FailureError, FailureModel
+from ..fsutil import InputTooLarge
 from ..inputbox import InputBox, InputBoxError, box_from_value, parse_input_box
 from ..run_verify import ENGINES
+from .files import NotRegularFile, file_kind, read_regular
 
 __all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model", "CLAIM_KEYS",
            "MAX_SPEC_BYTES"]
@@ -45,6 +49,8 @@ MODELS = ("crash", "byzantine", "synapse", "stuck-at")
 EXPECT = ("proved", "refuted")
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 MAX_CLAIMS = 10_000
+SIZED_FORMATS = (".net",)
+"""Network formats whose files do not record their layer sizes (``sizes`` is for them)."""
 _FLOAT = re.compile(r"^[+-]?(\d[\d_]*)?(\.[\d_]*)?([eE][+-]?\d+)?$")
 
 
@@ -140,14 +146,14 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
     if not isinstance(net, str) or not net:
         raise SpecError(f"{where}: network: required, a path relative to the spec")
     path = (base / net) if not Path(net).is_absolute() else Path(net)
-    if not path.is_file():
-        raise SpecError(f"{where}: network: {net} does not exist (relative to {base})")
+    problem = _network_problem(path)
+    if problem is not None:
+        raise SpecError(f"{where}: network: {net} {problem}"
+                        + (f" (relative to {base})" if problem == "does not exist" else ""))
     f = c.get("failures")
     if isinstance(f, str):
-        parts = [p.strip() for p in f.split(",")]
-        if not all(p.isdigit() for p in parts):
-            raise SpecError(f"{where}: failures: expected integers like [2, 0] or \"2,0\"")
-        f = [int(p) for p in parts]
+        raise SpecError(f"{where}: failures: expected a list of integers like [2, 0], got "
+                        f"the string {f[:40]!r}")
     if not isinstance(f, list) or not f or not all(
             isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**9 for v in f):
         raise SpecError(f"{where}: failures: expected a list of non-negative integers, one "
@@ -223,10 +229,41 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
             or not 0 < timeout <= 86_400:
         raise SpecError(f"{where}: timeout: expected seconds in (0, 86400]")
     sizes = c.get("sizes")
-    if sizes is not None and not isinstance(sizes, str):
-        raise SpecError(f"{where}: sizes: expected a string like \"784-98-10\"")
+    if sizes is not None:
+        _check_sizes(sizes, path, where, "sizes" not in raw)
     return Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
                  output, box, box_file, expect, engine, float(timeout), sizes, stuck_value)
+
+
+def _network_problem(path: Path) -> str | None:
+    """What is wrong with a claim's network path (None: a regular file)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(st.st_mode):
+        return f"is {file_kind(st.st_mode)}, not a network file"
+    return None
+
+
+def _check_sizes(sizes: Any, path: Path, where: str, from_defaults: bool) -> None:
+    """``sizes`` is for the formats whose files do not record their layer sizes."""
+    if not isinstance(sizes, str):
+        raise SpecError(f"{where}: sizes: expected a string like \"784-98-10\"")
+    suffix = path.suffix.lower()
+    if suffix not in SIZED_FORMATS:
+        origin = " (from [defaults])" if from_defaults else ""
+        raise SpecError(f"{where}: sizes{origin}: only {', '.join(SIZED_FORMATS)} (StaticNet) "
+                        f"files need sizes; a {suffix or 'suffix-less'} network records its "
+                        f"own")
+    from ..interop.staticnet import parse_sizes
+    from ..network import NetworkError
+    try:
+        parse_sizes(sizes, "sizes")
+    except NetworkError as exc:
+        raise SpecError(f"{where}: {exc}") from None
 
 
 def make_model(kind: str, capacity: Fraction | None, reading: str,
@@ -292,11 +329,13 @@ def load_spec(path: str | Path) -> Spec:
     if p.is_dir():
         p = p / "fepproof.toml"
     try:
-        if p.stat().st_size > MAX_SPEC_BYTES:
-            raise SpecError(f"{p}: larger than {MAX_SPEC_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
+        text = read_regular(p, MAX_SPEC_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise SpecError(f"{p}: no such spec file") from None
+    except NotRegularFile as exc:
+        raise SpecError(f"{p} is {exc.kind}, not a spec file") from None
+    except InputTooLarge:
+        raise SpecError(f"{p}: larger than {MAX_SPEC_BYTES} bytes") from None
     except UnicodeDecodeError:
         raise SpecError(f"{p}: not UTF-8 text") from None
     except OSError as exc:
