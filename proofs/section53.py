@@ -69,16 +69,36 @@ def depth_growth():
     return identity("Fep along the depth", res)
 
 
+def _uniform_values(expr, Kq, n):
+    """``expr`` with K = Kq, every N_l = n, every f_l = 1, every w_m^(l) = 1."""
+    e = expr.xreplace({K: Kq})
+    for base, val in ((f, 1), (N, n), (w, 1)):
+        e = e.replace(lambda x, b=base: isinstance(x, sp.Indexed) and x.base == b,
+                      lambda x, v=val: sp.Integer(v))
+    return e
+
+
 @obligation(
     id="section53.depth_limit", result="Section 5.3", method="sympy limit", expected="proved",
-    statement_text="uniform network, failures in layer 1: Fep(L) = C f w q^(L-1) with q = K N "
-                   "w tends to oo as L -> oo iff q > 1 (q = 2: oo, q = 1: C f w, q = 1/2: 0)")
+    statement_text="Fep with a symbolic depth L (fep_sum, the Sum/Product form "
+                   "theorem2.induction_step proves) on a uniform network with one failure in "
+                   "every layer, w = 1: q = K (N - f) w = 2 gives C (2^L - 1) -> oo, q = 1 "
+                   "gives C L -> oo, q = 1/2 gives 2 C - 2 C / 2^L -> C f w / (1 - q) = 2 C; "
+                   "each agrees with the closed form fep_closed at L = 1..4")
 def depth_limit():
+    from fepproof.symbolic.recurrence import fep_sum
     Lsym = sp.Symbol("L", positive=True, integer=True)
-    cf = sp.Symbol("Cfw", positive=True)
-    lims = {str(q): sp.limit(cf * q ** (Lsym - 1), Lsym, sp.oo)
-            for q in (sp.Integer(2), sp.Integer(1), sp.Rational(1, 2))}
-    if lims == {"2": sp.oo, "1": cf, "1/2": 0}:
-        return proved("growth with depth iff K N w > 1", "sympy",
-                      limits={k: str(v) for k, v in lims.items()})
-    return unknown("growth with depth", "sympy", limits={k: str(v) for k, v in lims.items()})
+    want = {"q=2": sp.oo, "q=1": sp.oo, "q=1/2": 2 * C}
+    got, agree = {}, {}
+    for name, Kq, n in (("q=2", sp.Integer(1), 3), ("q=1", sp.Integer(1), 2),
+                        ("q=1/2", sp.Rational(1, 2), 2)):
+        e = sp.simplify(_uniform_values(fep_sum(Lsym), Kq, n).doit())
+        got[name] = sp.limit(e, Lsym, sp.oo)
+        for d in range(1, 5):
+            agree[f"{name},L={d}"] = sp.simplify(
+                e.subs(Lsym, d) - _uniform_values(fep_closed(d), Kq, n))
+    ev = {"limits": {k: str(v) for k, v in got.items()},
+          "closed_form_residuals": {k: str(v) for k, v in agree.items()}}
+    if got == want and all(v == 0 for v in agree.values()):
+        return proved("Fep grows without bound with depth iff K (N - f) w >= 1", "sympy", **ev)
+    return unknown("Fep along the depth", "sympy", **ev)
