@@ -12,17 +12,55 @@ import z3
 
 from fepproof.obligations import obligation
 from fepproof.obligations.engines import z3_unsat
-from fepproof.obligations.model import proved
+from fepproof.obligations.model import proved, refuted, unknown
 
 
 @obligation(
-    id="corollary2.reset_deviation", result="Corollary 2", method="z3 unsat",
+    id="corollary2.reset_deviation", result="Corollary 2", method="numeric",
     expected="proved",
-    statement_text="a reset input adopts 0 instead of a nominal output y in (0, 1): its "
-                   "deviation is at most 1 = C (the crash case of Theorem 3)")
+    statement_text="a reset input adopts 0 where its nominal output y lies in (0, sup phi): "
+                   "phi_K(x) = sigmoid(4 K x) has limits 0 and 1 and phi_K' = 4 K phi_K (1 - "
+                   "phi_K) > 0, so y in (0, 1); fepproof's activation has sup = 1, and "
+                   "fepproof's crash model (with which bounds.wait_counts judges the waits) "
+                   "sends 0, has deviation interval exactly [-hi, -lo] for nominal outputs in "
+                   "[lo, hi] (random rationals, 0 <= lo <= hi <= 1) and sound deviation 1 = C")
 def reset_deviation():
-    y = z3.Real("y")
-    return z3_unsat("reset deviation <= 1", [y > 0, y < 1], z3.And(y - 0 <= 1, 0 - y <= 1))
+    import random
+    from fractions import Fraction
+
+    import sympy as sp
+
+    from fepproof.failures import FailureModel
+    from fepproof.network import network_from_dict
+    x = sp.Symbol("x", real=True)
+    Kp = sp.Symbol("K", positive=True)
+    phi = 1 / (1 + sp.exp(-4 * Kp * x))
+    rng_ok = (sp.limit(phi, x, sp.oo) == 1 and sp.limit(phi, x, -sp.oo) == 0
+              and sp.simplify(sp.diff(phi, x) - 4 * Kp * phi * (1 - phi)) == 0)
+    net = network_from_dict({"activation": {"name": "sigmoid", "K": "3/2"},
+                             "layers": [{"weights": [["1"]], "bias": ["0"]}],
+                             "output": {"weights": [["1"]]}})
+    crash = FailureModel.crash()
+    problems = []
+    if net.activation.sup != 1:
+        problems.append(f"activation sup {net.activation.sup}")
+    if crash.fixed_value != 0 or crash.neuron_deviation(net) != 1:
+        problems.append(f"crash sends {crash.fixed_value}, deviation "
+                        f"{crash.neuron_deviation(net)}")
+    rng = random.Random(5)
+    for _ in range(50):
+        lo, hi = sorted(Fraction(rng.randint(0, 60), 60) for _ in range(2))
+        if crash.sent_interval(lo, hi) != (0, 0) or crash.deviation_interval(lo, hi) != (-hi,
+                                                                                       -lo):
+            problems.append(f"[{lo}, {hi}]: sent {crash.sent_interval(lo, hi)}, deviation "
+                            f"{crash.deviation_interval(lo, hi)}")
+            break
+    if rng_ok and not problems:
+        return proved("reset deviation <= 1 = the crash model's", "sympy + exact",
+                      phi_range="(0, 1)", crash_sends="0", sound_deviation="1")
+    if problems:
+        return refuted("the crash model is the reset", "exact arithmetic", problems=problems)
+    return unknown("phi_K's range is (0, 1)", "sympy", reason="limits or derivative not shown")
 
 
 def _abs(e):

@@ -7,17 +7,17 @@ value C.K" - neuron i is the *sender* (layer l - 1), while the proof bounds the 
 the receiver j.  Read with the sender's index, the error would be weighted again by
 w_m^(l) (and, for l <= L, by one more K) on its way through layer l; for the synapses into
 the output node that gives C K w_m^(L+1) where the real effect is C: refuted by a
-replayed witness.  The receiver reading is proved with an uninterpreted K-Lipschitz phi.
+replayed witness.  The receiver reading is the g = 1, S = 0 instance of the synapse step
+(``model.synapse_step_g0to6``, an uninterpreted K-Lipschitz phi).
 """
 
 import sympy as sp
-import z3
 
 from fepproof.bounds import synapse_bound
 from fepproof.failures import FailureModel
 from fepproof.network import network_from_dict
 from fepproof.obligations import Erratum, obligation
-from fepproof.obligations.engines import witness_exceeds, z3_unsat
+from fepproof.obligations.engines import identity, witness_exceeds
 from fepproof.obligations.model import proved, unknown
 from fepproof.verdict import Witness
 
@@ -41,38 +41,20 @@ def lipschitz_constant():
     return unknown("sup |phi_K'| = K", "sympy", residual=str(res), at0=str(at0))
 
 
-def _abs(e):
-    return z3.If(e >= 0, e, -e)
-
-
 @obligation(
-    id="lemma2.receiver_error_N1to4", result="Lemma 2", method="z3 unsat", expected="proved",
-    statement_text="for N_(l-1) = 1..4 inputs and every failed synapse i: the receiver j's "
-                   "sum s_lambda = sum_{k != i} w_jk y_k + w_ji y_i + lambda_ji, |lambda_ji| "
-                   "<= C, and phi a z3 function with the K-Lipschitz axiom quantified over all "
-                   "reals give |phi(s_lambda) - phi(s)| <= C K; at the linear output node "
-                   "|s_lambda - s| <= C")
+    id="lemma2.receiver_error", result="Lemma 2", method="sympy identity", expected="proved",
+    statement_text="Lemma 2 (receiver reading): a failed synapse into neuron j, |lambda| <= C, "
+                   "and no other deviation (S = 0, g = 1) moves j's output by at most C K and "
+                   "the linear output node by at most C: the g = 1, S = 0 instance of the "
+                   "synapse step that model.synapse_step_g0to6 proves (uninterpreted "
+                   "K-Lipschitz phi) and that Theorem 4's recurrence and bounds.synapse_bound "
+                   "are built from")
 def receiver_error():
-    out = {}
-    for n in range(1, 5):
-        for i in range(n):
-            Kz, Cz, lam, a, b = z3.Reals("K C lambda a b")
-            ws = [z3.Real(f"w{k}") for k in range(n)]
-            ys = [z3.Real(f"y{k}") for k in range(n)]
-            phi = z3.Function("phi", z3.RealSort(), z3.RealSort())
-            ax = z3.ForAll([a, b], _abs(phi(a) - phi(b)) <= Kz * _abs(a - b),
-                           patterns=[z3.MultiPattern(phi(a), phi(b))])
-            s = z3.Sum([ws[k] * ys[k] for k in range(n)])
-            s_lam = z3.Sum([ws[k] * ys[k] for k in range(n) if k != i] + [0]) \
-                + ws[i] * ys[i] + lam
-            hyp = [Kz > 0, Cz > 0, lam <= Cz, -lam <= Cz, ax]
-            out[f"N={n},i={i + 1}"] = z3_unsat("receiver error <= C K", hyp,
-                                               _abs(phi(s_lam) - phi(s)) <= Cz * Kz)
-            out[f"output N={n},i={i + 1}"] = z3_unsat("output node error <= C", hyp[:4],
-                                                      _abs(s_lam - s) <= Cz)
-    bad = [v for v in out.values() if v.status.value != "proved"]
-    return bad[0] if bad else proved("Lemma 2 (receiver reading)", "z3", answers="unsat",
-                                     instances=sorted(out))
+    from fepproof.symbolic.steps import synapse_step
+    c, wm = sp.symbols("C w_m", positive=True)
+    return identity("Lemma 2 = the synapse step at g = 1, S = 0", {
+        "neuron": sp.expand(synapse_step(K, wm, 0, 1, c) - c * K),
+        "output node": sp.expand(synapse_step(1, wm, 0, 1, c) - c)})
 
 
 @obligation(
@@ -117,7 +99,7 @@ def _output_synapse_net():
                       "output node shifts the output by C = 1 (replayed), while an error C K "
                       "at the sender moves it by at most C K w_m^(2) = 1/100; the proof bounds "
                       "the receiver j, whose error is C K (C at the linear output node)",
-        corrected_id="lemma2.receiver_error_N1to4"))
+        corrected_id="lemma2.receiver_error"))
 def sender_index():
     net = _output_synapse_net()
     model = FailureModel.synapse(1, "deviation")

@@ -248,15 +248,26 @@ def layer_sums():
     return identity("layer sums of the steps", res)
 
 
+def _split_sums(e):
+    """Each Sum of a sum split into Sums of its terms, constant factors pulled out, Sums of
+    expressions free of the summed quantities evaluated (definitional rules only)."""
+    e = sp.expand(e)
+    e = e.replace(lambda x: isinstance(x, sp.Sum), lambda x: sp.Add(
+        *[sp.Sum(t, *x.limits) for t in sp.Add.make_args(sp.expand(x.function))]))
+    return e.replace(lambda x: isinstance(x, sp.Sum), lambda x: sp.factor_terms(x).doit()
+                     if not x.function.atoms(sp.Indexed) else sp.factor_terms(x))
+
+
 @obligation(
     id="model.neuron_step_symbolic", result="Theorem 2", method="sympy identity",
     expected="proved",
     statement_text="symbolic N and f: with a_i = |w_i| <= w_m, b_i = |d_i| (<= C for the f "
-                   "failed inputs, <= delta for the others), the slack w_m (f C + (N - f) "
-                   "delta) - sum_{i=1}^{N} a_i b_i equals sum_{i<=f} [w_m (C - b_i) + b_i (w_m "
-                   "- a_i)] + sum_{f<i<=N} [w_m (delta - b_i) + b_i (w_m - a_i)], a sum of "
-                   "products of non-negative factors; with |sum w_i d_i| <= sum a_i b_i and "
-                   "the Lipschitz step this is K w_m (f C + (N - f) delta) = neuron_step")
+                   "failed inputs, <= delta for the others), the slack output_step(w_m, f, N, "
+                   "C, delta) - sum_{i=1}^{N} a_i b_i equals sum_{i<=f} [w_m (C - b_i) + b_i "
+                   "(w_m - a_i)] + sum_{f<i<=N} [w_m (delta - b_i) + b_i (w_m - a_i)] (Sum "
+                   "identity), each bracket is >= 0 under those bounds (z3), so |sum w_i d_i| "
+                   "<= sum a_i b_i <= output_step; neuron_step is K times it (the Lipschitz "
+                   "step of model.lipschitz_step)")
 def neuron_step_symbolic():
     K, wm, D, dl = sp.symbols("K w_m C delta", positive=True)
     n, k = sp.symbols("N f", integer=True, nonnegative=True)
@@ -264,15 +275,20 @@ def neuron_step_symbolic():
     a, b = sp.IndexedBase("a"), sp.IndexedBase("b")
     failed = wm * (D - b[i]) + b[i] * (wm - a[i])
     correct = wm * (dl - b[i]) + b[i] * (wm - a[i])
+    slack = output_step(wm, k, n, D, dl) - sp.Sum(a[i] * b[i], (i, 1, k)) \
+        - sp.Sum(a[i] * b[i], (i, k + 1, n))
+    brackets = sp.Sum(failed, (i, 1, k)) + sp.Sum(correct, (i, k + 1, n))
     res = {
-        # each bracket plus a_i b_i is the per-input budget (w_m C, resp. w_m delta)
-        "failed summand": sp.expand(failed + a[i] * b[i] - wm * D),
-        "correct summand": sp.expand(correct + a[i] * b[i] - wm * dl),
-        # summing the budgets over i <= f and f < i <= N
-        "budgets": sp.simplify(sp.Sum(wm * D, (i, 1, k)).doit()
-                               + sp.Sum(wm * dl, (i, k + 1, n)).doit()
-                               - output_step(wm, k, n, D, dl)),
-        "Lipschitz": sp.expand(lipschitz_step(K, output_step(wm, k, n, D, dl))
-                               - neuron_step(K, wm, k, n, D, dl)),
+        "slack = sum of brackets": sp.simplify(_split_sums(slack - brackets)),
+        "neuron step = Lipschitz step of the output step": sp.expand(
+            lipschitz_step(K, output_step(wm, k, n, D, dl)) - neuron_step(K, wm, k, n, D, dl)),
     }
-    return identity("Theorem 2's neuron step for every N and f", res)
+    ident = identity("slack decomposition", res)
+    # the brackets are non-negative: 0 <= a_i <= w_m, 0 <= b_i <= bound
+    za, zb, zw, zbound = z3.Reals("a b w_m bound")
+    nonneg = z3_unsat("bracket >= 0", [zw >= 0, za >= 0, za <= zw, zb >= 0, zb <= zbound],
+                      zw * (zbound - zb) + zb * (zw - za) >= 0, nonlinear=True)
+    if ident.status.value == "proved" and nonneg.status.value == "proved":
+        return proved("Theorem 2's neuron step for every N and f", "sympy + z3",
+                      identity=dict(ident.evidence), brackets_nonnegative=dict(nonneg.evidence))
+    return ident if ident.status.value != "proved" else nonneg
