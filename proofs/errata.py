@@ -50,7 +50,8 @@ def byzantine_value_reading():
 @obligation(
     id="errata.byzantine_value_corrected", result="Theorem 2", method="z3 unsat",
     expected="proved",
-    statement_text="|sent| <= C and 0 < nominal < 1 imply |sent - nominal| <= C + 1, so Fep "
+    statement_text="typed in: "
+                   "|sent| <= C and 0 < nominal < 1 imply |sent - nominal| <= C + 1, so Fep "
                    "with C + 1 bounds the value reading",
     statement=CORRECTED)
 def byzantine_value_corrected():

@@ -12,7 +12,8 @@ from fepproof.symbolic.recurrence import correct_counts, fep_closed
 @obligation(
     id="lemma1.unbounded_deviation", result="Lemma 1", method="sympy limit",
     expected="proved",
-    statement_text="a Byzantine neuron of layer L with output weight w != 0 sending v moves "
+    statement_text="typed in: "
+                   "a Byzantine neuron of layer L with output weight w != 0 sending v moves "
                    "the output by |w| |v - y|, which tends to infinity with v: no eps holds")
 def unbounded_deviation():
     v = sp.Symbol("v", positive=True)

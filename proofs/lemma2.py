@@ -29,7 +29,8 @@ PHI = 1 / (1 + sp.exp(-4 * K * x))
 @obligation(
     id="lemma2.lipschitz_constant", result="Lemma 2", method="sympy inequality",
     expected="proved",
-    statement_text="phi_K(x) = sigmoid(4Kx) is K-Lipschitz with constant exactly K: "
+    statement_text="typed in: "
+                   "phi_K(x) = sigmoid(4Kx) is K-Lipschitz with constant exactly K: "
                    "K - phi_K'(x) = K (2 phi_K(x) - 1)^2 >= 0, equality at x = 0",
     statement=sp.Eq(K - sp.diff(PHI, x), K * (2 * PHI - 1) ** 2))
 def lipschitz_constant():
@@ -59,7 +60,8 @@ def receiver_error():
 
 @obligation(
     id="lemma2.tight_in_limit", result="Lemma 2", method="sympy limit", expected="proved",
-    statement_text="'|error| <= C.K is tight' holds as a limit: at nominal sum 0, "
+    statement_text="typed in: "
+                   "'|error| <= C.K is tight' holds as a limit: at nominal sum 0, "
                    "(phi_K(C) - phi_K(0)) / (C K) -> 1 as C K -> 0, and < 1 for every C K > 0 "
                    "(phi_K(C) - 1/2 < K C: the bound is approached, never attained)")
 def tight_in_limit():

@@ -349,7 +349,8 @@ def synapse_random():
 @obligation(
     id="production.synapse_value_deviation", result="Theorem 4", method="z3 unsat",
     expected="proved",
-    statement_text="value reading of a synapse: |delivered| <= C, |w| <= w_m and |y| <= sup "
+    statement_text="typed in: "
+                   "value reading of a synapse: |delivered| <= C, |w| <= w_m and |y| <= sup "
                    "give |delivered - w y| <= C + w_m sup (the deviation synapse_bound uses)")
 def synapse_value_deviation():
     import z3

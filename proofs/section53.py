@@ -84,7 +84,8 @@ def _uniform_values(expr, Kq, n):
                    "theorem2.induction_step proves) on a uniform network with one failure in "
                    "every layer, w = 1: q = K (N - f) w = 2 gives C (2^L - 1) -> oo, q = 1 "
                    "gives C L -> oo, q = 1/2 gives 2 C - 2 C / 2^L -> C f w / (1 - q) = 2 C; "
-                   "each agrees with the closed form fep_closed at L = 1..4")
+                   "the symbolic form is cross-checked against fep_closed at the first four "
+                   "depths")
 def depth_limit():
     from fepproof.symbolic.recurrence import fep_sum
     Lsym = sp.Symbol("L", positive=True, integer=True)

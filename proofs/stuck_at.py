@@ -57,7 +57,8 @@ SHARP = sharp_claim(sound_deviation)
 @obligation(
     id="stuck_at.deviation_interval", result="stuck-at faults", method="z3 unsat",
     expected="proved",
-    statement_text="a neuron stuck at v in [0, 1] whose nominal output y lies in [lo, hi] "
+    statement_text="typed in: "
+                   "a neuron stuck at v in [0, 1] whose nominal output y lies in [lo, hi] "
                    "deviates by v - y in [v - hi, v - lo]",
     statement=INTERVAL)
 def deviation_interval():
@@ -67,7 +68,8 @@ def deviation_interval():
 @obligation(
     id="stuck_at.sound_deviation", result="stuck-at faults", method="z3 unsat",
     expected="proved",
-    statement_text="a neuron stuck at v in [0, 1] deviates from its nominal output y in "
+    statement_text="typed in: "
+                   "a neuron stuck at v in [0, 1] deviates from its nominal output y in "
                    "(0, 1) by |v - y| <= max(v, 1 - v): the C of Fep for stuck-at faults",
     statement=BOUND)
 def sound_deviation_bound():
@@ -76,7 +78,8 @@ def sound_deviation_bound():
 
 @obligation(
     id="stuck_at.sharp", result="stuck-at faults", method="z3 unsat", expected="proved",
-    statement_text="max(v, 1 - v) is the least such constant: every smaller one is exceeded "
+    statement_text="typed in: "
+                   "max(v, 1 - v) is the least such constant: every smaller one is exceeded "
                    "by some nominal output y in (0, 1)",
     statement=SHARP)
 def sharp():

@@ -20,7 +20,8 @@ BOUND = z3.Implies(
 
 @obligation(
     id="theorem1.upper_bound", result="Theorem 1", method="z3 unsat", expected="proved",
-    statement_text="N_fail <= (eps - eps')/w_m, ||F - F_neu|| <= eps' (5) and "
+    statement_text="typed in: "
+                   "N_fail <= (eps - eps')/w_m, ||F - F_neu|| <= eps' (5) and "
                    "||F_neu - F_fail|| <= N_fail w_m (7) give ||F - F_fail|| <= eps (via (4))",
     statement=BOUND)
 def upper_bound():
@@ -37,7 +38,8 @@ def _crash_sum(k: int):
 
 @obligation(
     id="theorem1.crash_error_N1to4", result="Theorem 1", method="z3 unsat", expected="proved",
-    statement_text="inequalities (6)-(7): |sum_{i in I_fail} w_i y_i| <= N_fail w_m for "
+    statement_text="typed in: "
+                   "inequalities (6)-(7): |sum_{i in I_fail} w_i y_i| <= N_fail w_m for "
                    "|w_i| <= w_m and 0 < y_i <= 1 (N_fail = 1..4)")
 def crash_error():
     vs = []
@@ -61,7 +63,8 @@ def _tightness():
 @obligation(
     id="theorem1.tightness_algebra", result="Theorem 1", method="sympy identity",
     expected="proved",
-    statement_text="eps' - alpha/2 + max(1 - alpha/2, 1 - alpha/(2(eps-eps'))) N_fail w_m = "
+    statement_text="typed in: "
+                   "eps' - alpha/2 + max(1 - alpha/2, 1 - alpha/(2(eps-eps'))) N_fail w_m = "
                    "eps - alpha/2 + max(-alpha/2, -alpha/(2(eps-eps')))(eps - eps' + delta w_m) "
                    "+ delta w_m, with delta = N_fail - (eps - eps')/w_m")
 def tightness_algebra():
@@ -73,7 +76,8 @@ def tightness_algebra():
 @obligation(
     id="theorem1.tightness_limit", result="Theorem 1", method="sympy limit",
     expected="proved",
-    statement_text="as alpha -> 0 the tightness lower bound tends to eps + delta w_m > eps "
+    statement_text="typed in: "
+                   "as alpha -> 0 the tightness lower bound tends to eps + delta w_m > eps "
                    "(more crashes than the bound allows break eps-accuracy)")
 def tightness_limit():
     e, ep, a, d, W, lower, _ = _tightness()

@@ -76,7 +76,8 @@ def induction_step_as_written():
 @obligation(
     id="theorem2.tight_in_limit", result="Theorem 2", method="sympy limit",
     expected="proved",
-    statement_text="'the bound is tight' holds as a limit: L = 2, N = (1, 1), f = (1, 0), a "
+    statement_text="typed in: "
+                   "'the bound is tight' holds as a limit: L = 2, N = (1, 1), f = (1, 0), a "
                    "Byzantine layer-1 neuron off by C, the layer-2 neuron's nominal sum at 0: "
                    "error / Fep = (phi_K(w C) - 1/2) / (K w C) -> 1 as w = w_m^(2) -> 0")
 def tight_in_limit():

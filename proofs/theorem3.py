@@ -25,7 +25,8 @@ CONDITION = z3.Implies(
 
 @obligation(
     id="theorem3.condition", result="Theorem 3", method="z3 unsat", expected="proved",
-    statement_text="Fep <= eps - eps' (10), ||F - F_neu|| <= eps' and ||F_neu - F_fail|| <= Fep "
+    statement_text="typed in: "
+                   "Fep <= eps - eps' (10), ||F - F_neu|| <= eps' and ||F_neu - F_fail|| <= Fep "
                    "(Theorem 2) give ||F - F_fail|| <= eps",
     statement=CONDITION)
 def condition():

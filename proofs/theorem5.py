@@ -97,7 +97,8 @@ def closed_form_preactivation():
 @obligation(
     id="theorem5.eq11_preactivation", result="Theorem 5", method="numeric",
     expected="refuted",
-    statement_text="Equation 11 bounds the output error when lambda_l is added to the "
+    statement_text="typed in: "
+                   "Equation 11 bounds the output error when lambda_l is added to the "
                    "neuron's sum before phi (the proof's induction step)",
     erratum=Erratum(
         as_written_text="||F_neu - F_lambda|| <= sum_l K^(L-l) lambda_l prod N_l' w_m^(l'+1)",

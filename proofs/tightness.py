@@ -175,7 +175,7 @@ def theorem2_upstream_limit():
                    "(members built by fepproof.tightness, worst failures replayed in 50 "
                    "digits and matching the error formula) Fep = w_m^(3) (C + c) is constant "
                    "and Fep - error -> 0, so for every budget beta < Fep some member's error "
-                   "exceeds beta; for beta = Fep (1 - 10^-k), k = 1..3, a member's replayed "
+                   "exceeds beta; for beta = Fep (1 - 10^-k), k up to 3, a member's replayed "
                    "error (a rational below it) exceeds beta while bounds.tolerance refuses "
                    "beta: the condition Fep <= eps - eps' cannot be weakened")
 def theorem3_condition_limit():

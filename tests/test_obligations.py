@@ -73,6 +73,11 @@ def test_every_expected_refutation_has_evidence(refuted_outcomes):
             assert r.error_fraction_lower() > Fraction(ev["bound"])
         elif "residual_at_point" in ev:
             assert all(v != "0" for v in ev["residual_at_point"].values())
+        elif "fep_lower_bound" in ev:  # no width reaches the budget: Fep >= its last term
+            assert ev["inequality"]["checked"]
+            floor = Fraction(ev["fep_lower_bound"])
+            assert floor > Fraction(1, 2)
+            assert min(Fraction(v) for v in ev["fepproof_fep"].values()) >= floor
         else:
             assert ev, out.obligation.id  # exact counterexample / z3 evidence
             assert any(k in ev for k in ("fep_g", "z3", "error", "counterexample"))
@@ -197,8 +202,10 @@ def test_the_model_and_the_production_link_are_obligations(obligations):
                    "production.theorem1_random", "production.tolerance_random",
                    "production.frontier_random", "production.synapse_random",
                    "production.precision_random", "production.bits_random",
-                   "production.wait_counts_random", "lemma2.receiver_error_N1to4",
-                   "corollary2.per_receiver_sets_N1to3"):
+                   "production.wait_counts_random", "lemma2.receiver_error",
+                   "corollary2.per_receiver_sets_N1to3", "production.harden_random",
+                   "production.replication_random",
+                   "corollary1.replication_same_function_random"):
         assert needed in ids, needed
     assert "lemma2.synapse_shift" not in ids  # the vacuous ones are gone
     limits = [o for o in obligations if o.method == "sympy limit"]
@@ -214,3 +221,134 @@ def test_production_obligation_catches_a_drift(monkeypatch):
     monkeypatch.setattr(bounds.math, "floor", lambda x: -(-x.numerator // x.denominator))
     v = obs["production.theorem1_random"].check()
     assert v.status.value == "refuted" and "proved_largest" in v.evidence
+
+
+# ---- obligations that can fail: each reaches fepproof code or a derived statement ------
+
+NEUTRAL = ("fepproof.obligations", "fepproof.verdict", "fepproof.symbolic.notation",
+           "fepproof.exact")
+
+
+def reached_modules(fn) -> set[str]:
+    """The fepproof modules an obligation's check reaches: globals it loads (functions,
+    classes, modules), modules it imports inside the body, and the same for the helper
+    functions of its own proofs file it calls.  The checkers (fepproof.obligations), the
+    verdict type, the notation symbols and number formatting do not count."""
+    import dis
+    import types
+    g, out, seen, stack = fn.__globals__, set(), set(), [fn.__code__]
+    while stack:
+        co = stack.pop()
+        if co in seen:
+            continue
+        seen.add(co)
+        stack.extend(c for c in co.co_consts if isinstance(c, types.CodeType))
+        for ins in dis.get_instructions(co):
+            if ins.opname == "IMPORT_NAME":
+                out.add(ins.argval)
+            elif ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                obj = g.get(ins.argval)
+                if isinstance(obj, types.ModuleType):
+                    out.add(obj.__name__)
+                elif isinstance(obj, types.FunctionType) and obj.__module__ == fn.__module__:
+                    stack.append(obj.__code__)
+                elif isinstance(getattr(obj, "__module__", None), str):
+                    out.add(obj.__module__)
+    return {m for m in out if m.startswith("fepproof") and not m.startswith(NEUTRAL)}
+
+
+def test_an_obligation_reaching_no_code_says_so(obligations):
+    """An obligation whose check calls no fepproof code and no derived statement (closed
+    forms, steps, the simulator) is a typed-in step of the paper's argument or a sanity
+    check: its description starts with 'typed in:' or its id has 'sanity'."""
+    unlabelled = [o.id for o in obligations if not reached_modules(o.check)
+                  and not o.statement_text.startswith("typed in: ") and "sanity" not in o.id]
+    assert not unlabelled, f"obligations that reach no code, unlabelled: {unlabelled}"
+    # and the label is not a blanket: those that do reach code do not wear it
+    worn = [o.id for o in obligations if reached_modules(o.check)
+            and o.statement_text.startswith("typed in: ")]
+    assert not worn, worn
+
+
+def test_reached_modules_sees_helpers_and_local_imports(tmp_path):
+    obs = {o.id: o for o in discover([_write(tmp_path, """
+from fepproof.obligations import obligation, proved
+from fepproof.bounds import fep
+
+def _helper():
+    return fep
+
+@obligation(id="x.helper", result="X", statement_text="s", method="numeric",
+            expected="proved")
+def via_helper():
+    _helper()
+    return proved("s", "t")
+
+@obligation(id="x.local", result="X", statement_text="s", method="numeric",
+            expected="proved")
+def local_import():
+    from fepproof.symbolic.recurrence import fep_closed
+    return proved(str(fep_closed), "t")
+
+@obligation(id="x.none", result="X", statement_text="s", method="numeric",
+            expected="proved")
+def none():
+    from fepproof.symbolic.notation import C
+    return proved(str(C), "t")
+""")])}
+    assert reached_modules(obs["x.helper"].check) == {"fepproof.bounds"}
+    assert reached_modules(obs["x.local"].check) == {"fepproof.symbolic.recurrence"}
+    assert reached_modules(obs["x.none"].check) == set()
+
+
+# ---- prove's own checkers refuse what is not a proof ------------------------------------
+
+def test_nonneg_polynomial_refuses_a_negative_coefficient():
+    import sympy as sp
+
+    from fepproof.obligations.engines import nonneg_polynomial
+    x, y = sp.symbols("x y", nonnegative=True)
+    assert nonneg_polynomial("ok", {"e": x * y + 2 * x}, [x, y]).status.value == "proved"
+    assert nonneg_polynomial("bad", {"e": x * y - x}, [x, y]).status.value == "unknown"
+    assert nonneg_polynomial("bad", {"e": x - 1}, [x]).status.value == "unknown"
+
+
+def test_identity_needs_a_zero_residual():
+    import sympy as sp
+
+    from fepproof.obligations.engines import identity
+    x = sp.Symbol("x")
+    assert identity("ok", {"r": sp.Integer(0)}).status.value == "proved"
+    assert identity("bad", {"r": x - 1}).status.value == "unknown"
+    assert identity("bad", {"r": x - 1}, {x: 3}).status.value == "refuted"
+
+
+def test_z3_unsat_unknown_is_never_proved():
+    import z3
+
+    from fepproof.obligations.engines import z3_unsat
+    x, y = z3.Reals("x y")
+    assert z3_unsat("ok", [x > 1], x > 0).status.value == "proved"
+    assert z3_unsat("false", [x > 0], x > 1).status.value == "refuted"
+    # a quantified claim z3 gives up on: unknown, not proved
+    f = z3.Function("f", z3.RealSort(), z3.RealSort())
+    hard = z3_unsat("hard", [z3.ForAll([y], f(y) * f(y) > y * f(y + 1))], f(x) > 0,
+                    timeout_ms=200)
+    assert hard.status.value != "proved"
+
+
+def test_witness_exceeds_refuses_a_witness_the_model_forbids():
+    from fepproof.obligations.engines import witness_exceeds
+    net = network_from_dict({"activation": {"name": "sigmoid", "K": "1"},
+                             "layers": [{"weights": [["8"]], "bias": ["0"]}],
+                             "output": {"weights": [["1"]]}})
+    ok = witness_exceeds("c", net, Witness.make([1], [[0]], [[-1]]),
+                         FailureModel.byzantine(1, "value"), Fraction(1))
+    assert ok.status.value == "refuted"
+    # the deviation reading: sending -1 where the nominal output is ~1 deviates by ~2 > C,
+    # a witness the model forbids, however large the error it replays
+    dev = FailureModel.byzantine(1, "deviation")
+    bad = witness_exceeds("c", net, Witness.make([1], [[0]], [[-1]]), dev, Fraction(1))
+    assert bad.evidence["replay"]["valid"] is False
+    assert Fraction(bad.evidence["error_lower"]) > 1
+    assert bad.status.value == "unknown"
