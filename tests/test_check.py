@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -199,3 +200,97 @@ def test_every_engine_name_of_verify_is_a_claim_engine(tmp_path, engine):
     """Claims name the engines ``fepproof verify`` offers (the v1 ones as baselines)."""
     (c,) = parse(spec_text("bound = 0.1", f'engine = "{engine}"'), tmp_path).claims
     assert c.engine == engine
+
+
+def _finishes(fn, seconds: float = 20.0):
+    """Run ``fn`` in a thread; fail (instead of hanging the suite) if it blocks."""
+    import threading
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "blocked (a FIFO or a device read without a limit?)"
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "symlink-dev-zero", "directory"])
+def test_spec_must_be_a_regular_file(tmp_path, kind):
+    """`fepproof check /dev/zero` or a FIFO used to hang, growing memory; now one line,
+    exit 2, naming what the path is."""
+    p = tmp_path / "spec.toml"
+    if kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "dev-zero":
+        p = Path("/dev/zero")
+    elif kind == "symlink-dev-zero":
+        p.symlink_to("/dev/zero")
+    else:
+        (tmp_path / "d").mkdir()
+        (tmp_path / "d" / "fepproof.toml").mkdir()
+        p = tmp_path / "d"
+    what = {"fifo": "is a FIFO", "dev-zero": "is a character device",
+            "symlink-dev-zero": "is a character device", "directory": "is a directory"}[kind]
+    with pytest.raises(SpecError, match=what):
+        _finishes(lambda: load_spec(p))
+    out, err = io.StringIO(), io.StringIO()
+    assert _finishes(lambda: main(["check", str(p)], out, err)) == 2
+    assert what in err.getvalue() and err.getvalue().count("\n") == 1 and out.getvalue() == ""
+
+
+def test_spec_size_is_limited(tmp_path):
+    from fepproof.check.spec import MAX_SPEC_BYTES
+    p = tmp_path / "fepproof.toml"
+    with open(p, "wb") as fh:
+        fh.truncate(MAX_SPEC_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(SpecError, match=f"larger than {MAX_SPEC_BYTES} bytes"):
+        load_spec(p)
+
+
+@pytest.mark.parametrize("kind, what", [
+    ("fifo", "is a FIFO (named pipe), not a network file"),
+    ("directory", "is a directory, not a network file"),
+    ("dev-zero", "is a character device, not a network file"),
+    ("missing", "does not exist"),
+])
+def test_network_path_says_what_it_is(tmp_path, kind, what):
+    net = tmp_path / "n.json"
+    if kind == "fifo":
+        os.mkfifo(net)
+    elif kind == "directory":
+        net.mkdir()
+    elif kind == "dev-zero":
+        net = Path("/dev/zero")
+    text = f'[[claim]]\nname = "a"\nnetwork = "{net}"\nfailures = [1]\n'
+    with pytest.raises(SpecError) as exc:
+        _finishes(lambda: parse(text, tmp_path))
+    assert str(exc.value) == f"claim 'a': network: {net} {what}" + (
+        f" (relative to {tmp_path})" if kind == "missing" else "")
+
+
+def test_failures_must_be_a_list_of_integers(tmp_path):
+    with pytest.raises(SpecError, match="claim 'c1': failures: expected a list of integers "
+                                        "like \\[2, 0\\], got the string '1,0,1'"):
+        parse(spec_text("").replace("failures = [1, 0, 1]", 'failures = "1,0,1"'), tmp_path)
+
+
+def test_sizes_only_for_formats_that_need_them(tmp_path):
+    with pytest.raises(SpecError, match="claim 'c1': sizes: only .net \\(StaticNet\\) files "
+                                        "need sizes; a .json network records its own"):
+        parse(spec_text('sizes = "3-4-1"'), tmp_path)
+    with pytest.raises(SpecError, match="claim 'c1': sizes \\(from \\[defaults\\]\\): only"):
+        parse(spec_text("", 'sizes = "3-4-1"'), tmp_path)
+    net = tmp_path / "m.net"
+    net.write_bytes(b"\0" * 4 * (2 * 3 + 1 * 3))
+    text = f'[[claim]]\nname = "a"\nnetwork = "{net}"\nfailures = [1]\n'
+    (c,) = parse(text + 'sizes = "2-2-1"\n', tmp_path).claims
+    assert c.sizes == "2-2-1"
+    with pytest.raises(SpecError, match="claim 'a': sizes: expected sizes like 784-98-10"):
+        parse(text + 'sizes = "2-x"\n', tmp_path)

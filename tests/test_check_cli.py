@@ -195,4 +195,206 @@ def test_pytest_plugin_collects_the_claims(project):
     res = subprocess.run(args, capture_output=True, text=True, env=env, cwd=project,
                          timeout=300)
     assert res.returncode == 1 and "1 failed, 1 passed" in res.stdout
-    assert "expected proved, got refuted" in res.stdout
+    # the failure reads as the CLI's lines, not a dump of the evidence
+    assert "classifier tolerates one crashed hidden neuron: expected proved, got refuted" \
+        in res.stdout
+    assert "  witness: x = [" in res.stdout and "  claim: |F_neu - F_fail| <= 9/10" in res.stdout
+    assert '"bound_float"' not in res.stdout and '"widths"' not in res.stdout
+
+
+def _entries(project):
+    return sorted((project / CACHE_DIR).glob("*.json"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink-dev-zero", "huge", "directory"])
+def test_a_cache_entry_that_is_not_a_regular_file_is_a_miss(project, kind):
+    """An entry swapped for a FIFO or a symlink to /dev/zero used to hang the next run;
+    now it is a miss, the claim is re-run and (except a directory) the entry replaced."""
+    spec = str(project / "fepproof.toml")
+    assert run(["check", spec, "-k", "crashed"])[0] == 0
+    (entry,) = _entries(project)
+    entry.unlink()
+    if kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "symlink-dev-zero":
+        entry.symlink_to("/dev/zero")
+    elif kind == "huge":
+        with open(entry, "wb") as fh:
+            fh.truncate(64 * 2**20)  # sparse, over the entry size limit
+    else:
+        entry.mkdir()
+    code, out, err = run(["check", spec, "-k", "crashed", "--json"])
+    assert code == 0, out + err
+    assert json.loads(out)["cached"] == 0
+    if kind != "directory":
+        assert entry.is_file() and not entry.is_symlink()
+        assert json.loads(entry.read_text())["status"] == "proved"
+        assert json.loads(run(["check", spec, "-k", "crashed", "--json"])[1])["cached"] == 1
+
+
+def _rewrite(entry, change, reseal: bool):
+    from fepproof.check.cache import entry_integrity
+    data = json.loads(entry.read_text())
+    data.pop("integrity")
+    change(data)
+    if reseal:
+        data["integrity"] = entry_integrity(data["key"], data)
+    else:
+        data["integrity"] = json.loads(entry.read_text())["integrity"]
+    entry.write_text(json.dumps(data))
+
+
+def test_a_hand_edited_entry_is_not_believed(project):
+    """A refuted verdict edited to proved fails the integrity check: the claim is re-run
+    and refuted again."""
+    save_network(classifier(Fraction(8)), project / "models" / "classifier.onnx")
+    spec = str(project / "fepproof.toml")
+    code, out, _ = run(["check", spec, "-k", "crashed", "--json"])
+    assert code == 1 and json.loads(out)["claims"][0]["status"] == "refuted"
+    (entry,) = _entries(project)
+    _rewrite(entry, lambda d: d.update(status="proved"), reseal=False)
+    code, out, _ = run(["check", spec, "-k", "crashed", "--json"])
+    (claim,) = json.loads(out)["claims"]
+    assert code == 1 and claim["status"] == "refuted" and not claim["cached"]
+
+
+def test_a_cached_refutation_counts_only_if_its_witness_replays(project):
+    """Even with a valid integrity field, a cached refuted verdict whose witness does not
+    exceed the bound (here: no failed neuron) is not believed; the claim is re-run."""
+    spec = str(project / "fepproof.toml")
+    assert run(["check", spec, "-k", "crashed"])[0] == 0  # proved
+    (entry,) = _entries(project)
+
+    def forge(d):
+        d["status"] = "refuted"
+        d["evidence"]["witness"] = {"input": [0.5, 0.5], "failed": [[], []], "values": None}
+    _rewrite(entry, forge, reseal=True)
+    from fepproof.check.cache import cache_get
+    assert cache_get(project, entry.stem) is not None  # the integrity check passes...
+    code, out, err = run(["check", spec, "-k", "crashed", "--json"])
+    (claim,) = json.loads(out)["claims"]  # ...but the witness does not replay
+    assert code == 0 and claim["status"] == "proved" and not claim["cached"], out + err
+    # a genuine refutation does replay, and is then read from the cache
+    save_network(classifier(Fraction(8)), project / "models" / "classifier.onnx")
+    assert run(["check", spec, "-k", "crashed"])[0] == 1
+    code, out, _ = run(["check", spec, "-k", "crashed", "--json"])
+    (claim,) = json.loads(out)["claims"]
+    assert code == 1 and claim["cached"] and claim["cache"]["check"] == "witness replayed"
+
+
+def test_control_characters_are_escaped_and_junit_stays_parseable(project):
+    spec = project / "fepproof.toml"
+    spec.write_text(SPEC.replace('"classifier tolerates one crashed hidden neuron"',
+                                 '"evil\\u001b[2J\\u0000name\\u202e\\n"'))
+    junit = project / "j.xml"
+    code, out, err = run(["check", str(spec), "--junit", str(junit), "--no-cache"])
+    assert code == 0, out + err
+    for text in (out, err, junit.read_text()):
+        assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
+    assert "evil\\x1b[2J\\x00name\\u202e\\x0a" in out
+    assert "fepproof check: evil\\x1b[2J\\x00name\\u202e\\x0a: proved\n" in err
+    names = [c.get("name") for c in ET.parse(junit).getroot().iter("testcase")]
+    assert names[0] == "evil\\x1b[2J\\x00name\\u202e\\x0a"
+
+
+def test_cached_results_say_so_with_this_runs_times(project):
+    junit = project / "j.xml"
+    spec = str(project / "fepproof.toml")
+    assert run(["check", spec, "--junit", str(junit)])[0] == 0
+    first = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert {c.find("properties/property[@name='cached']").get("value")
+            for c in first.values()} == {"false"}
+    code, out, _ = run(["check", spec, "--junit", str(junit)])
+    assert code == 0 and "(2 from cache)" in out and out.count("cached ok") == 2
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        assert props["cached"] == "true" and props["cache_check"].startswith("integrity")
+        # the time is this run's (a lookup), the original one a property
+        assert props["verified_seconds"] == first[case.get("name")].get("time")
+        assert case.find("system-out").text.splitlines()[1].startswith(
+            "from .fepproof-cache/ (verified in")
+    data = json.loads(run(["check", spec, "--json"])[1])
+    for c in data["claims"]:
+        assert c["cached"] and c["cache"]["verified_seconds"] >= 0
+        assert c["cache"]["check"] == "integrity checked (no certificate yet)"
+
+
+def test_corrupt_onnx_and_failure_counts_exit_2_with_one_prefix(project):
+    """A truncated ONNX model is bad input (exit 2), and a wrong number of failure
+    counts is named once: 'failures: expected 2 values, one per hidden layer'."""
+    spec = project / "fepproof.toml"
+    spec.write_text(SPEC.replace("failures = [1, 0]", "failures = [1, 0, 5]"))
+    code, _, err = run(["check", str(spec), "--no-cache", "-k", "crashed"])
+    assert code == 2
+    assert err.splitlines()[-1] == (
+        "fepproof check: claim 'classifier tolerates one crashed hidden neuron': "
+        "failures: expected 2 values, one per hidden layer, got 3")
+    model = project / "models" / "classifier.onnx"
+    model.write_bytes(model.read_bytes()[:-40])
+    code, out, err = run(["check", str(spec), "--no-cache", "-k", "byzantine"])
+    assert code == 2, out + err
+    assert err.splitlines()[-1].startswith(
+        "fepproof check: claim 'classifier output 1 within Fep under a Byzantine neuron': "
+        "network: ")
+
+
+def test_a_reader_crash_on_a_corrupt_model_is_bad_input(project, monkeypatch):
+    """Whatever a reader raises on a corrupt file (onnx raises protobuf's DecodeError),
+    the claim's network is bad input: exit 2, one line naming it, not exit 1."""
+    import fepproof.netio as netio
+
+    class DecodeError(Exception):
+        pass
+
+    def corrupt(path, **kw):
+        raise DecodeError("Error parsing message with type 'onnx.ModelProto'")
+    monkeypatch.setattr(netio, "load_network", corrupt)
+    code, out, err = run(["check", str(project), "--no-cache", "-k", "crashed"])
+    assert code == 2, out + err
+    assert err.splitlines()[-1] == (
+        "fepproof check: claim 'classifier tolerates one crashed hidden neuron': network: "
+        f"{project / 'models' / 'classifier.onnx'} cannot be read as a network "
+        "(DecodeError: Error parsing message with type 'onnx.ModelProto')")
+
+
+def test_onnx_external_data_is_part_of_the_key(project):
+    """The cache key hashes every byte the network is read from: editing the external
+    data file of an ONNX model re-verifies the claim."""
+    onnx = pytest.importorskip("onnx")
+    path = project / "models" / "classifier.onnx"
+    m = onnx.load(str(path))
+    onnx.save_model(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="classifier.onnx.data", size_threshold=0)
+    data = project / "models" / "classifier.onnx.data"
+    assert data.is_file()
+    spec = str(project / "fepproof.toml")
+    assert run(["check", spec, "-k", "crashed"])[0] == 0
+    assert json.loads(run(["check", spec, "-k", "crashed", "--json"])[1])["cached"] == 1
+    save_network(classifier(Fraction(8)), project / "models" / "big.onnx")
+    m8 = onnx.load(str(project / "models" / "big.onnx"))
+    onnx.save_model(m8, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="classifier.onnx.data", size_threshold=0)
+    code, out, _ = run(["check", spec, "-k", "crashed", "--json"])
+    (claim,) = json.loads(out)["claims"]
+    assert code == 1 and not claim["cached"] and claim["status"] == "refuted"
+
+
+def test_a_network_is_loaded_once_per_run(project, tmp_path, monkeypatch):
+    """Per-claim overhead: five claims on one network (distinct timeouts, so each is
+    verified) load it once, in the parent; the claim processes inherit it."""
+    import fepproof.netio as netio
+    log = tmp_path / "loads.log"
+    real = netio.load_network
+
+    def counting(path, **kw):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(path, **kw)
+    monkeypatch.setattr(netio, "load_network", counting)
+    body = "".join(f'[[claim]]\nname = "c{i}"\nnetwork = "models/classifier.onnx"\n'
+                   f'failures = [1, 0]\nbound = "fep"\nengine = "numeric"\n'
+                   f"timeout = {60 + i}\n" for i in range(5))
+    (project / "fepproof.toml").write_text(body)
+    code, out, err = run(["check", str(project), "--no-cache", "--jobs", "2"])
+    assert code == 0 and "5 claim(s): 5 passed" in out, out + err
+    assert log.read_text().split() == [str(os.getpid())]

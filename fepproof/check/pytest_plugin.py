@@ -3,12 +3,11 @@ the claims of every ``fepproof.toml`` it is pointed at (or finds under its test 
 one test item per claim, with the same cache and verdicts as ``fepproof check``.
 
 An item passes when the claim gets its expected verdict; ``unknown`` never passes.  A bad
-spec is a collection error naming the claim and the key.
+spec is a collection error naming the claim and the key.  A failing item prints the same
+lines as ``fepproof check`` (expected and got, reason, witness, claim, box).
 """
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -34,12 +33,14 @@ class ClaimFailed(Exception):
 class SpecFile(pytest.File):
     def collect(self):
         from .spec import SpecError, load_spec
+        from .text import printable
         try:
             spec = load_spec(self.path)
         except SpecError as exc:
-            raise self.CollectError(str(exc)) from None
+            raise self.CollectError(printable(exc)) from None
         for claim in spec.claims:
-            yield ClaimItem.from_parent(self, name=claim.name, spec=spec, claim=claim)
+            yield ClaimItem.from_parent(self, name=printable(claim.name), spec=spec,
+                                        claim=claim)
 
 
 class ClaimItem(pytest.Item):
@@ -58,12 +59,10 @@ class ClaimItem(pytest.Item):
             raise ClaimFailed(o)
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, ClaimFailed):
-            o = excinfo.value.args[0]
-            ev = json.dumps(dict(o.verdict.evidence), indent=1, sort_keys=True)
-            return (f"{o.claim.name}: expected {o.claim.expect}, got "
-                    f"{o.verdict.status.value}\n{o.claim.describe()}\n{ev}")
+        if isinstance(excinfo.value, ClaimFailed):  # the lines `fepproof check` prints
+            from .report import failure_lines
+            return "\n".join(failure_lines(excinfo.value.args[0]))
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"fepproof claim: {self.claim.name}"
+        return self.path, None, f"fepproof claim: {self.name}"

@@ -18,9 +18,11 @@ A claim names a network (any format fepproof reads; paths relative to the spec),
 failures, the failure model, the bound (a number, epsilon + epsilon_prime, or "fep"),
 optionally an output and an input box, the expected verdict (proved / refuted; default
 proved) and the engine.  `unknown` never passes.  Verdicts are cached in
-.fepproof-cache/ beside the spec, keyed by the network file's content hash, the claim and
-the fepproof version, so an unchanged rerun takes well under a second and a retrained
-network is re-verified.  See docs/ci.md.
+.fepproof-cache/ beside the spec, keyed by a hash of every byte the network is read from,
+the claim and the fepproof version, so an unchanged rerun takes well under a second and a
+retrained network is re-verified.  A cached entry counts only if its integrity check
+passes and, for `refuted`, its witness replays; otherwise the claim is re-run.  Cached
+verdicts say so (table, JSON, JUnit).  See docs/ci.md.
 
 exit codes: 0 every claim got its expected verdict, 1 otherwise, 2 bad spec or input
 (one line naming the claim and the key)
@@ -43,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..check.spec import SpecError, load_spec
+    from ..check.text import printable
 
     start = time.perf_counter()
     if args.jobs is not None and args.jobs < 1:
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         spec = load_spec(args.spec)
     except SpecError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(printable(exc)) from None
     claims = list(spec.claims)
     if args.select:
         claims = [c for c in claims if args.select.lower() in c.name.lower()]
@@ -59,14 +62,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.junit:
         junit = Path(args.junit)
         if junit.parent and not junit.parent.is_dir():
-            raise CliError(f"--junit: directory {junit.parent} does not exist")
+            raise CliError(printable(f"--junit: directory {junit.parent} does not exist"))
+        if junit.is_dir():
+            raise CliError(printable(f"--junit: {junit} is a directory"))
     from ..check.report import summary, table, to_json, write_junit
     from ..check.runner import run_claims
 
     def progress(o) -> None:
         if not args.json:
-            err.write(f"fepproof check: {o.claim.name}: {o.verdict.status.value}"
-                      f"{' (cached)' if o.cached else ''}\n")
+            err.write(printable(f"fepproof check: {o.claim.name}: {o.verdict.status.value}"
+                                f"{' (cached)' if o.cached else ''}") + "\n")
             err.flush()
     outcomes = run_claims(spec, claims, args.jobs, not args.no_cache, progress)
     seconds = time.perf_counter() - start
@@ -74,7 +79,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             write_junit(outcomes, args.junit)
         except OSError as exc:
-            raise CliError(f"--junit: cannot write {args.junit}: {exc.strerror}") from None
+            raise CliError(printable(f"--junit: cannot write {args.junit}: {exc.strerror}")) \
+                from None
     base = spec.path.resolve().parent
     if args.json:
         emit_json(to_json(outcomes, spec.path, seconds), out)
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(summary(outcomes, seconds))
     bad = [o for o in outcomes if o.input_error]
     for o in bad:
-        err.write(f"fepproof check: {o.verdict.evidence['reason']}\n")
+        err.write(printable(f"fepproof check: {o.verdict.evidence['reason']}") + "\n")
     if bad:
         return 2
     return 0 if all(o.passed for o in outcomes) else 1
