@@ -66,6 +66,7 @@ EN = "fepproof/obligations/engines.py"
 ENV, SG = "fepproof/smt/envelope.py", "fepproof/numeric/sigmoid.py"
 WC, RPL = "fepproof/witness_check.py", "fepproof/replay.py"
 CS, CC = "fepproof/check/spec.py", "fepproof/check/cache.py"
+ND = "fepproof/netdigest.py"
 # targeted test files (the tests column); a mutation without its own uses its file's
 HT = ("tests/test_harden.py",)
 OT = ("tests/test_obligations.py",)
@@ -303,12 +304,16 @@ CATALOGUE: tuple[Mutation, ...] = (
              '"stuck_value": None if self.stuck_value is None else '
              'fmt_exact(self.stuck_value),\n', "", "cache key leaves out stuck_value", (), "",
              CT, "tests"),
-    Mutation("cache.key_without_network", CC, '"network": file_digest(claim.network),',
-             '"network": str(claim.network),', "cache key: the network's path, not its bytes",
-             (), "", CT, "tests"),
-    Mutation("cache.key_without_box_file", CC, "else file_digest(claim.input_box_file),",
-             "else str(claim.input_box_file),", "cache key: the box file's path, not its bytes",
-             (), "", CT, "tests"),
+    Mutation("cache.key_without_network", CC, '"network": network, "box_file"',
+             '"network": str(claim.network), "box_file"',
+             "cache key: the network's path, not its bytes", (), "", CT, "tests"),
+    Mutation("cache.key_without_box_file", CC, '"box_file": box_file, "claim"',
+             '"box_file": None, "claim"', "cache key leaves out the box file's bytes", (), "",
+             CT, "tests"),
+    Mutation("cache.key_without_external_data", ND,
+             "sources += [path.parent / loc for loc in _external_locations(path)]",
+             "sources += []", "network digest skips ONNX external data files", (), "", CT,
+             "tests"),
 )
 
 
@@ -369,8 +374,10 @@ def _tests(m: Mutation, dst: Path, env: dict, timeout: float) -> tuple[str, list
     return status, failed or [r.stdout.strip()[-80:]], secs
 
 
-def run_one(m: Mutation, fast: bool, jobs: int, timeout: float, tests: bool = True) -> dict:
-    """Apply ``m`` to a fresh temporary copy, run both columns, delete the copy."""
+def run_one(m: Mutation, fast: bool, jobs: int, timeout: float, tests: bool = True,
+            prove: bool = True) -> dict:
+    """Apply ``m`` to a fresh temporary copy, run both columns (or the ones asked for),
+    delete the copy."""
     with tempfile.TemporaryDirectory(prefix="fepproof-mutant-") as tmp:
         dst = Path(tmp)
         _copy_tree(dst)
@@ -378,7 +385,8 @@ def run_one(m: Mutation, fast: bool, jobs: int, timeout: float, tests: bool = Tr
             return {"id": m.id, "status": "stale", "want": m.want, "prove": "-",
                     "tests": "-", "failed": []}
         env = {**os.environ, "PYTHONPATH": str(dst), "PYTHONDONTWRITEBYTECODE": "1"}
-        p_status, p_failed, p_secs = _prove(m, dst, env, fast, jobs, timeout)
+        p_status, p_failed, p_secs = (_prove(m, dst, env, fast, jobs, timeout) if prove
+                                      else ("-", [], 0.0))
         t_status, t_failed, t_secs = (_tests(m, dst, env, timeout) if tests
                                       else ("-", [], 0.0))
     caught = "caught" in (p_status, t_status)

@@ -125,8 +125,6 @@ def test_every_onnx_model_byte_is_in_the_key(tmp_path):
     _flip_each_byte(path, lambda: claim_key(claim), range(0, size, max(1, size // 64)))
 
 
-@pytest.mark.xfail(strict=True, reason="the cache hashes the .onnx file only, not its "
-                   "external data file (fepproof.netdigest.network_digest covers both)")
 def test_every_onnx_external_data_byte_is_in_the_key(tmp_path):
     path, data = _onnx_with_external_data(tmp_path)
     claim = _spec(tmp_path, network="net.onnx")
