@@ -25,7 +25,12 @@ from ..network import Network, NetworkError
 
 __all__ = ["CliError", "add_network_arg", "add_model_args", "model_from_args", "load",
            "number", "failures_from_args", "add_epsilon_args", "epsilons", "emit_json",
-           "add_output_arg", "failure_counts", "integer", "seconds", "MAX_SECONDS"]
+           "add_output_arg", "failure_counts", "integer", "seconds", "MAX_SECONDS",
+           "INSTALL_INTEROP"]
+
+INSTALL_INTEROP = "from a fepproof source checkout: pip install -e '.[interop]'"
+"""How to get the ``interop`` extra (onnx, matplotlib, dask) for error messages: fepproof
+is not published on a package index, so ``pip install 'fepproof[interop]'`` finds nothing."""
 
 MAX_SECONDS = 1_000_000
 """Largest accepted time budget (about 11.6 days): larger values only overflow timers."""

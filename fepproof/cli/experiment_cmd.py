@@ -10,7 +10,15 @@ from typing import TextIO
 from ..failures import FailureError, FailureModel, check_failures
 from ..network import Network
 from .boxarg import add_input_box_arg, box_line, with_box
-from .common import CliError, check_output, failure_counts, integer, load, seconds
+from .common import (
+    INSTALL_INTEROP,
+    CliError,
+    check_output,
+    failure_counts,
+    integer,
+    load,
+    seconds,
+)
 
 
 def parse_failures(text: str) -> tuple[int, ...]:
@@ -122,8 +130,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (SweepError, ValueError) as exc:
         raise CliError(str(exc)) from None
     except ImportError as exc:
-        raise CliError(f"experiment needs matplotlib ({exc}); "
-                       f"pip install 'fepproof[interop]'") from None
+        raise CliError(f"experiment needs a package that is not installed ({exc}); "
+                       f"install the extra {INSTALL_INTEROP}") from None
     for path in res.files:
         out.write(f"wrote {path}\n")
     for net, source in boxed:

@@ -16,9 +16,25 @@ from typing import Any, TextIO
 
 from .common import CliError
 
-# Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["prove", "bound", "frontier", "verify", "replay", "latex", "convert", "experiment",
-            "check", "harden"]
+# Subcommands, in the order ``--help`` lists them, with their one-line help.  Each lives
+# in ``fepproof.cli.<name>_cmd``; only the module of the command being run is imported
+# (``fepproof --help`` imports none of them), so the help lines are repeated here
+# (tests/test_cli_main.py checks they equal each module's HELP).
+COMMAND_HELP = {
+    "prove": "run the paper's proofs as machine-checked obligations (CI)",
+    "bound": "exact Fep bound (Theorem 2) and tolerance check (Theorem 3)",
+    "frontier": "maximal tolerated failure distributions (Theorem 3)",
+    "verify": "verify a network: proved / refuted (with a replayed witness) / unknown",
+    "replay": "re-evaluate a witness (input, failed neurons, sent values) in high precision",
+    "latex": "LaTeX documents of the checked derivations, the obligations, or one network's "
+             "bound",
+    "convert": "convert a network between .json, .npz, .onnx and StaticNet .net",
+    "experiment": "reproduce Figure 3 and run the tightness / depth sweeps (PNG, SVG, CSV)",
+    "check": "check a project's own networks against the claims of its fepproof.toml (CI)",
+    "harden": "replicate neurons (Corollary 1) until a failure distribution is provably "
+              "tolerated",
+}
+COMMANDS = list(COMMAND_HELP)
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
@@ -42,11 +58,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names: its first token that is not an option."""
+    for token in argv:
+        if not token.startswith("-"):
+            return token if token in COMMAND_HELP else None
+    return None
+
+
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``fepproof`` parser.  Every subcommand is listed, but only those in
+    ``commands`` (default: all) get their options, which imports their modules."""
+    from .. import __version__
     parser = _Parser(prog="fepproof", description=DESCRIPTION,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fepproof {__version__}",
+                        help="print the version (fepproof X.Y.Z) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    full = set(COMMANDS if commands is None else commands)
     for name in COMMANDS:
+        if name not in full:
+            sub.add_parser(name, help=COMMAND_HELP[name])
+            continue
         mod = importlib.import_module(f"fepproof.cli.{name}_cmd")
         p = sub.add_parser(name, help=mod.HELP, description=mod.DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,9 +93,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     """Run one fepproof command; returns the exit code instead of exiting."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
     from .boxarg import join_negative_box
     argv = join_negative_box(list(sys.argv[1:] if argv is None else argv))
+    command = _command_in(argv)
+    parser = build_parser([command] if command else [])
     old = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err  # argparse writes help/usage there
     try:
@@ -78,7 +112,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     try:
         return int(args._run(args, out, err))
     except CliError as exc:
-        print(f"fepproof {args.command}: {exc}", file=err)
+        print(f"fepproof {args.command}: {_install_hint(str(exc))}", file=err)
         return 2
     except OverflowError:
         # Every input number is within float64 range (README, number limits), but a
@@ -91,6 +125,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print(f"fepproof {args.command}: interrupted", file=err)
         return 130
+
+
+_STALE_HINT = re.compile(r"\(?pip install 'fepproof\[interop\]'\)?")
+
+
+def _install_hint(message: str) -> str:
+    """A library message's ``pip install 'fepproof[interop]'`` (no index has fepproof)
+    replaced by how to install the extra from the source tree."""
+    from .common import INSTALL_INTEROP
+    return _STALE_HINT.sub(lambda _m: f"({INSTALL_INTEROP})", message)
 
 
 def entry() -> None:
