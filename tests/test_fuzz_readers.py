@@ -1,4 +1,7 @@
-"""Fuzz the network readers (JSON, .npz) through the CLI's ``main(argv)`` in process.
+"""Fuzz the network readers (JSON, .npz, ONNX, StaticNet) through the CLI's ``main(argv)``
+in process: hostile documents, and valid files of every format mutated byte by byte
+(flips, truncation, insertion) or, for ONNX, field by field (dims, data types, domains,
+inputs, external data).
 
 Every example must end in exit 0/1/3 with a valid result, or exit 2 with exactly one line
 on stderr naming a field; never a traceback, never a hang (a 30 s alarm fails the test).
@@ -312,3 +315,218 @@ def test_fuzz_witness_reader(text: str) -> None:
         argv = ["replay", str(Path(__file__).resolve().parent.parent / "cases" / "xor.json"),
                 str(path)]
         check_outcome(argv, *run_cli(argv))
+
+
+# ---- mutated valid files of every format ---------------------------------------------------
+
+def _base_network() -> Network:
+    from fractions import Fraction as F
+
+    from fepproof.network import Activation, Layer
+
+    return Network((Layer(((F(1, 2), F(-1)), (F(1, 4), F(2))), (F(0), F(1, 2))),
+                    Layer(((F(3, 4), F(-1, 8)), (F(1), F(1, 16))), (F(-1, 2), F(0)))),
+                   Layer(((F(1), F(0)), (F(0), F(1))), (F(0), F(0))),
+                   Activation("sigmoid", F(1, 4)), (), "base")
+
+
+_BASE_FILES: dict[str, bytes] = {}
+
+
+def base_file(suffix: str) -> bytes:
+    """The bytes of a valid 2-2-2 network (identity output, so every format holds it)."""
+    if suffix not in _BASE_FILES:
+        from fepproof.formats import save_network
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"2-2-2{suffix}"
+            save_network(_base_network(), path)
+            _BASE_FILES[suffix] = path.read_bytes()
+    return _BASE_FILES[suffix]
+
+
+BYTE_EDITS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delete",
+                                                 "truncate"]),
+                                st.integers(0, 2**20), st.integers(0, 255)),
+                      min_size=1, max_size=4)
+
+
+def mutate_bytes(data: bytes, edits: list[tuple[str, int, int]]) -> bytes:
+    """Apply byte edits at positions taken modulo the length (the result stays small)."""
+    buf = bytearray(data)
+    for action, pos, value in edits:
+        if not buf:
+            break
+        i = pos % len(buf)
+        if action == "flip":
+            buf[i] ^= 1 << (value % 8)
+        elif action == "set":
+            buf[i] = value
+        elif action == "insert":
+            buf[i:i] = bytes([value]) * (1 + value % 8)
+        elif action == "delete":
+            del buf[i:i + 1 + value % 8]
+        else:
+            del buf[i:]
+    return bytes(buf)
+
+
+def check_reader(path: Path) -> None:
+    """``path`` loads as a valid Network or fails with one NetworkError line, and the CLI
+    gives a result or one line with exit 2."""
+    try:
+        with no_hang():
+            net = load_network(path)
+        check_network(net)
+        failures = ",".join(["0"] * net.depth)
+    except NetworkError as exc:
+        assert str(exc).strip() and "\n" not in str(exc)
+        failures = "0"
+    argv = ["bound", str(path), "--failures", failures]
+    check_outcome(argv, *run_cli(argv))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@settings(max_examples=examples(80), deadline=None)
+@given(st.sampled_from([".json", ".npz", ".onnx", ".net"]), BYTE_EDITS)
+def test_fuzz_mutated_files(suffix: str, edits: list[tuple[str, int, int]]) -> None:
+    if suffix == ".onnx":
+        pytest.importorskip("onnx")
+    data = mutate_bytes(base_file(suffix), edits)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"2-2-2{suffix}"
+        path.write_bytes(data)
+        check_reader(path)
+
+
+DIMS = st.lists(st.sampled_from([0, 1, 2, 3, 5, -1, 2**31, 10**8, 2**62]), max_size=4)
+
+
+@st.composite
+def onnx_edits(draw: Any) -> list[tuple[str, Any]]:
+    """Field-level edits of the base ONNX model (applied by :func:`edit_onnx`)."""
+    kinds = ["dims", "dtype", "raw", "domain", "op", "inputs", "outputs", "attr", "meta",
+             "external", "drop_init", "dup_init"]
+    edits = []
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(kinds))
+        arg: Any = draw(st.integers(0, 1000))
+        if kind == "dims":
+            arg = (arg, draw(DIMS))
+        elif kind == "dtype":
+            arg = (arg, draw(st.sampled_from([0, 1, 2, 6, 7, 10, 11, 16, 99])))
+        elif kind == "raw":
+            arg = (arg, draw(st.binary(max_size=40)))
+        elif kind == "domain":
+            arg = (arg, draw(st.sampled_from(["evil.custom", "ai.onnx", "", "ai.onnx.ml"])))
+        elif kind == "op":
+            arg = (arg, draw(st.sampled_from(["Relu", "Gemm", "MatMul", "Add", "Mul",
+                                              "Sigmoid", "Constant", "Identity", ""])))
+        elif kind in ("inputs", "outputs"):
+            arg = (arg, draw(st.lists(st.sampled_from(["x", "y", "l1.W", "l1.b", "l1.s",
+                                                       "l1.y", "", "nope"]), max_size=4)))
+        elif kind == "attr":
+            arg = (arg, draw(st.sampled_from(["transA", "transB", "alpha", "beta", "value",
+                                              "broadcast"])),
+                   draw(st.sampled_from([0, 1, 2, -1, 0.5, float("inf"), "s", [1, 2]])))
+        elif kind == "meta":
+            arg = draw(st.sampled_from(HOSTILE_LITERALS[:20] + ['{"K": "1/3"}',
+                                                               '{"input_domain": [[0, 1]]}',
+                                                               '{"name": "a\\nb"}']))
+        elif kind == "external":
+            arg = (arg, draw(st.sampled_from(["d.bin", "../d.bin", "/etc/passwd", "", "sub",
+                                              "2-2-2.onnx"])),
+                   draw(st.integers(0, 64)), draw(st.one_of(st.none(), st.integers(0, 64))))
+        edits.append((kind, arg))
+    return edits
+
+
+def edit_onnx(model: Any, edits: list[tuple[str, Any]], folder: Path) -> None:
+    """Apply :func:`onnx_edits` to ``model`` in place (data files go to ``folder``)."""
+    from onnx import helper
+
+    g = model.graph
+    for kind, arg in edits:
+        inits, nodes = list(g.initializer), list(g.node)
+        if kind == "dims" and inits:
+            t = inits[arg[0] % len(inits)]
+            del t.dims[:]
+            t.dims.extend(arg[1])
+        elif kind == "dtype" and inits:
+            inits[arg[0] % len(inits)].data_type = arg[1]
+        elif kind == "raw" and inits:
+            t = inits[arg[0] % len(inits)]
+            t.ClearField("float_data")
+            t.raw_data = arg[1]
+        elif kind == "domain" and nodes:
+            nodes[arg[0] % len(nodes)].domain = arg[1]
+        elif kind == "op" and nodes:
+            nodes[arg[0] % len(nodes)].op_type = arg[1]
+        elif kind in ("inputs", "outputs") and nodes:
+            field = getattr(nodes[arg[0] % len(nodes)], "input" if kind == "inputs"
+                            else "output")
+            del field[:]
+            field.extend(arg[1])
+        elif kind == "attr" and nodes:
+            try:
+                nodes[arg[0] % len(nodes)].attribute.append(
+                    helper.make_attribute(arg[1], arg[2]))
+            except (ValueError, TypeError):
+                pass
+        elif kind == "meta":
+            del model.metadata_props[:]
+            helper.set_model_props(model, {"fepproof": arg})
+        elif kind == "external" and inits:
+            t = inits[arg[0] % len(inits)]
+            (folder / "d.bin").write_bytes(bytes(range(arg[2])))
+            (folder / "sub").mkdir(exist_ok=True)
+            t.ClearField("float_data")
+            t.ClearField("raw_data")
+            t.data_location = 1  # EXTERNAL
+            del t.external_data[:]
+            entries = {"location": arg[1], "offset": str(arg[2] // 2)}
+            if arg[3] is not None:
+                entries["length"] = str(arg[3])
+            for key, value in entries.items():
+                e = t.external_data.add()
+                e.key, e.value = key, value
+        elif kind == "drop_init" and inits:
+            g.initializer.remove(inits[arg % len(inits)])
+        elif kind == "dup_init" and inits:
+            g.initializer.append(inits[arg % len(inits)])
+
+
+@settings(max_examples=examples(120), deadline=None)
+@given(onnx_edits(), st.booleans())
+def test_fuzz_onnx_fields(edits: list[tuple[str, Any]], external: bool) -> None:
+    onnx = pytest.importorskip("onnx")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "model"
+        folder.mkdir()
+        path = folder / "2-2-2.onnx"
+        model = onnx.ModelProto()
+        model.ParseFromString(base_file(".onnx"))
+        if external:  # the torch exporter's layout: model.onnx + model.onnx.data
+            onnx.save_model(model, str(path), save_as_external_data=True,
+                            all_tensors_to_one_file=True, location="2-2-2.onnx.data",
+                            size_threshold=0)
+            model = onnx.load(str(path), load_external_data=False)
+        edit_onnx(model, edits, folder)
+        path.write_bytes(model.SerializeToString())
+        check_reader(path)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(BYTE_EDITS)
+def test_fuzz_onnx_external_data_bytes(edits: list[tuple[str, int, int]]) -> None:
+    onnx = pytest.importorskip("onnx")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "2-2-2.onnx"
+        model = onnx.ModelProto()
+        model.ParseFromString(base_file(".onnx"))
+        onnx.save_model(model, str(path), save_as_external_data=True,
+                        all_tensors_to_one_file=True, location="2-2-2.onnx.data",
+                        size_threshold=0)
+        data = Path(tmp) / "2-2-2.onnx.data"
+        data.write_bytes(mutate_bytes(data.read_bytes(), edits))
+        check_reader(path)

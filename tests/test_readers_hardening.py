@@ -440,3 +440,13 @@ def test_metadata_json_is_strict() -> None:
     model.metadata_props[0].value = json.dumps({"K": "1/4"})[:-1] + ', "K": "1/4"}'
     with pytest.raises(NetworkError, match="metadata fepproof: duplicate key 'K'"):
         onnx_io.network_from_onnx(model)
+
+
+def test_strings_that_are_not_utf8_are_refused(tmp_path: Path) -> None:
+    raw = model_of(small_net()).SerializeToString()
+    for needle, where in ((b"l1.gemm", "node 0 name"), (b"Sigmoid", "node 1 op_type"),
+                          (b'"K"', "metadata entry 0 value")):
+        i = raw.index(needle)
+        path = tmp_path / "bad.onnx"
+        path.write_bytes(raw[:i] + b"\xfb" + raw[i + 1:])
+        one_line_exit_2(["bound", str(path), "--failures", "1"], where, "not UTF-8 text")

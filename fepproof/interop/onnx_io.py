@@ -89,8 +89,47 @@ def _where(idx: int, node: Any) -> str:
     return f"node {idx} ({op} {_q(node.name)})" if node.name else f"node {idx} ({op})"
 
 
+def _check_text(model: Any) -> None:
+    """Every string the reader looks at is UTF-8 text (protobuf hands an ONNX (proto2)
+    string that is not as ``bytes``)."""
+    g = model.graph
+
+    def text(value: Any, what: str) -> None:
+        if not isinstance(value, str):
+            raise NetworkError(f"{what}: not UTF-8 text ({bytes(value)[:40]!r})")
+
+    for i, p in enumerate(model.metadata_props):
+        text(p.key, f"metadata entry {i} key")
+        text(p.value, f"metadata entry {i} value")
+    for i, fn in enumerate(model.functions):
+        text(fn.domain, f"local function {i} domain")
+        text(fn.name, f"local function {i} name")
+    for what, infos in (("graph input", g.input), ("graph output", g.output)):
+        for i, v in enumerate(infos):
+            text(v.name, f"{what} {i} name")
+    tensors = [(f"initializer {i}", t) for i, t in enumerate(g.initializer)]
+    for i, node in enumerate(g.node):
+        where = f"node {i}"
+        for field in ("op_type", "domain", "name"):
+            text(getattr(node, field), f"{where} {field}")
+        for j, name in enumerate(node.input):
+            text(name, f"{where} input {j}")
+        for j, name in enumerate(node.output):
+            text(name, f"{where} output {j}")
+        for a in node.attribute:
+            text(a.name, f"{where} attribute name")
+            if a.HasField("t"):
+                tensors.append((f"{where} attribute {a.name}", a.t))
+    for what, t in tensors:
+        text(t.name, f"{what} name")
+        for e in t.external_data:
+            text(e.key, f"{what} external-data key")
+            text(e.value, f"{what} external-data value")
+
+
 def _check_structure(model: Any) -> None:
-    """Entry counts, operator domains, arities and attributes of every node."""
+    """Entry counts, text fields, operator domains, arities and attributes of every
+    node."""
     onnx = _onnx()
     g = model.graph
     for what, entries in (("nodes", g.node), ("initializers", g.initializer),
@@ -100,10 +139,10 @@ def _check_structure(model: Any) -> None:
         if len(entries) > MAX_GRAPH_ENTRIES:
             raise NetworkError(f"graph: {len(entries)} {what}; an MLP of at most "
                                f"{MAX_LAYERS} hidden layers has at most {MAX_GRAPH_ENTRIES}")
+    _check_text(model)
     if len(g.sparse_initializer):
-        raise NetworkError(f"graph: sparse initializer "
-                           f"{_q(g.sparse_initializer[0].values.name)} is not supported "
-                           f"(store weights as dense initializers)")
+        raise NetworkError("graph: sparse initializers are not supported (store weights as "
+                           "dense initializers)")
     for fn in model.functions:
         if fn.domain in STANDARD_DOMAINS:
             raise NetworkError(f"graph: local function {_q(fn.name)} redefines an op of the "
@@ -380,9 +419,9 @@ def network_from_onnx(model: Any, name: str = "network",
             if node.input[0] != current:
                 raise NetworkError(f"{where}: expected the data as the first input")
             B = const(node.input[1], where)
-            if B.ndim != 2:
+            if B.ndim != 2 or 0 in B.shape:
                 raise NetworkError(f"{where}: weights {_q(node.input[1])} of shape {B.shape};"
-                                   f" expected a matrix")
+                                   f" expected a non-empty matrix")
             if op == "Gemm":
                 attrs = {a.name: a for a in node.attribute}
                 if "transA" in attrs and attrs["transA"].i:
