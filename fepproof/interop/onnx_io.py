@@ -5,7 +5,15 @@ affine is ``Gemm`` or ``MatMul`` (+ ``Add``); a final affine without Sigmoid is 
 paper's linear output node, and a graph ending in Sigmoid gets the identity as output
 node (as StaticNet).  ``Mul`` by c before Sigmoid sets the slope 4K = c (the same c in
 every layer).  Weights come from float32/float64 initializers and keep their exact binary
-values (``Fraction(float)``).  Any other op is refused with an error naming it.
+values (``Fraction(float)``).  Any other op is refused with an error naming it, and so
+is an op of any domain but the standard one (a custom-domain ``Sigmoid`` may compute
+anything).
+
+Reading is hostile-input safe: node arities and attributes, text fields, every tensor's
+dims (at most ``MAX_PARAMETERS`` numbers in all) and data lengths are checked before any
+tensor is converted.  Initializers in external data files (``model.onnx.data``, as
+torch's exporter writes them) are read by this module from the model's folder only,
+after checking the location, the declared lengths and the file sizes.
 
 Export: float32 initializers when every parameter is a float32, float64 when every one is
 a float64, otherwise refused (an exact rational such as 1/3 has no binary float form).
