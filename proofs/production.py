@@ -1,9 +1,12 @@
 """What is printed is what is proved: every closed form that reaches a user (``fepproof
-bound``, ``frontier``, ``latex --network``, the engines' caps) is computed by
-``fepproof.bounds`` / ``fepproof.frontier``; each obligation here calls those public
-functions exactly as a user's number is computed and compares the result, on exact
-random instances, with the sympy statement the other obligations prove (evaluated
-exactly by :func:`fepproof.symbolic.exact_eval.exact_function`).
+bound``, ``frontier``, ``harden``, ``latex --network``, the engines' caps) is computed by
+``fepproof.bounds`` / ``fepproof.frontier`` / ``fepproof.replication`` /
+``fepproof.harden``; each obligation here calls those public functions exactly as a
+user's number is computed and compares the result, on exact random instances, with the
+sympy statement the other obligations prove (evaluated exactly by
+:func:`fepproof.symbolic.exact_eval.exact_function`).  The constants the statements are
+evaluated with (the paper's C, the sound deviation per failed neuron) come from this
+file's own tables, never from the code under test.
 
 Instances: depths L = 1..6 (1..3 where the statement is checked by enumeration), widths
 1..4, weights p/q at scales 1/50..20, K in {1/4, 1, 3/2, 7/3}, C non-integer, every
