@@ -21,9 +21,13 @@ changes) are left out: dropping the g_l = 0 branch of frontier's M_l (``m_value`
 the same frontier as the original on 300 random networks (depths 2-4, weight scales up to
 6), so it is not in the catalogue.
 
-Usage: nice python benchmarks/mutation_check.py [--fast] [-k TEXT] [--jobs N] [--no-tests]
+Usage: nice python benchmarks/mutation_check.py [--fast] [--quick] [-k TEXT] [--jobs N]
+                                                 [--no-tests]
   --fast      only the marked subset, prove run on the proofs file(s) that should catch it
               (what the test suite runs)
+  --quick     prove first on the proofs files likely to catch it (caught there is caught
+              by the whole suite), the whole suite only if they pass; the tests column
+              only where the tests must catch it or prove missed it ("-" otherwise)
   --no-tests  the prove column only
 """
 
@@ -72,6 +76,13 @@ HT = ("tests/test_harden.py",)
 OT = ("tests/test_obligations.py",)
 WT = ("tests/test_replay_tamper.py", "tests/test_replay_cli.py")
 CT = ("tests/test_cache_key.py",)
+PR = ("proofs/production.py",)
+FIRST_TRY = {B: PR, F: PR + ("proofs/stuck_at.py", "proofs/corollary2.py"), FR: PR,
+             S: ("proofs/model.py",), R: ("proofs/theorem2.py", "proofs/theorem4.py",
+                                          "proofs/theorem5.py"),
+             RW: ("proofs/theorem2.py", "proofs/theorem4.py", "proofs/theorem5.py"),
+             DV: ("proofs/theorem2.py",), H: PR + ("proofs/corollary1.py",),
+             RP: PR + ("proofs/corollary1.py",)}
 DEFAULT_TESTS = {B: ("tests/test_bounds.py",),
                  F: ("tests/test_bounds.py", "tests/test_failures.py"),
                  FR: ("tests/test_bounds.py",), S: ("tests/test_symbolic.py",),
@@ -340,10 +351,18 @@ def tests_of(m: Mutation) -> tuple[str, ...]:
     return m.tests or DEFAULT_TESTS.get(m.file, ())
 
 
-def _prove(m: Mutation, dst: Path, env: dict, fast: bool, jobs: int,
-           timeout: float) -> tuple[str, list[str], float]:
-    paths = [str(dst / p) for p in m.fast] if fast and m.fast else [str(dst / "proofs")]
-    select = ["-k", m.select] if fast and m.select else []
+def first_try(m: Mutation) -> tuple[str, ...]:
+    """The proofs files ``--quick`` runs first: the mutation's own, else its file's."""
+    return m.fast or FIRST_TRY.get(m.file, ())
+
+
+def _prove(m: Mutation, dst: Path, env: dict, fast: bool, jobs: int, timeout: float,
+           files: tuple[str, ...] = ()) -> tuple[str, list[str], float]:
+    if files:
+        paths = [str(dst / p) for p in files]
+    else:
+        paths = [str(dst / p) for p in m.fast] if fast and m.fast else [str(dst / "proofs")]
+    select = ["-k", m.select] if fast and m.select and not files else []
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "fepproof", "prove", *paths, *select, "--json",
                         "--jobs", str(jobs), "--timeout", str(timeout)],
@@ -375,9 +394,13 @@ def _tests(m: Mutation, dst: Path, env: dict, timeout: float) -> tuple[str, list
 
 
 def run_one(m: Mutation, fast: bool, jobs: int, timeout: float, tests: bool = True,
-            prove: bool = True) -> dict:
+            prove: bool = True, quick: bool = False) -> dict:
     """Apply ``m`` to a fresh temporary copy, run both columns (or the ones asked for),
-    delete the copy."""
+    delete the copy.
+
+    ``quick``: prove first on :func:`first_try`'s files (an obligation failing there fails
+    in the whole suite too, so "caught" stands) and on the whole suite only when they
+    pass; the tests column only for mutations the tests must catch or prove missed."""
     with tempfile.TemporaryDirectory(prefix="fepproof-mutant-") as tmp:
         dst = Path(tmp)
         _copy_tree(dst)
@@ -385,9 +408,15 @@ def run_one(m: Mutation, fast: bool, jobs: int, timeout: float, tests: bool = Tr
             return {"id": m.id, "status": "stale", "want": m.want, "prove": "-",
                     "tests": "-", "failed": []}
         env = {**os.environ, "PYTHONPATH": str(dst), "PYTHONDONTWRITEBYTECODE": "1"}
-        p_status, p_failed, p_secs = (_prove(m, dst, env, fast, jobs, timeout) if prove
-                                      else ("-", [], 0.0))
-        t_status, t_failed, t_secs = (_tests(m, dst, env, timeout) if tests
+        p_status, p_failed, p_secs = "-", [], 0.0
+        if prove and quick and first_try(m):
+            p_status, p_failed, p_secs = _prove(m, dst, env, fast, jobs, timeout,
+                                                first_try(m))
+        if prove and p_status != "caught":
+            p_status, p_failed, secs = _prove(m, dst, env, fast, jobs, timeout)
+            p_secs += secs
+        run_tests = tests and not (quick and m.want == "prove" and p_status == "caught")
+        t_status, t_failed, t_secs = (_tests(m, dst, env, timeout) if run_tests
                                       else ("-", [], 0.0))
     caught = "caught" in (p_status, t_status)
     return {"id": m.id, "status": "caught" if caught else "survived", "want": m.want,
@@ -405,13 +434,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--no-tests", action="store_true", help="the prove column only")
+    ap.add_argument("--quick", action="store_true",
+                    help="prove on the likely proofs files first, tests only where needed")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     muts = [m for m in CATALOGUE if (m.fast or not args.fast)
             and (args.select is None or args.select in m.id)]
     rows = []
     for m in muts:
-        rows.append(run_one(m, args.fast, args.jobs, args.timeout, not args.no_tests))
+        rows.append(run_one(m, args.fast, args.jobs, args.timeout, not args.no_tests,
+                            quick=args.quick))
         if not args.json:
             print(f"{len(rows)}/{len(muts)} {m.id}: {rows[-1]['status']}", file=sys.stderr)
     live = [r for r in rows if r["status"] != "stale"]
