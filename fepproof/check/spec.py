@@ -243,6 +243,8 @@ def _network_problem(path: Path) -> str | None:
         return "does not exist"
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
+    except ValueError:  # a NUL character
+        return "is not a valid path"
     if not stat.S_ISREG(st.st_mode):
         return f"is {file_kind(st.st_mode)}, not a network file"
     return None
@@ -293,8 +295,8 @@ def parse_spec(text: str, path: Path) -> Spec:
     """Validate the spec text; ``path`` anchors relative network paths."""
     try:
         data = tomllib.loads(text, parse_float=_parse_float)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc})") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of over 4300 digits
+        raise SpecError(f"{path}: not valid TOML ({str(exc)[:200]})") from None
     except RecursionError:
         raise SpecError(f"{path}: nested too deeply") from None
     for key in data:
@@ -340,4 +342,6 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"{p}: not UTF-8 text") from None
     except OSError as exc:
         raise SpecError(f"{p}: cannot read ({exc.strerror})") from None
+    except ValueError:  # a NUL character in the path
+        raise SpecError(f"{str(p)!r}: not a valid path") from None
     return parse_spec(text, p)
