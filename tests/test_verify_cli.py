@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -116,18 +117,70 @@ def test_timeout_is_unknown(net_path):
         assert data["reason"]
 
 
-def test_engine_choice_without_numeric(net_path, monkeypatch):
-    """--engine numeric is a usage error and auto falls back to z3 when fepproof.numeric
-    cannot be imported."""
-    import importlib
-    real = importlib.import_module
+FIG1 = str(Path(__file__).resolve().parent.parent / "cases" / "figure1.json")
+TIGHT = str(Path(__file__).resolve().parent.parent / "cases" / "theorem1_tight.json")
 
-    def fake(name, *a, **kw):
-        if name.startswith("fepproof.numeric"):
-            raise ImportError(name)
-        return real(name, *a, **kw)
-    monkeypatch.setattr(importlib, "import_module", fake)
-    code, _, err = run("verify", net_path, "--failures", "1,1", "--engine", "numeric")
-    assert code == 2 and "--engine" in err
-    code, out, _ = run("verify", net_path, "--failures", "1,0", "--json", "--quiet")
-    assert code == 0 and json.loads(out)["engine"] == "z3"
+
+def test_zero_z3_queries_are_explained():
+    # the replayed witness meets the Fep claim's upper bound at once: z3 is never asked
+    code, out, _ = run("verify", TIGHT, "--failures", "1", "--model", "byzantine",
+                       "--capacity", "1", "--capacity-reading", "value", "--engine", "z3",
+                       "--quiet")
+    assert code == 1 and ", 0 z3 queries\n" in out
+    assert "no z3 query: interval bounds and replayed witnesses narrowed the bracket to " \
+           "the tolerance before any leaf reached z3" in out
+    code, out, _ = run("verify", TIGHT, "--failures", "1", "--model", "byzantine",
+                       "--capacity", "1", "--capacity-reading", "value", "--engine", "z3",
+                       "--quiet", "--json")
+    data = json.loads(out)
+    assert data["stats"]["queries"] == 0 and data["z3_note"].startswith("no z3 query")
+    # the numeric engine makes no z3 queries and says nothing about them
+    code, out, _ = run("verify", TIGHT, "--failures", "1", "--engine", "numeric", "--quiet",
+                       "--json")
+    assert json.loads(out)["z3_note"] is None
+
+
+def test_no_query_reason_follows_the_stats():
+    from fepproof.cli.verify_cmd import no_query_reason
+    assert no_query_reason({"queries": 3}) is None and no_query_reason({}) is None
+    offered = no_query_reason({"queries": 0, "hook_calls": 2, "stop": "claim decided"})
+    assert "decided the claim" in offered and "offered 2 leaves" in offered
+    assert "seeded witnesses" in no_query_reason({"queries": 0, "items_queried": 0})
+
+
+def test_where_the_run_ran_is_reported():
+    code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
+                       "--quiet", "--jobs", "3", "--timeout", "5")
+    assert code == 0 and "locally, up to 3 worker processes" in out
+    code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
+                       "--quiet", "--json", "--timeout", "5")
+    assert json.loads(out)["ran_on"] == {"where": "local", "processes": 2, "scheduler": None,
+                                         "note": None}
+    code, _, err = run("verify", FIG1, "--failures", "1,0,1", "--engine", "z3-v1",
+                       "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2 and err.count("\n") == 1 and "--scheduler: the z3-v1 engine" in err
+
+
+def test_dask_run_says_it_ran_on_the_cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        addr = cluster.scheduler_address
+        code, out, err = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
+                             "--scheduler", addr, "--timeout", "5")
+        assert code == 0 and f"on the Dask cluster at {addr}" in out
+        assert f"fepproof verify: branching leaves on the Dask cluster at {addr}" in err
+        code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
+                           "--scheduler", addr, "--timeout", "5", "--json", "--quiet")
+    data = json.loads(out)
+    assert data["ran_on"]["where"] == "dask" and data["ran_on"]["scheduler"] == addr
+    assert data["stats"]["jobs"] is None  # the local process count did not apply
+
+
+def test_witness_out_is_checked_before_the_run(tmp_path):
+    code, _, err = run("verify", FIG1, "--failures", "1,0,1", "--witness-out",
+                       tmp_path / "no" / "w.json")
+    assert code == 2 and "--witness-out: directory" in err and err.count("\n") == 1
+    code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
+                       "--quiet", "--timeout", "5", "--witness-out", tmp_path / "w.json")
+    assert code == 0 and f"wrote     {tmp_path / 'w.json'}" in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 from fractions import Fraction
 from typing import TextIO
@@ -84,33 +83,88 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
+V1_ENGINES = ("numeric-v1", "z3-v1")
+
+
 def _engine(name: str, problem: VerifyProblem, jobs: int, scheduler: str | None = None):
     """The engine function and the name reported.  ``numeric``/``z3`` are the branch-and-
-    bound engines of issue 11; ``numeric-v1``/``z3-v1`` the earlier ones (baselines)."""
-    from ..smt import verify_z3
+    bound engines; ``numeric-v1``/``z3-v1`` the earlier ones (baselines).  Only the modules
+    of the engine that runs are imported (z3 only for a z3 engine)."""
+    from .. import run_verify
     try:
-        numeric = importlib.import_module("fepproof.numeric")
-        bab = importlib.import_module("fepproof.numeric.engine_bab")
-        leaves = importlib.import_module("fepproof.smt.leaves")
-    except ImportError:
-        numeric = None
-    if numeric is None:
-        if name in ("auto", "z3", "z3-v1"):
-            return verify_z3, "z3"
-        raise CliError("--engine: the numeric engine (fepproof.numeric) is not available")
-    opts = bab.BabOptions(jobs=jobs, scheduler=scheduler)
-    if name == "auto":
-        name = numeric.choose_engine(problem)
+        name = run_verify.engine_for(problem, name)
+    except ValueError as exc:
+        raise CliError("--" + str(exc)) from None
     if name == "numeric-v1":
-        return numeric.verify_numeric, name
+        from ..numeric import verify_numeric
+        return verify_numeric, name
     if name == "z3-v1":
+        from ..smt import verify_z3
         return verify_z3, name
+    from ..numeric.bab import BabOptions
+    opts = BabOptions(jobs=jobs, scheduler=scheduler)
     if name == "z3":
-        return (lambda p, prog: leaves.verify_z3_bab(p, prog, opts)), name
-    return (lambda p, prog: bab.verify_bab(p, prog, opts)), "numeric"
+        from ..smt.leaves import verify_z3_bab
+        return (lambda p, prog: verify_z3_bab(p, prog, opts)), name
+    from ..numeric.engine_bab import verify_bab
+    return (lambda p, prog: verify_bab(p, prog, opts)), "numeric"
 
 
-def _text(res: VerifyResult, net_name: str, box_source: str = "default") -> str:
+_STOPS = {"tolerance": "narrowed the bracket to the tolerance",
+          "absolute tolerance": "narrowed the bracket to the absolute tolerance",
+          "claim decided": "decided the claim",
+          "exhausted": "closed every leaf",
+          "no split left": "closed every leaf that could be split",
+          "timeout": "used the whole time budget",
+          "bound limit": "reached the bound limit"}
+
+
+def no_query_reason(stats: dict) -> str | None:
+    """Why a z3 engine ran without a single z3 query (None when it made queries or is no
+    z3 engine)."""
+    if "queries" not in stats or stats.get("queries"):
+        return None
+    if "hook_calls" in stats:  # branch and bound with z3 on the leaves
+        stop = _STOPS.get(str(stats.get("stop")), f"stopped ({stats.get('stop')})")
+        if not stats["hook_calls"]:
+            return (f"no z3 query: interval bounds and replayed witnesses {stop} before "
+                    f"any leaf reached z3")
+        n = stats["hook_calls"]
+        return (f"no z3 query: interval bounds and replayed witnesses {stop}; z3 was "
+                f"offered {n} lea{'f' if n == 1 else 'ves'} and needed no query (z3 takes "
+                f"a leaf only with one failure set and an interval bound above the target)")
+    return ("no z3 query: interval bounds and the seeded witnesses settled every item "
+            "before z3 was needed")
+
+
+def ran_on(name: str, jobs: int, scheduler: str | None,
+           stats: dict | None = None) -> dict[str, object]:
+    """Where the run's work was done, for the text and JSON output: ``where`` is
+    ``local`` or ``dask``; with Dask, ``note`` says what stayed in this process."""
+    if name in V1_ENGINES:
+        return {"where": "local", "processes": 1, "scheduler": None, "note": None}
+    if not scheduler:
+        return {"where": "local", "processes": jobs, "scheduler": None, "note": None}
+    stats = stats or {}
+    if stats.get("rounds", 1) == 0:
+        note = "the run ended at the root bound: no leaf was sent to the cluster"
+    else:
+        note = ("leaf groups bounded there; the attacks"
+                + (", the z3 queries" if name == "z3" else "")
+                + " and rounds with a single leaf group ran in this process")
+    return {"where": "dask", "processes": None, "scheduler": scheduler, "note": note}
+
+
+def ran_on_text(where: dict[str, object]) -> str:
+    """``Dask cluster at ADDR (...)`` / ``locally, up to N worker processes``."""
+    if where["where"] == "dask":
+        return f"on the Dask cluster at {where['scheduler']} ({where['note']})"
+    n = where["processes"]
+    return "locally, 1 process" if n == 1 else f"locally, up to {n} worker processes"
+
+
+def _text(res: VerifyResult, net_name: str, box_source: str = "default",
+          where: dict[str, object] | None = None) -> str:
     from ..abbrev import abbreviate
     p = res.problem
     lines = [f"network   {net_name}: N = {list(p.net.widths)}, failures {list(p.failures)}, "
@@ -136,10 +190,15 @@ def _text(res: VerifyResult, net_name: str, box_source: str = "default") -> str:
                                                for r in w.values) + "]")
                      + f", error {fmt_decimal(res.witness_error or Fraction(0), 8)}")
     st = res.stats
+    queries = st.get("queries", 0)
     lines.append(f"engine    {res.engine}, {res.seconds:.2f} s"
-                 + (f", {st.get('queries', 0)} z3 queries ({st.get('unsat', 0)} unsat, "
-                    f"{st.get('sat', 0)} sat, {st.get('spurious', 0)} spurious)"
-                    if "queries" in st else ""))
+                 + ("" if where is None else f", {ran_on_text(where)}")
+                 + (f", {queries} z3 queries ({st.get('unsat', 0)} unsat, {st.get('sat', 0)} "
+                    f"sat, {st.get('spurious', 0)} spurious)" if queries else
+                    ", 0 z3 queries" if "queries" in st else ""))
+    why = no_query_reason(st)
+    if why:
+        lines.append(f"          {why}")
     return "\n".join(lines) + "\n"
 
 
@@ -171,11 +230,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
     fn, name = _engine(args.engine, problem, args.jobs, args.scheduler)
+    if args.scheduler and name in V1_ENGINES:
+        raise CliError(f"--scheduler: the {name} engine runs in this process only; use "
+                       f"--engine numeric, z3 or auto with a Dask cluster")
+    if args.witness_out:
+        _check_writable(args.witness_out)
 
     def progress(msg: str) -> None:
         if not args.quiet:
             err.write(f"fepproof verify: {msg}\n")
             err.flush()
+    if args.scheduler:
+        progress(f"branching leaves on the Dask cluster at {args.scheduler}")
     try:
         res = fn(problem, progress)
     except ValueError as exc:
@@ -184,18 +250,59 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise
     if res.engine != name:  # the v1 engines report "numeric" / "z3"
         res = dataclasses.replace(res, engine=name)
+    where = ran_on(name, args.jobs, args.scheduler, res.stats)
+    box = box_to_json(net, box_source)
     if args.witness_out and res.witness is not None:
-        from ..netio import atomic_write
-        data = res.witness.to_json()
-        data["error"] = None if res.witness_error is None else float(res.witness_error)
-        text = json.dumps(data, indent=2) + "\n"
-        try:
-            atomic_write(args.witness_out, lambda tmp: tmp.write_text(text))
-        except OSError as exc:
-            raise CliError(f"--witness-out: cannot write {args.witness_out}: "
-                           f"{exc.strerror}") from None
+        _write_witness(args.witness_out, witness_record(res, net.name, box))
     if args.json:
-        emit_json({**res.to_json(), "input_box": box_to_json(net, box_source)}, out)
+        data = {**res.to_json(), "network": net.name, "output": output, "input_box": box,
+                "ran_on": where, "z3_note": no_query_reason(res.stats)}
+        if where["where"] == "dask":  # the local process count did not apply
+            data["stats"] = {**data["stats"], "jobs": None}
+        if args.witness_out:
+            data["witness_out"] = args.witness_out if res.witness is not None else None
+        emit_json(data, out)
     else:
-        out.write(_text(res, net.name, box_source))
+        out.write(_text(res, net.name, box_source, where))
+        if args.witness_out:
+            out.write(f"wrote     {args.witness_out}\n" if res.witness is not None else
+                      f"wrote     nothing to {args.witness_out}: the run found no witness\n")
     return {Status.PROVED: 0, Status.REFUTED: 1}.get(res.verdict, 3)
+
+
+WITNESS_FORMAT = "fepproof-witness/1"
+
+
+def witness_record(res: VerifyResult, net_name: str, box: dict) -> dict:
+    """A self-describing witness file: the witness (top level, as ``fepproof replay``
+    reads it) with the failure model and its parameters, the per-layer failure counts,
+    the input box, the claimed bound, Fep and the output the claim is about."""
+    assert res.witness is not None
+    p = res.problem
+    return {"format": WITNESS_FORMAT, "network": net_name, **p.model.to_json(),
+            "failures": list(p.failures),
+            "claim": {"bound": fmt_exact(p.bound), "bound_float": float(p.bound),
+                      "output": p.output},
+            "fep": fmt_exact(p.fep), "input_box": box, "verdict": res.verdict.value,
+            **res.witness.to_json(),
+            "error": None if res.witness_error is None else float(res.witness_error)}
+
+
+def _check_writable(path: str) -> None:
+    """Refuse a --witness-out path that cannot be written, before the run."""
+    from pathlib import Path
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise CliError(f"--witness-out: {path} is a directory")
+    if not parent.is_dir():
+        raise CliError(f"--witness-out: directory {parent} does not exist")
+
+
+def _write_witness(path: str, data: dict) -> None:
+    from ..fsutil import atomic_write
+    text = json.dumps(data, indent=2) + "\n"
+    try:
+        atomic_write(path, lambda tmp: tmp.write_text(text))
+    except OSError as exc:
+        raise CliError(f"--witness-out: cannot write {path}: {exc.strerror}") from None
