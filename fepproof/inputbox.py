@@ -24,9 +24,17 @@ from .exact import ExactError, fmt_decimal, fmt_exact, to_fraction
 from .network import Network
 
 __all__ = ["InputBox", "InputBoxError", "parse_input_box", "box_from_value", "apply_box",
-           "network_box", "describe_box", "MAX_BOX_FILE"]
+           "network_box", "describe_box", "check_engine_range", "MAX_BOX_FILE",
+           "MAX_BOX_ABS", "MAX_PREACT_ABS"]
 
 MAX_BOX_FILE = 16 * 1024 * 1024  # bytes; a box file larger than this is refused
+MAX_BOX_ABS = 10 ** 100
+"""Largest input magnitude a box may have: the engines compute in float64, where box
+widths, midpoints and pre-activations of inputs near 1e308 overflow (the sigmoid is
+saturated long before: sigma(40) = 1 - 4e-18)."""
+MAX_PREACT_ABS = 10 ** 200
+"""Largest first-layer pre-activation magnitude sum_i |w_ji| max|x_i| + |b_j| a box may
+give (float64 headroom for the engines' products of bounds)."""
 
 
 class InputBoxError(ValueError):
@@ -113,25 +121,62 @@ def _read_file(path: Path, field: str) -> InputBox:
 
 def parse_input_box(text: str, field: str = "--input-box",
                     base: Path | None = None) -> InputBox:
-    """``LO,HI`` for every input, or the path of a JSON / CSV file with one pair per input."""
+    """``LO,HI`` for every input, or the path of a JSON / CSV file with one pair per input.
+
+    An inline pair with a bad value (``nan,1``, ``0,1e999``) names that value, unless a
+    file of that name exists."""
     if not isinstance(text, str) or not text.strip():
         raise InputBoxError(f"{field}: expected LO,HI or a JSON/CSV file")
     parts = text.split(",")
-    if len(parts) == 2:
-        try:
-            lo, hi = (to_fraction(p.strip(), field) for p in parts)
-        except ExactError:
-            pass
-        else:
-            if lo > hi:
-                raise InputBoxError(f"{field}: lo > hi ({fmt_exact(lo)} > {fmt_exact(hi)})")
-            return InputBox(((lo, hi),), f"{field} {text.strip()}")
     path = Path(text)
     if base is not None and not path.is_absolute():
         path = base / path
+    problem = None
+    if len(parts) == 2:
+        values, errors = [], []
+        for name, part in zip(("LO", "HI"), parts, strict=True):
+            try:
+                values.append(to_fraction(part.strip(), f"{field} {name}"))
+            except ExactError as exc:
+                errors.append(str(exc))
+        if not errors:
+            lo, hi = values
+            if lo > hi:
+                raise InputBoxError(f"{field}: lo > hi ({fmt_exact(lo)} > {fmt_exact(hi)})")
+            return InputBox(((lo, hi),), f"{field} {text.strip()}")
+        # a value that looks like a number (nan, 1e999) or a good other half: name it
+        numeric = [e for e in errors if "cannot read" not in e]
+        problem = numeric[0] if numeric else errors[0] if len(errors) == 1 else None
+    elif len(parts) > 2 and not path.is_file():
+        raise InputBoxError(f"{field}: expected LO,HI (two numbers) or a file, got "
+                            f"{len(parts)} comma-separated values in {text[:60]!r}")
     if not path.is_file():
-        raise InputBoxError(f"{field}: {text!r} is neither LO,HI nor an existing file")
+        raise InputBoxError(problem or f"{field}: {text[:80]!r} is neither LO,HI nor an "
+                                       f"existing file")
     return _read_file(path, field)
+
+
+def check_engine_range(domain: Sequence[tuple[Fraction, Fraction]], net: Network,
+                       field: str = "--input-box") -> None:
+    """Refuse a box the float64 engines cannot work on (InputBoxError naming ``field``):
+    an input magnitude above :data:`MAX_BOX_ABS`, or a first-layer pre-activation bound
+    above :data:`MAX_PREACT_ABS`."""
+    mags = []
+    for i, (lo, hi) in enumerate(domain):
+        m = max(abs(lo), abs(hi))
+        if m > MAX_BOX_ABS:
+            where = "" if len(domain) == 1 or all(p == domain[0] for p in domain) \
+                else f" (input {i})"
+            raise InputBoxError(f"{field}: {fmt_decimal(m, 6)}{where} is too large: input "
+                                f"magnitudes up to 1e100 are accepted (the engines compute "
+                                f"in float64; the sigmoid saturates long before)")
+        mags.append(float(m))
+    for j, (row, b) in enumerate(zip(net.layers[0].weights, net.layers[0].bias, strict=True)):
+        s = abs(float(b)) + sum(abs(float(w)) * m for w, m in zip(row, mags, strict=True))
+        if not s <= MAX_PREACT_ABS:  # also catches an overflow to inf
+            raise InputBoxError(f"{field}: on this box the pre-activation of layer 1 neuron "
+                                f"{j} reaches {s:.3g}, beyond the 1e200 the float64 engines "
+                                f"can bound; give a smaller box")
 
 
 def apply_box(net: Network, box: InputBox | None, field: str = "--input-box") -> Network:

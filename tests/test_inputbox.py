@@ -15,11 +15,13 @@ from fepproof.cli.main import main
 from fepproof.inputbox import (
     InputBoxError,
     apply_box,
+    check_engine_range,
     describe_box,
     network_box,
     parse_input_box,
 )
 from fepproof.netio import load_network, save_network
+from fepproof.network import network_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 FIG1 = str(ROOT / "cases" / "figure1.json")
@@ -57,8 +59,12 @@ def test_json_and_csv_files(tmp_path):
 
 @pytest.mark.parametrize("text, msg", [
     ("2,1", "lo > hi"),
-    ("nan,1", "neither"),
-    ("0,1,2", "neither"),
+    ("nan,1", r"--input-box LO: 'nan' is not a finite number"),
+    ("0,inf", r"--input-box HI: 'inf' is not a finite number"),
+    ("0,1e999", r"--input-box HI: 1\.0e\+999 is out of range"),
+    ("0,abc", r"--input-box HI: cannot read 'abc'"),
+    ("abc,def", "neither LO,HI nor an existing file"),
+    ("0,1,2", r"expected LO,HI \(two numbers\) or a file, got 3"),
     ("", "expected"),
     ("/no/such/file.json", "neither"),
 ])
@@ -107,11 +113,15 @@ def test_verify_names_the_box_and_uses_it(tmp_path):
     assert all(-1 <= v <= 2 for v in x) and any(v < 0 or v > 1 for v in x)
     wpath = tmp_path / "w.json"
     wpath.write_text(out)
-    # the witness leaves [0,1]^3: replay on the default box flags it, on the given box not
-    code, rout, _ = run(["replay", FIG1, str(wpath)])
+    # the witness leaves [0,1]^3: replay takes the box (and bound) the file records ...
+    code, rout, rerr = run(["replay", FIG1, str(wpath)])
+    assert code == 0 and "obeys" in rout and "outside" not in rout, rout
+    assert f"box       [-1, 2]^3 (recorded in {wpath}, from --input-box -1,2)" in rout
+    assert "bound     1/2 (recorded claim): error > bound" in rout and rerr == ""
+    # ... and a flag overrides it, saying so: on [0,1]^3 the witness is outside the box
+    code, rout, rerr = run(["replay", FIG1, str(wpath), "--input-box", "0,1"])
     assert code == 1 and "outside" in rout and "box       [0, 1]^3" in rout
-    code, rout, _ = run(["replay", FIG1, str(wpath), "--input-box=-1,2"])
-    assert code == 0 and "--input-box -1,2" in rout
+    assert "--input-box overrides the recorded box [-1, 2]^3" in rerr
 
 
 @pytest.mark.parametrize("cmd", [
@@ -129,7 +139,10 @@ def test_bad_box_on_every_command(cmd):
 def test_latex_document_names_the_box():
     code, out, _ = run(["latex", "--network", FIG1, "--failures", "1,0,1", "--no-verify",
                         "--input-box=-1/2,3/2"])
-    assert code == 0 and "Input box: [-0.5, 1.5]" in out and "--input-box -1/2,3/2" in out
+    # typeset as a box in math mode; the flag in \texttt without TeX's en-dash ligature
+    assert code == 0 and ("Input box: $X \\in [-1/2, 3/2]^{3}$ (given by "
+                          "\\texttt{-{}-input-box -1/2,3/2}).") in out
+    assert "--input-box" not in out and "]\\^{}" not in out
     code, _, err = run(["latex", "--derivation", "fep", "--input-box", "0,1"])
     assert code == 2 and "only with --network" in err
 
@@ -161,3 +174,34 @@ def test_experiment_box_needs_a_network(tmp_path):
     code, _, err = run(["experiment", "fig3", "-o", str(tmp_path), "--net", FIG1,
                         "--input-box", "0,1,2"])
     assert code == 2 and "--input-box" in err
+
+
+@pytest.mark.parametrize("box, message", [
+    ("0,1e308", "--input-box: 1.0e+308 is too large"),
+    ("-1e308,1e308", "--input-box: 1.0e+308 is too large"),
+    ("0,1e101", "--input-box: 1.0e+101 is too large"),
+])
+@pytest.mark.parametrize("cmd", [
+    ["verify", FIG1, "--failures", "1,0,1", "--timeout", "5"],
+    ["latex", "--network", FIG1, "--failures", "1,0,1"],
+    ["harden", FIG1, "--failures", "1,0,1", "--bound", "1", "-o", "/tmp/never.json"],
+])
+def test_huge_boxes_are_one_line_without_warnings(cmd, box, message):
+    # these boxes made the float64 engines overflow: 22 lines of RuntimeWarnings first
+    code, out, err = run([*cmd, "--input-box", box])
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert message in err and "Warning" not in err
+
+
+def test_box_limits_are_inclusive_and_cover_the_pre_activation():
+    net = load_network(FIG1)
+    check_engine_range([(Fraction(-10**100), Fraction(10**100))] * 3, net)  # accepted
+    huge = network_from_dict({"format": "fepproof-network/1", "name": "huge",
+                              "layers": [{"weights": [["1e150"]], "bias": ["0"]}],
+                              "output": {"weights": ["1"], "bias": "0"}})
+    check_engine_range([(Fraction(0), Fraction(10**49))], huge)  # 1e199: accepted
+    with pytest.raises(InputBoxError, match="pre-activation of layer 1 neuron 0 reaches 1e"):
+        check_engine_range([(Fraction(0), Fraction(10**51))], huge)
+    code, _, err = run(["verify", FIG1, "--failures", "1,0,1", "--input-box", "-1e100,0",
+                        "--timeout", "2", "--quiet", "--engine", "numeric"])
+    assert code in (0, 3) and err == ""

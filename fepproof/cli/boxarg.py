@@ -9,6 +9,7 @@ from ..inputbox import (
     InputBoxError,
     apply_box,
     box_json,
+    check_engine_range,
     describe_box,
     network_box,
     parse_input_box,
@@ -43,12 +44,15 @@ def add_input_box_arg(p: argparse.ArgumentParser) -> None:
 
 
 def with_box(net: Network, path: str, text: str | None) -> tuple[Network, str]:
-    """(the network on its box, where the box came from)."""
+    """(the network on its box, where the box came from).  A box given here must be one
+    the float64 engines can work on (:func:`~fepproof.inputbox.check_engine_range`)."""
     if text is None:
         return net, network_box(path)
     try:
         box = parse_input_box(text)
-        return apply_box(net, box), box.source
+        boxed = apply_box(net, box)
+        check_engine_range(boxed.input_domain, boxed)
+        return boxed, box.source
     except InputBoxError as exc:
         raise CliError(str(exc)) from None
 
