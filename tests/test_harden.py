@@ -370,3 +370,20 @@ def test_cli_at_most_by_verify_checks_every_dominated_distribution(tmp_path):
     code, _, err = run(["harden", FIG1, "--failures", "5,3,3", "--bound", "1", "--by",
                         "verify", "--at-most", "-o", str(out)])
     assert code == 2 and "--at-most" in err
+
+
+@pytest.mark.parametrize("how", ["same", "dot", "hardlink", "symlink"])
+def test_out_equal_to_the_input_is_refused(tmp_path, how):
+    src = tmp_path / "net.json"
+    src.write_bytes(Path(FIG1).read_bytes())
+    before = src.read_bytes()
+    target = {"same": src, "dot": tmp_path / "." / "net.json",
+              "hardlink": tmp_path / "hard.json", "symlink": tmp_path / "sym.json"}[how]
+    if how == "hardlink":
+        target.hardlink_to(src)
+    elif how == "symlink":
+        target.symlink_to(src)
+    code, out, err = run(["harden", str(src), "--failures", "1,0,1", "--bound", "2",
+                          "-o", str(target)])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "is the input network" in err and src.read_bytes() == before

@@ -215,6 +215,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(f"-o: cannot write format {suffix!r} (known: .json, .npz, .onnx)")
     if not path.parent.is_dir() if str(path.parent) else False:
         raise CliError(f"-o: directory {path.parent} does not exist")
+    _refuse_input_as_output(args.network, path)
     binary = suffix == ".onnx"
     if args.by == "verify" and args.at_most:
         import math
@@ -242,6 +243,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(_text(res, net, box_source, str(path), binary, reproof))
     return 0 if res.factors is not None else 1
+
+
+def _refuse_input_as_output(network: str, out: Path) -> None:
+    """-o must not name the input network: the same resolved path, or the same file
+    through another name (a hard link, a symlink, a bind mount)."""
+    import os
+    src = Path(network)
+    same = src.resolve() == out.resolve()
+    if not same and out.exists():
+        try:
+            a, b = os.stat(src), os.stat(out)
+            same = (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+        except OSError:
+            pass
+    if same:
+        raise CliError(f"-o: {out} is the input network {network}; write the hardened "
+                       f"network to another file")
 
 
 def _write_checked(res: HardenResult, net: Network, path: Path, verifier,
