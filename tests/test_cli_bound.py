@@ -94,3 +94,26 @@ def test_console_script_runs() -> None:
     proc = subprocess.run([sys.executable, "-m", "fepproof", "bound", FIG1, "--failures",
                            "1,0,1"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "91/32" in proc.stdout
+
+
+def test_not_tolerated_says_by_what_and_how_to_verify() -> None:
+    code, out, _ = run("bound", FIG1, "--failures", "1,0,1", "--epsilon", "3",
+                       "--epsilon-prime", "1")
+    assert code == 1
+    assert ("tolerated (exactly f_l per layer, Theorem 3): not by the closed form — Fep = "
+            "2.84375 > eps - eps' = 2.0") in out
+    assert ("not tolerated by the closed form (Fep > eps - eps'); verification may still "
+            f"prove it: run fepproof verify {FIG1} --failures 1,0,1 --epsilon 3 "
+            "--epsilon-prime 1") in out
+    code, out, _ = run("bound", FIG1, "--failures", "1,0,1", "--epsilon", "3",
+                       "--epsilon-prime", "1", "--json")
+    data = json.loads(out)
+    assert data["tolerated"] is False and data["tolerated_by"] == "closed form"
+    assert data["verify_hint"].startswith("run fepproof verify ")
+    # the hinted command does prove it (figure1's worst case is about 1.49 < 2)
+    code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--epsilon", "3",
+                       "--epsilon-prime", "1", "--quiet", "--no-bracket", "--timeout", "10")
+    assert code == 0 and "verdict   proved" in out
+    code, out, _ = run("bound", FIG1, "--failures", "1,0,1", "--epsilon", "4",
+                       "--epsilon-prime", "1/2")
+    assert code == 0 and "closed form" not in out and "verify" not in out

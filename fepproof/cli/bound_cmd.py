@@ -53,7 +53,8 @@ Corollary 2's number of signals each layer must wait for.
 --lambdas adds Theorem 5 (per-layer implementation errors lambda_l); --bits-for E gives
 the fewest bits per layer (lambda_l = 2^-bits) keeping that error below E.
 
-exit codes: 0 ok / tolerated, 1 not tolerated (only with --epsilon), 2 usage or input error
+exit codes: 0 ok / tolerated, 1 not tolerated by the closed form (only with --epsilon;
+verification may still prove it: see fepproof verify), 2 usage or input error
 """
 
 
@@ -77,6 +78,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="when not tolerated: largest replication factor per layer tried for "
                         "the smallest replication that would be (default 100)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _verify_hint(args: argparse.Namespace) -> str:
+    """The ``fepproof verify`` command that checks the same claim on the network itself."""
+    import shlex
+    parts = ["fepproof", "verify", args.network, "--failures", args.failures]
+    if args.model != FailureKind.CRASH.value:
+        parts += ["--model", args.model]
+    for flag, value in (("--capacity", args.capacity), ("--stuck-value", args.stuck_value),
+                        ("--output", args.output)):
+        if value is not None:
+            parts += [flag, str(value)]
+    if args.capacity is not None and args.capacity_reading != "deviation":
+        parts += ["--capacity-reading", args.capacity_reading]
+    parts += ["--epsilon", args.epsilon, "--epsilon-prime", args.epsilon_prime]
+    if args.at_most:
+        return ("run " + shlex.join(parts) + " for every distribution g <= f (verify "
+                "checks exactly f_l failures per layer)")
+    return "run " + shlex.join(parts)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -134,7 +154,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 ok = value <= budget
                 result["tolerated"] = ok
                 result["tolerance_reading"] = "exactly"
-                lines.append(f"tolerated: {'yes' if ok else 'no'} (bound "
+                lines.append(f"tolerated: {'yes' if ok else 'not by the closed form'} (bound "
                              f"{'<=' if ok else '>'} eps - eps' = {fmt_decimal(budget)})")
             else:
                 tols = {r: tolerance(net, f, model, *eps, reading=r, output=output)
@@ -147,7 +167,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for r, t in tols.items():
                     label = "exactly f_l per layer" if r == "exactly" else "at most f_l per layer"
                     lines.append(f"tolerated ({label}, Theorem 3): "
-                                 f"{'yes' if t.tolerated else 'no'} — {t.reason}")
+                                 f"{'yes' if t.tolerated else 'not by the closed form'} — "
+                                 f"{t.reason}")
                 if not ok:
                     from .replication_note import replication_note
                     more, result["replication"] = replication_note(
@@ -164,6 +185,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     lines.append("Corollary 2: wait for " + ", ".join(
                         f"{a}/{b}" for a, b in zip(w.waits, w.sources, strict=True))
                         + " signals (layers 1..L, then the output node)")
+            result["tolerated_by"] = "closed form"
+            if not ok:
+                hint = _verify_hint(args)
+                result["verify_hint"] = hint
+                what = "bound" if model.fails_synapses else "Fep"
+                lines.append(f"not tolerated by the closed form ({what} > eps - eps'); "
+                             f"verification may still prove it: {hint}")
             code = 0 if ok else 1
         if args.lambdas:
             try:
