@@ -291,7 +291,7 @@ def test_cli_usage_errors(argv, message) -> None:
 
 def test_cli_stdout_and_file(tmp_path) -> None:
     code, out, _ = run("latex", "--network", str(FIGURE1), "--failures", "1,0,1", "--no-verify")
-    assert code == 0 and "\\frac{91}{32}" in out and "not requested (--no-verify)" in out
+    assert code == 0 and "\\frac{91}{32}" in out and "not requested (-{}-no-verify)" in out
     target = tmp_path / "fig.tex"
     code, out, _ = run("latex", "--network", str(FIGURE1), "--failures", "1,0,1",
                        "--no-verify", "--fragment", "-o", str(target))
@@ -326,3 +326,35 @@ def test_printer_writes_paper_indices():
     assert to_latex(w[L + 1]) == "w_{m}^{(L + 1)}"
     assert to_latex(lam[1]) == "\\lambda_{1}"
     assert "K K" not in to_latex(sympy.powsimp(K * K ** L))
+
+
+def test_box_is_typeset_as_a_product_of_intervals() -> None:
+    from fepproof.latex.network_doc import box_latex, text_latex
+    F = Fraction
+    assert box_latex([(F(0), F(1)), (F(-1, 3), F(2))], "box.csv") == \
+        "Input box: $X \\in [0, 1] \\times [-1/3, 2]$ (given by \\texttt{box.csv})."
+    many = box_latex([(F(0), F(i)) for i in range(1, 10)], "default")
+    assert "\\times \\cdots \\times [0, 9]$ (9 intervals, the default box" in many
+    assert text_latex("(--no-verify) 1–2") == "(-{}-no-verify) 1--2"
+
+
+def test_network_engine_timeout_and_progress(tmp_path) -> None:
+    target = tmp_path / "n.tex"
+    code, out, err = run("latex", "--network", str(FIGURE1), "--failures", "1,0,1",
+                         "--engine", "numeric", "--timeout", "5", "-o", str(target))
+    assert code == 0 and out == f"wrote {target}\n"
+    assert "fepproof latex: verifying the worst case: engine numeric, timeout 5 s" in err
+    assert "fepproof latex: numeric engine: proved, bracket [" in err
+    source = target.read_text()
+    assert "Claim checked by the numeric engine" in source and "(timeout 5\\,s)" in source
+    code, out, err = run("latex", "--network", str(FIGURE1), "--failures", "1,0,1",
+                         "--no-verify", "--quiet")
+    assert code == 0 and err == ""
+    for argv in (["--proofs", "--engine", "z3"], ["--derivation", "fep", "--no-verify"]):
+        code, _, err = run("latex", *argv)
+        assert code == 2 and "only with --network" in err
+    code, _, err = run("latex", "--network", str(FIGURE1), "--failures", "1,0,1",
+                       "--timeout", "5", "--verify-timeout", "6")
+    assert code == 2 and "not both" in err
+    code, out, _ = run("latex", "--help")
+    assert ".onnx" in out and "--engine" in out

@@ -7,6 +7,7 @@ sympy and compared with the checker's exact ``Fraction`` before it is written.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,7 +24,8 @@ from .numfmt import number, with_decimal
 from .printer import filled_in, status_latex, to_latex
 from .text import escape
 
-__all__ = ["FepSymbols", "fep_symbols", "network_document", "Verifier"]
+__all__ = ["FepSymbols", "fep_symbols", "network_document", "Verifier", "box_latex",
+           "text_latex"]
 
 Verifier = Callable[[VerifyProblem], VerifyResult]
 
@@ -55,6 +57,40 @@ def fep_symbols(L: int, C: str = "C") -> FepSymbols:
     N = tuple(sympy.Symbol(f"N_{{{l}}}", positive=True, integer=True) for l in range(1, L + 1))
     wm = tuple(sympy.Symbol(f"w_{{m}}^{{({l})}}", nonnegative=True) for l in range(1, L + 2))
     return FepSymbols(Cs, K, f, N, wm, tuple(_terms(Cs, f, N, K, wm)))
+
+
+_FLAG = re.compile(r"(?<![-\w])--(?=[a-z])")
+
+
+def text_latex(text: str) -> str:
+    """Plain text as LaTeX, with command-line flags (``--no-verify``) kept as two hyphens
+    (``-{}-``) instead of the en-dash TeX makes of ``--``."""
+    return _FLAG.sub("-{}-", escape(text))
+
+
+BOX_SHOWN = 6  # per-input intervals typeset before the product is abbreviated
+
+
+def box_latex(domain: Sequence[tuple[Fraction, Fraction]], source: str) -> str:
+    """The input box as a sentence: ``$X \\in [lo, hi]^{d}$`` when every input has the same
+    interval, else the product of the intervals (abbreviated past :data:`BOX_SHOWN`), and
+    where the box came from."""
+    def iv(lo: Fraction, hi: Fraction) -> str:
+        return f"[{number(lo).latex()}, {number(hi).latex()}]"
+    d = len(domain)
+    if d and all(p == domain[0] for p in domain):
+        box = f"X \\in {iv(*domain[0])}^{{{d}}}"
+    elif d <= BOX_SHOWN:
+        box = "X \\in " + " \\times ".join(iv(*p) for p in domain)
+    else:
+        head = " \\times ".join(iv(*p) for p in domain[:3])
+        box = f"X \\in {head} \\times \\cdots \\times {iv(*domain[-1])}"
+    origin = {"default": "the default box $[0, 1]^d$: the network file has no input domain",
+              "network file": "the input domain of the network file"}.get(source)
+    where = origin if origin is not None else f"given by \\texttt{{{text_latex(source)}}}"
+    count = f"{d} intervals, " if d > BOX_SHOWN and not all(p == domain[0] for p in domain) \
+        else ""
+    return f"Input box: ${box}$ ({count}{where})."
 
 
 def _m(latex: str) -> str:
@@ -96,7 +132,7 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
                     timeout: float) -> None:
     doc.section("Verified worst case")
     if verifier is None:
-        doc.text(f"No verified worst-case bracket in this document: {unavailable}")
+        doc.raw(text_latex(f"No verified worst-case bracket in this document: {unavailable}"))
         return
     problem = VerifyProblem(net, res.failures, model, res.sound, res.value, timeout=timeout,
                             output=output)
@@ -112,7 +148,8 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
             f"{with_decimal(res.sound)}$ for every input $X$ in the input box and every "
             f"failure set of sizes $({sizes})$ "
             f"(timeout {timeout:g}\\,s). Verdict: {status_latex(vr.verdict)}"
-            + (f" --- {escape(vr.reason)}" if vr.reason else "") + ".")
+            + (f" --- {text_latex(vr.reason.replace('<=', '≤'))}" if vr.reason else "")
+            + ".")
     lo = "--" if vr.lower is None else _m(with_decimal(vr.lower, "down"))
     hi = "--" if vr.upper is None else _m(with_decimal(vr.upper, "up"))
     rows = [["lower (replayed witness)", lo], ["upper (sound proof)", hi],
@@ -135,7 +172,9 @@ def _verify_section(doc: Document, net: Network, res: FepResult, model: FailureM
                                   for i, x in enumerate(w.input, start=1)], "rr")
     frows = []
     for l, failed in enumerate(w.failed, start=1):
-        sent = ("crash (sends 0)" if w.values is None
+        fixed = model.fixed_value
+        sent = (f"{escape(model.kind.value)} (sends {_m(number(fixed or 0).latex())})"
+                if w.values is None
                 else ", ".join(_m(number(v).latex()) for v in w.values[l - 1]) or "--")
         frows.append([str(l), ", ".join(str(i + 1) for i in failed) or "--", sent])
     doc.table(["layer $l$", "failed neurons (1-based)", "values sent"], frows, "rll")
