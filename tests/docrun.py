@@ -6,9 +6,10 @@ The convention (also written down in docs/architecture.md, "Docs that run"):
   starting with ``$ `` is a shell session.  Each ``$ `` line is a command, run by bash
   from the repository root (a ``\\`` at the end of a line continues the command on the
   next line); the lines after it, up to the next ``$ `` line, are its expected output.
-* The expected output is what a terminal shows: stdout and stderr interleaved (in any
-  order that keeps each stream's own order, since two streams have no common clock),
-  or stdout alone (a block may leave progress lines on stderr out).
+* The expected output is what a terminal shows: every line of stdout, interleaved with
+  lines of stderr (in any order that keeps each stream's own order, since two streams
+  have no common clock).  Lines of stderr may be left out (progress lines); lines of
+  stdout may not.
 * ``...`` inside a line matches any text within that line (timings, digits that vary,
   paths).  A line that is only ``...`` matches any number of lines, none included.
   Runs of spaces match runs of spaces, so aligned columns may shift.
@@ -175,27 +176,38 @@ def line_matches(expected: str, actual: str) -> bool:
 
 
 def output_matches(expected: list[str], out: list[str], err: list[str] = ()) -> bool:
-    """Whether the expected lines are the lines of out and err interleaved in some order
-    that keeps each stream's own order (err empty: out alone).  A line that is only
-    ``...`` matches any run of lines from either stream."""
+    """Whether the expected lines are every line of out, interleaved with some of the
+    lines of err, each stream in its own order.  Lines of err that are not shown are
+    allowed (progress, diagnostics); lines of out are not.  A line that is only ``...``
+    matches any run of lines."""
     err = list(err)
-    states = {(0, 0)}
+    # a state is (lines of out consumed, lines of err consumed); skipping err lines is
+    # free, so for each a only the smallest b matters
+    states: dict[int, int] = {0: 0}
     for e in expected:
         if not states:
             return False
+        nxt: dict[int, int] = {}
         if e.strip() == "...":
-            states = {(a2, b2) for a, b in states
-                      for a2 in range(a, len(out) + 1) for b2 in range(b, len(err) + 1)}
-            continue
-        rx = _line_regex(e)
-        nxt = set()
-        for a, b in states:
-            if a < len(out) and rx.fullmatch(out[a]):
-                nxt.add((a + 1, b))
-            if b < len(err) and rx.fullmatch(err[b]):
-                nxt.add((a, b + 1))
+            for a, b in states.items():
+                for a2 in range(a, len(out) + 1):
+                    _keep_least(nxt, a2, b)
+        else:
+            rx = _line_regex(e)
+            for a, b in states.items():
+                if a < len(out) and rx.fullmatch(out[a]):
+                    _keep_least(nxt, a + 1, b)
+                for b2 in range(b, len(err)):
+                    if rx.fullmatch(err[b2]):
+                        _keep_least(nxt, a, b2 + 1)
+                        break
         states = nxt
-    return (len(out), len(err)) in states
+    return len(out) in states
+
+
+def _keep_least(states: dict[int, int], a: int, b: int) -> None:
+    if a not in states or b < states[a]:
+        states[a] = b
 
 
 def terminal_lines(text: str) -> list[str]:
@@ -310,8 +322,7 @@ def check_block(block: Block, tmp: Path) -> list[str]:
                 problems.append(f"line {cmd.line}: `{cmd.text}` exited {rc} (shown without "
                                 "output, so it must exit 0)\n" + shown)
             continue
-        if not (output_matches(cmd.expected, res.stdout)
-                or output_matches(cmd.expected, res.stdout, res.stderr)):
+        if not output_matches(cmd.expected, res.stdout, res.stderr):
             problems.append(f"line {cmd.line}: `{cmd.text}` (exit {rc}) printed\n" + shown
                             + "\n  expected:\n" + _indent(cmd.expected)
                             + "\n  first difference:\n"
@@ -324,7 +335,7 @@ def closest_difference(expected: list[str], res: Result) -> str:
     best = max(((_prefix(expected, lines), name, lines) for name, lines in
                 (("stdout", res.stdout), ("stderr", res.stderr),
                  ("stdout then stderr", res.stdout + res.stderr))),
-               key=lambda t: t[0])
+               key=lambda t: (t[0], bool(t[2])))
     return f"against {best[1]}: {first_difference(expected, best[2])}"
 
 
