@@ -53,6 +53,9 @@ class VerifyResult:
     reason: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    # the branch-and-bound partition as a proof tree (fepproof.certificate.tree), for
+    # certificates; None from engines that do not record one
+    proof_tree: list | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         p = self.problem

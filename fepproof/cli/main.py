@@ -33,6 +33,8 @@ COMMAND_HELP = {
     "check": "check a project's own networks against the claims of its fepproof.toml (CI)",
     "harden": "replicate neurons (Corollary 1) until a failure distribution is provably "
               "tolerated",
+    "check-certificate": "re-validate a proof certificate independently of the engines "
+                         "(exit 0 valid, 1 not)",
 }
 COMMANDS = list(COMMAND_HELP)
 
@@ -80,7 +82,7 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
         if name not in full:
             sub.add_parser(name, help=COMMAND_HELP[name])
             continue
-        mod = importlib.import_module(f"fepproof.cli.{name}_cmd")
+        mod = importlib.import_module(f"fepproof.cli.{name.replace('-', '_')}_cmd")
         p = sub.add_parser(name, help=mod.HELP, description=mod.DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         mod.add_arguments(p)

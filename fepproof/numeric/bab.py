@@ -82,6 +82,8 @@ class BabResult:
     stop: str                     # tolerance | absolute tolerance | exhausted | timeout | ...
     stats: dict = field(default_factory=dict)
     history: list[tuple[float, float, float]] = field(default_factory=list)
+    # the final partition as a proof tree in preorder (fepproof.certificate.tree's nodes)
+    tree: list = field(default_factory=list)
 
 
 # ---- branching (runs in workers) -------------------------------------------------------
@@ -286,6 +288,49 @@ def _pool(fn: FloatNet, jobs: int, strong: bool) -> ProcessPoolExecutor | None:
                                initargs=(fn, strong))
 
 
+def _split_node(kind: str, parent: Leaf, kids: list[Leaf]) -> list | None:
+    """The proof-tree node of a split (see :mod:`fepproof.certificate.tree`), read off the
+    parent and its two children; None when it cannot be described (the parent then stays
+    a leaf of the tree, which is sound: the checker bounds it as a whole)."""
+    if len(kids) != 2:
+        return None
+    a, b = kids
+    if kind == "failure":
+        for m, s in enumerate(parent.status):
+            hit = np.flatnonzero((s == MAYBE) & (a.status[m] == FAILED) & (b.status[m] == OK))
+            if hit.size:
+                return ["f", m, int(hit[0])]
+    elif kind == "input":
+        hit = np.flatnonzero(a.hi != parent.hi)
+        if hit.size and a.hi[hit[0]] == b.lo[hit[0]]:
+            return ["x", int(hit[0]), float(a.hi[hit[0]])]
+    elif kind == "sent":
+        for m, w in enumerate(parent.uhi):
+            hit = np.flatnonzero(a.uhi[m] != w)
+            if hit.size:
+                return ["u", m, int(hit[0]), float(a.uhi[m][hit[0]])]
+    elif kind == "preact":
+        for m, w in enumerate(parent.phi_):
+            hit = np.flatnonzero(a.phi_[m] != w)
+            if hit.size and np.isfinite(a.phi_[m][hit[0]]):
+                return ["s", m, int(hit[0]), float(a.phi_[m][hit[0]])]
+    return None
+
+
+def _preorder(children: dict[int, tuple[list, int, int]]) -> list:
+    """The tree rooted at node 0 as a preorder list of nodes (leaves are ``["L"]``)."""
+    out: list = []
+    stack = [0]
+    while stack:
+        t = children.get(stack.pop())
+        if t is None:
+            out.append(["L"])
+            continue
+        out.append(t[0])
+        stack += [t[2], t[1]]
+    return out
+
+
 def _complete(fn: FloatNet, leaf: Leaf, lb: LeafBound) -> list[list[int]]:
     """A failure set of the leaf: its FAILED neurons plus the most influential MAYBE ones."""
     if not neuron_kind(fn):
@@ -360,6 +405,9 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                    "joint_tried": 0, "joint_won": 0}
     low = _Lower(net, fn, model, output, stats)
     root = root_leaf(fn)
+    root.node = 0
+    children: dict[int, tuple[list, int, int]] = {}  # the proof tree: node -> split, kids
+    nodes = [1]
     q0 = time.monotonic()
     rb = leaf_upper(fn, root, budget=timeout / 4)  # a deep net's root must not eat the run
     stats["seconds_bound"] += time.monotonic() - q0
@@ -524,6 +572,11 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                     continue
                 stats["splits"][kind] += 1
                 stats["leaves_opened"] += len(kids)
+                desc = _split_node(kind, _leaf, [k for k, _ in kids])
+                if desc is not None and _leaf.node >= 0:
+                    kids[0][0].node, kids[1][0].node = nodes[0], nodes[0] + 1
+                    children[_leaf.node] = (desc, nodes[0], nodes[0] + 1)
+                    nodes[0] += 2
                 for k, kb in kids:
                     stats["joint_tried"] += kb.joint_tried
                     stats["joint_won"] += kb.joint_won
@@ -546,4 +599,5 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
     if len(history) > 200:
         step = math.ceil(len(history) / 200)
         history = history[::step] + [history[-1]]
-    return BabResult(U, low.value, low.witness, low.error, stop, stats, history)
+    return BabResult(U, low.value, low.witness, low.error, stop, stats, history,
+                     _preorder(children))

@@ -105,7 +105,7 @@ def verify_bab(problem: VerifyProblem, progress: Progress | None = None,
     reason += f"; stopped: {_why(res.stop, problem)}"
     return VerifyResult(verdict, problem, engine, lower=lower, upper=upper,
                         witness=res.witness, witness_error=werr, reason=reason, stats=stats,
-                        seconds=time.monotonic() - t0)
+                        seconds=time.monotonic() - t0, proof_tree=res.tree)
 
 
 def _float_up(q: Fraction) -> float:

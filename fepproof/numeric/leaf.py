@@ -79,6 +79,8 @@ class Leaf:
     # models); empty lists: the whole range
     ulo: list[np.ndarray] = field(default_factory=list)
     uhi: list[np.ndarray] = field(default_factory=list)
+    # the leaf's node in the proof tree (set by the branch-and-bound loop; -1: none yet)
+    node: int = -1
 
     def copy(self) -> Leaf:
         return Leaf(self.lo.copy(), self.hi.copy(), [s.copy() for s in self.status],

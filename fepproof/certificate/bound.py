@@ -1,0 +1,183 @@
+"""The checker's own upper bound of |F(x) - F_S(x)| on one leaf (Theorem 2's quantity,
+re-derived on the leaf's ranges, with outward rounding).
+
+Interval propagation of both copies, kept coupled through the differences e = y' - y:
+
+* nominal pre-activations s = W y + b by interval products and rigorous sums, clipped to
+  the leaf's pre-activation windows (an empty window: the leaf holds no point, bound 0);
+  y = phi(s) by the monotone enclosure;
+* a correct neuron: e = phi(s + d) - phi(s) over s in its range and d = W e' (the
+  previous layer's differences) in its range, by the exact extremes of
+  :meth:`.rigor.Sigmoid.diff_range`;
+* a failed neuron: e = sent - y with what the failure model lets it send (``sent = v``
+  for crash and stuck-at, ``y + C u`` or ``C u`` for Byzantine neurons, u in the leaf's
+  control window);
+* a layer with ``free`` failures left among its MAYBE neurons: each next-layer sum takes
+  the correct terms of every MAYBE neuron plus the ``free`` largest changes (failed term
+  minus correct term); that is the exact maximum of the sum over the allowed choices,
+  taken per sum (so per sum possibly a different choice: an over-approximation).
+
+The output is linear: F - F_S = W_out e_L, and the bound is max over the claimed outputs
+of max(hi, -lo).  Nothing here imports the engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..failures import FailureModel
+from ..network import Network
+from .rigor import Sigmoid, down, frac_interval, mul_interval, sum_down, sum_up, up
+
+__all__ = ["FAILED", "OK", "MAYBE", "Enclosed", "LeafState", "leaf_bound"]
+
+FAILED, OK, MAYBE = 1, -1, 0
+
+
+def _enclose(rows) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [[frac_interval(Fraction(v)) for v in row] for row in rows]
+    arr = np.array(pairs, dtype=np.float64).reshape(len(rows), -1, 2)
+    return arr[..., 0], arr[..., 1]
+
+
+@dataclass
+class Enclosed:
+    """The network's exact numbers enclosed in float intervals, and the model."""
+
+    Ws: list[tuple[np.ndarray, np.ndarray]]
+    bs: list[tuple[np.ndarray, np.ndarray]]
+    Wout: tuple[np.ndarray, np.ndarray]
+    sig: Sigmoid
+    model: FailureModel
+    outputs: list[int]
+    C: tuple[float, float]
+    fixed: tuple[float, float] | None
+
+    @classmethod
+    def make(cls, net: Network, model: FailureModel, output: int | None) -> Enclosed:
+        Ws, bs = [], []
+        for layer in net.layers:
+            Ws.append(_enclose(layer.weights))
+            b = _enclose([layer.bias])
+            bs.append((b[0][0], b[1][0]))
+        fixed = model.fixed_value
+        return cls(Ws, bs, _enclose(net.output.weights), Sigmoid(net.activation.slope), model,
+                   list(range(net.n_outputs)) if output is None else [output],
+                   frac_interval(model.C), None if fixed is None else frac_interval(fixed))
+
+
+@dataclass
+class LeafState:
+    """One leaf: input box, failure status per neuron, free failures per layer, windows."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    status: list[np.ndarray]
+    free: list[int]
+    plo: list[np.ndarray]
+    phi: list[np.ndarray]
+    ulo: list[np.ndarray] | None
+    uhi: list[np.ndarray] | None
+
+    def copy(self) -> LeafState:
+        def cp(xs):
+            return None if xs is None else [x.copy() for x in xs]
+        return LeafState(self.lo.copy(), self.hi.copy(), cp(self.status), list(self.free),
+                         cp(self.plo), cp(self.phi), cp(self.ulo), cp(self.uhi))
+
+    def normalise(self) -> LeafState:
+        """MAYBE neurons become OK when no failure is left to place, FAILED when all must."""
+        for l, s in enumerate(self.status):
+            maybe = s == MAYBE
+            if self.free[l] == 0:
+                s[maybe] = OK
+            elif int(maybe.sum()) == self.free[l]:
+                s[maybe] = FAILED
+                self.free[l] = 0
+        return self
+
+    def empty(self) -> bool:
+        """No point: an inverted box or window, or fewer MAYBE neurons than failures left."""
+        if np.any(self.lo > self.hi):
+            return True
+        if any(int((s == MAYBE).sum()) < f for s, f in zip(self.status, self.free, strict=True)):
+            return True
+        return bool(self.ulo is not None
+                    and any(np.any(a > b) for a, b in zip(self.ulo, self.uhi, strict=True)))
+
+
+def _affine(W, b, lo, hi):
+    tlo, thi = mul_interval(W[0], W[1], lo[None, :], hi[None, :])
+    return down(sum_down(tlo, axis=1) + b[0]), up(sum_up(thi, axis=1) + b[1])
+
+
+def _spread(W, ok, fail, status, free):
+    """[lo, hi] of sum_j W_kj e_j per row k, e_j from ``ok`` or ``fail`` by the status."""
+    olo, ohi = mul_interval(W[0], W[1], ok[0][None, :], ok[1][None, :])
+    flo, fhi = mul_interval(W[0], W[1], fail[0][None, :], fail[1][None, :])
+    failed = status == FAILED
+    lo = sum_down(np.where(failed, flo, olo), axis=1)
+    hi = sum_up(np.where(failed, fhi, ohi), axis=1)
+    maybe = status == MAYBE
+    if free and maybe.any():
+        gain_hi = up(fhi[:, maybe] - ohi[:, maybe])
+        gain_lo = down(flo[:, maybe] - olo[:, maybe])
+        hi = up(hi + sum_up(-np.sort(-gain_hi, axis=1)[:, :free], axis=1))
+        lo = down(lo + sum_down(np.sort(gain_lo, axis=1)[:, :free], axis=1))
+    return lo, hi
+
+
+def _failed(P: Enclosed, ylo, yhi, ulo, uhi):
+    """[lo, hi] of sent - y for a failed neuron (module docstring)."""
+    m = P.model
+    if P.fixed is not None:
+        return down(P.fixed[0] - yhi), up(P.fixed[1] - ylo)
+    clo, chi = mul_interval(P.C[0], P.C[1], ulo, uhi)
+    if m.tracks_nominal:
+        return clo, chi
+    return down(clo - yhi), up(chi - ylo)
+
+
+def leaf_bound(P: Enclosed, st: LeafState) -> float:
+    """An upper bound of max |F_k(x) - F_S,k(x)| over the leaf's points (0 if it has none);
+    +inf when the arithmetic overflowed."""
+    if st.empty():
+        return 0.0
+    ylo, yhi = st.lo, st.hi
+    ok = fail = None
+    status_prev = None
+    L = len(P.Ws)
+    for l in range(L):
+        slo, shi = _affine(P.Ws[l], P.bs[l], ylo, yhi)
+        slo, shi = np.maximum(slo, st.plo[l]), np.minimum(shi, st.phi[l])
+        if np.any(slo > shi):
+            return 0.0
+        n = slo.shape[0]
+        if l == 0:
+            dlo, dhi = np.zeros(n), np.zeros(n)
+        else:
+            dlo, dhi = _spread(P.Ws[l], ok, fail, status_prev, st.free[l - 1])
+        if not (np.all(np.isfinite(slo)) and np.all(np.isfinite(shi))
+                and np.all(np.isfinite(dlo)) and np.all(np.isfinite(dhi))):
+            return np.inf
+        pl = [P.sig.phi(float(v)) for v in slo]
+        ph = [P.sig.phi(float(v)) for v in shi]
+        ylo = np.array([a for a, _ in pl])
+        yhi = np.array([b for _, b in ph])
+        elo, ehi = np.zeros(n), np.zeros(n)
+        status = st.status[l]
+        for j in np.flatnonzero((status != FAILED) & ((dlo != 0) | (dhi != 0))):
+            elo[j], ehi[j] = P.sig.diff_range(float(slo[j]), float(shi[j]), float(dlo[j]),
+                                              float(dhi[j]))
+        ok = (elo, ehi)
+        if st.ulo is not None:
+            fail = _failed(P, ylo, yhi, st.ulo[l], st.uhi[l])
+        else:
+            fail = _failed(P, ylo, yhi, -1.0, 1.0)
+        status_prev = status
+    lo, hi = _spread(P.Wout, ok, fail, status_prev, st.free[L - 1])
+    worst = max(max(float(hi[k]), float(-lo[k])) for k in P.outputs)
+    return np.inf if worst != worst else worst

@@ -1,0 +1,227 @@
+"""Re-validate a certificate from the network file and the certificate alone.
+
+What a valid certificate establishes (the checker's three steps):
+
+1. **The claim is the one stated**: the network's SHA-256 over every byte it is read from
+   matches, and the failure model, the failure counts (one per hidden layer, within the
+   widths), the input box (exact, inside the float range, lo <= hi), the output and the
+   bound are well formed.  With ``expect`` the claim must also equal what the caller asks.
+2. **The leaves cover the claim**: the tree's splits are applied by the checker itself
+   (:mod:`.tree`), starting from the whole claim (every failure set with the given
+   counts, every point of the box, every pre-activation and sent value), so no gap can
+   exist; the tree must be consumed exactly.
+3. **Every leaf is bounded**: :func:`.bound.leaf_bound`, outward rounded, is at most the
+   claimed bound on each leaf.  A leaf whose bound is above it may be split further by
+   the checker (input halving, failure and sent-value splits) within ``max_extra``
+   extra leaves; a leaf still above it makes the certificate invalid, and the report
+   names it.
+
+The trusted base is this package, the network reader and :class:`FailureModel`; the
+engines that produced the tree are not trusted (``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..failures import FailureModel
+from ..formats import load_network
+from ..netdigest import network_digest
+from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bound
+from .fileformat import read_certificate
+from .rigor import down, frac_interval, up
+from .tree import TreeError, split
+
+__all__ = ["CheckReport", "CertificateInvalid", "check_certificate", "check_document"]
+
+CLAIM_KEYS = ("network_sha256", "model", "failures", "input_box", "output", "bound")
+MAX_NODES = 20_000_000
+
+
+class CertificateInvalid(ValueError):
+    """The certificate does not establish its claim (the message names the first item)."""
+
+
+@dataclass
+class CheckReport:
+    """The outcome: ``valid`` with the claim, or the first item that fails."""
+
+    valid: bool
+    message: str
+    claim: dict[str, Any] = field(default_factory=dict)
+    leaves: int = 0
+    extra_leaves: int = 0
+    max_leaf_bound: float = 0.0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "message": self.message, "claim": self.claim,
+                "leaves": self.leaves, "extra_leaves": self.extra_leaves,
+                "max_leaf_bound": self.max_leaf_bound, "seconds": round(self.seconds, 3)}
+
+
+def _fraction(text: Any, where: str) -> Fraction:
+    if not isinstance(text, str) or len(text) > 400:
+        raise CertificateInvalid(f"claim.{where}: expected an exact number as a string")
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise CertificateInvalid(f"claim.{where}: {text[:40]!r} is not an exact number") \
+            from None
+
+
+def _claim(claim: dict[str, Any], net_path: str | os.PathLike[str]):
+    missing = [k for k in CLAIM_KEYS if k not in claim]
+    if missing:
+        raise CertificateInvalid(f"claim: missing {', '.join(missing)}")
+    digest = network_digest(net_path)
+    if claim["network_sha256"] != digest:
+        raise CertificateInvalid(f"claim.network_sha256: the certificate is for another "
+                                 f"network (its SHA-256 {str(claim['network_sha256'])[:16]}..., "
+                                 f"this network {digest[:16]}...)")
+    net = load_network(net_path)
+    try:
+        model = FailureModel.from_json(claim["model"])
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise CertificateInvalid(f"claim.model: {exc}") from None
+    if model.fails_synapses:
+        raise CertificateInvalid("claim.model: synapse failures are not certified")
+    f = claim["failures"]
+    if (not isinstance(f, list) or len(f) != net.depth
+            or any(type(v) is not int or not 0 <= v <= n for v, n in zip(f, net.widths))):
+        raise CertificateInvalid(f"claim.failures: expected {net.depth} counts, one per hidden "
+                                 f"layer, each within the layer's width {list(net.widths)}")
+    box = claim["input_box"]
+    if not isinstance(box, list) or len(box) != net.input_dim:
+        raise CertificateInvalid(f"claim.input_box: expected {net.input_dim} intervals")
+    lo, hi = np.empty(len(box)), np.empty(len(box))
+    for i, iv in enumerate(box):
+        if not isinstance(iv, list) or len(iv) != 2:
+            raise CertificateInvalid(f"claim.input_box[{i}]: expected [lo, hi]")
+        a, b = _fraction(iv[0], f"input_box[{i}]"), _fraction(iv[1], f"input_box[{i}]")
+        if a > b:
+            raise CertificateInvalid(f"claim.input_box[{i}]: lo > hi")
+        lo[i], hi[i] = frac_interval(a)[0], frac_interval(b)[1]
+        if not (np.isfinite(lo[i]) and np.isfinite(hi[i])):
+            raise CertificateInvalid(f"claim.input_box[{i}]: outside the float range")
+    out = claim["output"]
+    if out is not None and (type(out) is not int or not 0 <= out < net.n_outputs):
+        raise CertificateInvalid(f"claim.output: expected null or an output below "
+                                 f"{net.n_outputs}")
+    bound = _fraction(claim["bound"], "bound")
+    if bound < 0:
+        raise CertificateInvalid("claim.bound: negative")
+    widths = list(net.widths)
+    free = [int(v) for v in f]
+    root = LeafState(lo, hi, [np.zeros(n, dtype=np.int8) for n in widths], free,
+                     [np.full(n, -np.inf) for n in widths], [np.full(n, np.inf) for n in widths],
+                     [np.full(n, -1.0) for n in widths] if model.free_value else None,
+                     [np.full(n, 1.0) for n in widths] if model.free_value else None)
+    return net, model, root.normalise(), bound, out
+
+
+def _refine(P: Enclosed, st: LeafState) -> tuple[LeafState, LeafState] | None:
+    """The checker's own split of a leaf whose bound is too high (None: nothing to split).
+
+    Undecided failures first (the first undecided neuron of the first such layer), then
+    the widest input coordinate or sent-value window, each weighted by the sum of the
+    absolute weights leaving it (a crude sensitivity)."""
+    for l, s in enumerate(st.status):
+        if st.free[l] > 0:
+            j = int(np.flatnonzero(s == MAYBE)[0])
+            return split(st, ["f", l, j])
+    best = None
+    colw = np.abs(P.Ws[0][1]).sum(axis=0) + np.abs(P.Ws[0][0]).sum(axis=0)
+    score = (st.hi - st.lo) * colw
+    i = int(np.argmax(score))
+    if score[i] > 0 and float(st.lo[i]) < float(down(st.hi[i])):
+        best = (float(score[i]), ["x", i, float(0.5 * st.lo[i] + 0.5 * st.hi[i])])
+    if st.ulo is not None:
+        nxt = P.Ws[1:] + [P.Wout]
+        for l, s in enumerate(st.status):
+            w = np.where(s == FAILED, st.uhi[l] - st.ulo[l], 0.0)
+            w = w * (np.abs(nxt[l][1]).sum(axis=0) + 1e-300) * P.C[1]
+            j = int(np.argmax(w))
+            if w[j] > 1e-12 and (best is None or w[j] > best[0]):
+                best = (float(w[j]), ["u", l, j, float(0.5 * (st.ulo[l][j] + st.uhi[l][j]))])
+    return None if best is None else split(st, best[1])
+
+
+def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
+                   expect: dict[str, Any] | None = None, max_extra: int = 20_000,
+                   progress: Callable[[str], None] | None = None) -> CheckReport:
+    """Check a certificate already read (see the module docstring)."""
+    t0 = time.monotonic()
+    claim = doc["claim"]
+    try:
+        if expect is not None:
+            for k, v in expect.items():
+                if claim.get(k) != v:
+                    raise CertificateInvalid(f"claim.{k}: the certificate proves "
+                                             f"{str(claim.get(k))[:60]}, not the "
+                                             f"{str(v)[:60]} asked for")
+        net, model, root, bound, out = _claim(claim, net_path)
+        P = Enclosed.make(net, model, out)
+        limit = frac_interval(bound)[0]  # leaf bounds must be <= this float <= bound
+        tree = doc["tree"]
+        if len(tree) > MAX_NODES:
+            raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
+        stack = [root]
+        pos = leaves = extra = 0
+        worst = 0.0
+        last = time.monotonic()
+        while stack:
+            st = stack.pop()
+            if pos >= len(tree):
+                raise CertificateInvalid(f"tree: ends after {pos} nodes with leaves left open")
+            node = tree[pos]
+            pos += 1
+            if node != ["L"]:
+                try:
+                    a, b = split(st, node)
+                except TreeError as exc:
+                    raise CertificateInvalid(f"tree node {pos - 1}: {exc}") from None
+                stack += [b, a]
+                continue
+            leaves += 1
+            local = [st]
+            while local:
+                s = local.pop()
+                u = leaf_bound(P, s)
+                if u <= limit:
+                    worst = max(worst, u)
+                    continue
+                kids = _refine(P, s) if extra < max_extra and np.isfinite(u) else None
+                if kids is None:
+                    raise CertificateInvalid(
+                        f"leaf {leaves - 1} (tree node {pos - 1}): the checker's bound "
+                        f"{float(up(u)):.9g} exceeds the claimed bound {float(bound):.9g}"
+                        + (f" after {extra} extra leaves" if extra else ""))
+                extra += 2
+                local += [kids[1], kids[0]]
+            if progress is not None and time.monotonic() - last > 1.0:
+                last = time.monotonic()
+                progress(f"check-certificate: {leaves} leaves checked, node {pos} of "
+                         f"{len(tree)}, {extra} extra leaves")
+        if pos != len(tree):
+            raise CertificateInvalid(f"tree: {len(tree) - pos} nodes after the last leaf")
+    except CertificateInvalid as exc:
+        return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {},
+                           seconds=time.monotonic() - t0)
+    return CheckReport(True, f"valid: |F - F_fail| <= {claim['bound']} on all {leaves} leaves"
+                       + (f" (+{extra} split by the checker)" if extra else ""), claim, leaves,
+                       extra, worst, time.monotonic() - t0)
+
+
+def check_certificate(net_path: str | os.PathLike[str], cert_path: str | os.PathLike[str],
+                      **kwargs: Any) -> CheckReport:
+    """Read and check a certificate file (CertificateUnreadable when it cannot be read;
+    NetworkError when the network cannot be)."""
+    return check_document(read_certificate(cert_path), net_path, **kwargs)

@@ -1,0 +1,311 @@
+"""Proof certificates: written for proved verdicts, re-validated by the independent checker,
+and rejected whenever they do not establish a true claim."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import gzip
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fepproof.bounds import fep
+from fepproof.certificate import (
+    CertificateUnreadable,
+    check_certificate,
+    check_document,
+    make_claim,
+    read_certificate,
+)
+from fepproof.certificate.produce import CertificateRefused, certificate_for
+from fepproof.certificate.rigor import Sigmoid, frac_interval, mul_interval, sum_down, sum_up
+from fepproof.failures import FailureModel
+from fepproof.formats import save_network
+from fepproof.numeric.bab import BabOptions
+from fepproof.numeric.engine_bab import verify_bab
+from fepproof.verify_api import VerifyProblem
+from tests.netgen import networks
+from tests.test_bab import _grid, brute
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "fepproof" / "certificate"
+MODELS = [FailureModel.crash(), FailureModel.byzantine("1/2"),
+          FailureModel.byzantine("1", "value"), FailureModel.stuck_at("1/4")]
+WORK = BabOptions(jobs=1, max_bounds=400, attack_every=2)
+
+
+def _small(net) -> bool:
+    return net.input_dim <= 2 and max(net.widths) <= 3 and net.depth <= 2
+
+
+def _counts(net, data):
+    return tuple(data.draw(st.integers(0, min(n, 2))) for n in net.widths)
+
+
+def _sampled_worst(net, f, model) -> float:
+    return brute(net, f, model, _grid(net, n=7))
+
+
+def _claim(path, net, f, model, bound, output=None):
+    return make_claim(path, model, list(f), list(net.input_domain), output, Fraction(bound))
+
+
+# ---- the checker's arithmetic rounds outward -----------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(-1e3, 1e3), st.floats(0, 1e3))
+def test_interval_products_enclose_the_exact_product(a, b, c, w):
+    lo, hi = mul_interval(np.float64(a), np.float64(b if b >= a else a), np.float64(c),
+                          np.float64(c + w))
+    A, B, Cc, D = (Fraction(v) for v in (a, max(a, b), c, c + w))
+    exact = [A * Cc, A * D, B * Cc, B * D]
+    assert Fraction(float(lo)) <= min(exact) and max(exact) <= Fraction(float(hi))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-1e10, 1e10), min_size=1, max_size=60))
+def test_rigorous_sums_enclose_the_exact_sum(xs):
+    t = np.array(xs)[None, :]
+    exact = sum(Fraction(v) for v in xs)
+    assert Fraction(float(sum_down(t)[0])) <= exact <= Fraction(float(sum_up(t)[0]))
+
+
+def test_sum_bound_covers_a_sum_that_rounds_down():
+    t = np.array([[1.0, 2.0 ** -53, 2.0 ** -53]])  # fl: 1.0, exact 1 + 2^-52
+    assert Fraction(float(sum_up(t)[0])) >= 1 + Fraction(1, 2 ** 52)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fractions(min_value=-10 ** 6, max_value=10 ** 6, max_denominator=10 ** 9))
+def test_exact_numbers_are_enclosed(q):
+    lo, hi = frac_interval(q)
+    assert Fraction(lo) <= q <= Fraction(hi)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.floats(-60, 60), st.floats(-8, 8), st.floats(0, 4), st.floats(-2, 2),
+       st.floats(0, 2), st.integers(-30, 0))
+def test_sigmoid_enclosures_hold_in_high_precision(x, slo, sw, dlo, dw, scale):
+    sig = Sigmoid(Fraction(1))
+    mpmath.mp.dps = 80
+
+    def phi(v):
+        return 1 / (1 + mpmath.exp(-mpmath.mpf(v)))
+
+    lo, hi = sig.phi(x)
+    assert lo <= phi(x) <= hi
+    d0, d1 = dlo * 10.0 ** scale, (dlo + dw) * 10.0 ** scale
+    elo, ehi = sig.diff_range(slo, slo + sw, d0, d1)
+    rng = np.random.default_rng(0)
+    for s in np.concatenate([[slo, slo + sw, -d1 / 2], rng.uniform(slo, slo + sw, 8)]):
+        if not slo <= s <= slo + sw:
+            continue
+        for d in (d0, d1, 0.5 * (d0 + d1)):
+            S, D = mpmath.mpf(s), mpmath.mpf(d)  # phi(s + d) - phi(s) without cancellation
+            g = -mpmath.exp(-S) * mpmath.expm1(-D) / ((1 + mpmath.exp(-S - D))
+                                                       * (1 + mpmath.exp(-S)))
+            assert elo <= g <= ehi
+
+
+# ---- independence ------------------------------------------------------------------------
+
+def test_checker_imports_nothing_from_the_engines():
+    for f in PKG.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                mod = ("." * node.level) + (node.module or "")
+                assert "numeric" not in mod and "smt" not in mod, f"{f.name}: {mod}"
+            elif isinstance(node, ast.Import):
+                assert not any("numeric" in a.name or "smt" in a.name for a in node.names)
+    code = ("import sys, fepproof.certificate.checker; "
+            "print(sorted(m for m in sys.modules if m.startswith(('fepproof.numeric', "
+            "'fepproof.smt', 'z3'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == "[]"
+
+
+def test_checker_stays_small_enough_to_audit():
+    lines = sum(len(f.read_text().splitlines()) for f in PKG.glob("*.py")
+                if f.name != "produce.py")
+    assert lines < 800
+
+
+# ---- soundness: an accepted certificate proves a true claim ------------------------------
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(networks(max_depth=2, max_width=3, max_d=2), st.sampled_from(range(len(MODELS))),
+       st.data())
+def test_a_bound_below_a_sampled_error_is_never_accepted(tmp_path_factory, net, mi, data):
+    model = MODELS[mi]
+    f = _counts(net, data)
+    worst = _sampled_worst(net, f, model)
+    path = tmp_path_factory.mktemp("cert") / "net.json"
+    save_network(net, path)
+    if worst > 1e-6:
+        below = Fraction(worst) * (1 - Fraction(1, 10 ** 6))
+        rep = check_document({"claim": _claim(path, net, f, model, below), "tree": [["L"]]},
+                             path, max_extra=300)
+        assert not rep.valid, rep.message
+    above = Fraction(worst) * Fraction(3, 2) + Fraction(1, 10 ** 9)
+    rep = check_document({"claim": _claim(path, net, f, model, above), "tree": [["L"]]}, path,
+                         max_extra=300)
+    if rep.valid:
+        assert worst <= float(above)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.describe()[:20])
+def test_engine_certificates_are_accepted(tmp_path, model):
+    rng = np.random.default_rng(3)
+    from tests.test_bab import _issue_net
+    net = _issue_net(2, (4, 4), int(rng.integers(0, 100)))
+    path = tmp_path / "net.json"
+    save_network(net, path)
+    f = (1, 1)
+    fe = fep(net, f, model).sound
+    worst = _sampled_worst(net, f, model)
+    bound = Fraction(worst) * Fraction(11, 10) + Fraction(1, 10 ** 6)
+    res = verify_bab(VerifyProblem(net, f, model, bound, fe, timeout=300.0), None, WORK)
+    assert res.verdict.value == "proved"
+    cert = tmp_path / "net.cert"
+    certificate_for(res, path, cert)
+    rep = check_certificate(path, cert, max_extra=20_000)
+    assert rep.valid, rep.message
+    assert rep.leaves == sum(1 for n in res.proof_tree if n == ["L"])
+
+
+def test_unproved_verdicts_and_synapse_models_get_no_certificate(tmp_path):
+    from tests.test_bab import _issue_net
+    net = _issue_net(2, (3, 3), 1)
+    path = tmp_path / "net.json"
+    save_network(net, path)
+    res = verify_bab(VerifyProblem(net, (1, 1), FailureModel.crash(), Fraction(0),
+                                   fep(net, (1, 1)).value, timeout=300.0), None, WORK)
+    with pytest.raises(CertificateRefused, match="the verdict is refuted"):
+        certificate_for(res, path, tmp_path / "x.cert")
+    assert not (tmp_path / "x.cert").exists()
+
+
+# ---- tampering -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def proved(tmp_path_factory):
+    from tests.test_bab import _issue_net
+    d = tmp_path_factory.mktemp("proved")
+    net = _issue_net(2, (4, 4), 5)
+    path = d / "net.json"
+    save_network(net, path)
+    model = FailureModel.byzantine("1/2")
+    f = (1, 1)
+    worst = _sampled_worst(net, f, model)
+    bound = Fraction(worst) * Fraction(13, 10)
+    res = verify_bab(VerifyProblem(net, f, model, bound, fep(net, f, model).sound,
+                                   timeout=300.0), None, BabOptions(jobs=1, max_bounds=3000,
+                                                                    attack_every=2))
+    cert = d / "net.cert"
+    certificate_for(res, path, cert)
+    doc = read_certificate(cert)
+    assert check_document(doc, path, max_extra=0).valid  # the tree alone proves it
+    return net, path, model, f, worst, doc
+
+
+def test_tampered_claims_and_trees_are_rejected(proved, tmp_path):
+    net, path, model, f, worst, doc = proved
+
+    def rejected(mutate, expect=None):
+        d = copy.deepcopy(doc)
+        mutate(d)
+        rep = check_document(d, path, max_extra=0, expect=expect)
+        assert not rep.valid
+        return rep.message
+
+    assert "leaves left open" in rejected(lambda d: d["tree"].pop())
+    assert "after the last leaf" in rejected(lambda d: d["tree"].append(["L"]))
+    first_split = next(i for i, n in enumerate(doc["tree"]) if n != ["L"])
+    assert "tree node" in rejected(lambda d: d["tree"].__setitem__(first_split, ["f", 9, 0]))
+    assert "SHA-256" in rejected(lambda d: d["claim"].__setitem__("network_sha256", "0" * 64))
+    below = str(Fraction(worst) * Fraction(999, 1000))
+    assert "exceeds the claimed bound" in rejected(
+        lambda d: d["claim"].__setitem__("bound", below))
+    # a smaller box or fewer failures make a different claim: refused when compared
+    assert "input_box" in rejected(lambda d: d["claim"]["input_box"][0].__setitem__(1, "1/2"),
+                                   expect={"input_box": doc["claim"]["input_box"]})
+    assert "failures" in rejected(lambda d: d["claim"].__setitem__("failures", [1, 0]),
+                                  expect={"failures": [1, 1]})
+    other = tmp_path / "other.json"
+    from tests.test_bab import _issue_net
+    save_network(_issue_net(2, (4, 4), 6), other)
+    assert not check_document(doc, other, max_extra=0).valid
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_random_mutations_are_rejected_or_still_prove_a_true_claim(proved, data):
+    net, path, model, f, worst, doc = proved
+    d = copy.deepcopy(doc)
+    tree = d["tree"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        what = data.draw(st.sampled_from(["node", "mid", "index", "drop", "bound", "kind"]))
+        i = data.draw(st.integers(0, len(tree) - 1))
+        if what == "node":
+            tree[i] = data.draw(st.sampled_from([["L"], ["x", 0, 0.5], ["f", 0, 1],
+                                                 ["u", 1, 0, 0.0], ["s", 0, 2, -1.0]]))
+        elif what == "mid" and len(tree[i]) >= 3 and isinstance(tree[i][-1], float):
+            tree[i][-1] = float(np.nextafter(tree[i][-1], data.draw(st.sampled_from(
+                [np.inf, -np.inf]))))
+        elif what == "index" and len(tree[i]) >= 3:
+            tree[i][1] = data.draw(st.integers(-1, 5))
+        elif what == "drop":
+            del tree[i]
+        elif what == "bound":
+            d["claim"]["bound"] = str(Fraction(d["claim"]["bound"])
+                                      * Fraction(data.draw(st.integers(1, 20)), 10))
+        elif what == "kind" and tree[i] != ["L"]:
+            tree[i][0] = data.draw(st.sampled_from(["x", "f", "s", "u", "q"]))
+        if not tree:
+            break
+    rep = check_document(d, path, max_extra=0)
+    if rep.valid:  # then the claim it states must be true
+        assert worst <= float(Fraction(d["claim"]["bound"]))
+
+
+def test_unreadable_certificates(tmp_path, proved):
+    net, path, *_ = proved
+    bad = tmp_path / "bad.cert"
+    for content in (b"", b"not gzip", gzip.compress(b"{"), gzip.compress(b"[1, 2]"),
+                    gzip.compress(json.dumps({"format": "other"}).encode()),
+                    gzip.compress(b"[" * 100_000 + b"]" * 100_000)):
+        bad.write_bytes(content)
+        with pytest.raises(CertificateUnreadable):
+            check_certificate(path, bad)
+
+
+def test_cli_check_certificate(tmp_path, proved):
+    from fepproof.cli.main import main
+    net, path, model, f, worst, doc = proved
+    cert = tmp_path / "c.cert"
+    cert.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    import io
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check-certificate", str(path), str(cert), "--quiet"], out, err) == 0
+    assert out.getvalue().startswith("valid")
+    d = copy.deepcopy(doc)
+    d["claim"]["bound"] = str(Fraction(worst) / 2)
+    cert.write_bytes(gzip.compress(json.dumps(d).encode()))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check-certificate", str(path), str(cert), "--quiet", "--max-extra", "0"],
+                out, err) == 1
+    assert out.getvalue().startswith("INVALID leaf")
+    assert len(out.getvalue().splitlines()) == 1
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check-certificate", str(path), str(tmp_path / "missing.cert")], out, err) == 2
+    assert len(err.getvalue().splitlines()) == 1
