@@ -55,7 +55,7 @@ def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 
 
-def _external_locations(path: Path) -> list[str]:
+def _external_locations(path: Path) -> list[str | bytes]:
     """The external-data ``location`` entries of an ONNX model's tensors (sorted, unique)."""
     try:
         import onnx
@@ -65,7 +65,7 @@ def _external_locations(path: Path) -> list[str]:
         model = onnx.load(str(path), load_external_data=False)
     except Exception:  # an unreadable model: the reader refuses it; hash the bytes as they are
         return []
-    found: set[str] = set()
+    found: set[str | bytes] = set()
 
     def tensors():
         yield from model.graph.initializer
@@ -80,7 +80,20 @@ def _external_locations(path: Path) -> list[str]:
             for entry in t.external_data:
                 if entry.key == "location":
                     found.add(entry.value)
-    return sorted(found)
+    return sorted(found, key=lambda v: (isinstance(v, bytes), v))
+
+
+def _inside(folder: Path, location: str | bytes) -> Path | None:
+    """The external data file at ``location``, or None when the location is not text or
+    leaves the model's folder (the reader refuses such a model; nothing outside is read)."""
+    if not isinstance(location, str) or not location or os.path.isabs(location):
+        return None
+    target = (folder / location).resolve()
+    try:
+        target.relative_to(folder.resolve())
+    except ValueError:
+        return None
+    return folder / location
 
 
 def network_sources(path: str | os.PathLike[str]) -> list[Path]:
@@ -90,7 +103,8 @@ def network_sources(path: str | os.PathLike[str]) -> list[Path]:
     _regular(path)
     sources = [path]
     if path.suffix.lower() == ".onnx":
-        sources += [path.parent / loc for loc in _external_locations(path)]
+        sources += [p for loc in _external_locations(path)
+                    if (p := _inside(path.parent, loc)) is not None]
     return sources
 
 
@@ -104,12 +118,18 @@ def network_digest(path: str | os.PathLike[str]) -> str:
     """
     path = Path(path)
     h = hashlib.sha256(b"fepproof-network-digest/1\0")
-    for i, src in enumerate(network_sources(path)):
-        name = "" if i == 0 else os.path.relpath(src, path.parent)
-        h.update(name.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            h.update(file_digest(src).encode())
-        except FileNotFoundError:
-            h.update(b"missing")
-        h.update(b"\0")
+    h.update(file_digest(path).encode() + b"\0")
+    if path.suffix.lower() == ".onnx":
+        for loc in _external_locations(path):
+            name = loc if isinstance(loc, bytes) else loc.encode("utf-8", "surrogateescape")
+            h.update(name + b"\0")
+            src = _inside(path.parent, loc)
+            if src is None:
+                h.update(b"refused")  # not text, or outside the model's folder: not read
+            else:
+                try:
+                    h.update(file_digest(src).encode())
+                except FileNotFoundError:
+                    h.update(b"missing")
+            h.update(b"\0")
     return h.hexdigest()
