@@ -37,7 +37,7 @@ def test_help_lists_every_command_with_its_modules_help() -> None:
     code, out, _ = run("--help")
     assert code == 0 and "--version" in out
     for name, text in COMMAND_HELP.items():
-        mod = importlib.import_module(f"fepproof.cli.{name}_cmd")
+        mod = importlib.import_module(f"fepproof.cli.{name.replace('-', '_')}_cmd")
         assert text == mod.HELP, name  # main.py repeats the help so --help imports nothing
         assert name in out
 
@@ -67,7 +67,7 @@ def test_help_and_closed_form_commands_import_no_heavy_package() -> None:
             "main({argv!r}, io.StringIO(), io.StringIO())")
     assert _imported_after(call.format(argv=["--help"])) == []
     # --help lists the commands without importing their modules
-    modules = tuple(f"fepproof.cli.{name}_cmd" for name in COMMAND_HELP)
+    modules = tuple(f"fepproof.cli.{name.replace('-', '_')}_cmd" for name in COMMAND_HELP)
     assert _imported_after(call.format(argv=["--help"]), modules) == []
     assert _imported_after(call.format(argv=["bound", "--help"]), modules) == [
         "fepproof.cli.bound_cmd"]
