@@ -15,6 +15,7 @@ in seconds; numeric otherwise, and always numeric for synapse failures.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -27,9 +28,9 @@ from ..verdict import Status, Witness
 from ..verify_api import Progress, VerifyProblem, VerifyResult
 from .scenario import DEV_SHRINK, VAL_SHRINK, Scenario, run
 from .search import SearchResult, count_scenarios, search
-from .upper import FloatNet, certified_upper
+from .upper import FloatNet, UpperResult, certified_upper
 
-__all__ = ["verify_numeric", "choose_engine", "build_witness",
+__all__ = ["verify_numeric", "NumericWork", "choose_engine", "build_witness",
            "Z3_MAX_NEURONS", "Z3_MAX_INPUTS", "Z3_MAX_SCENARIOS"]
 
 Z3_MAX_NEURONS = 12
@@ -111,8 +112,21 @@ def _closed_form(problem: VerifyProblem) -> Fraction:
     return fep(net, problem.failures, model, problem.output).sound
 
 
-def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> VerifyResult:
-    """Bracket the worst case and decide ``error <= bound`` (engine ``numeric``)."""
+@dataclass(frozen=True)
+class NumericWork:
+    """A work budget for :func:`verify_numeric`: scenario evaluations per witness search
+    (see :func:`.search.search`) and boxes of the certified upper bound.  With it, every
+    phase stops at its work limit instead of its share of the timeout, so the verdict and
+    the bracket do not depend on the machine's speed (the timeout stays a safety net)."""
+
+    search_evals: int = 2000
+    upper_boxes: int = 2000
+
+
+def verify_numeric(problem: VerifyProblem, progress: Progress | None = None,
+                   work: NumericWork | None = None) -> VerifyResult:
+    """Bracket the worst case and decide ``error <= bound`` (engine ``numeric``);
+    ``work``: stop each phase at a work limit rather than at a share of the timeout."""
     t0 = time.monotonic()
     net, model = problem.net, problem.model
     failures = check_failures(net, problem.failures, model)
@@ -120,6 +134,8 @@ def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> 
     T = max(float(problem.timeout), 0.5)
     n_sets = count_scenarios(fn)
     stats: dict[str, object] = {"scenarios": n_sets if n_sets < 10**15 else float(n_sets)}
+    if work is not None:
+        return _verify_with_work(problem, fn, work, T, t0, stats, progress)
 
     found = search(fn, time_budget=0.25 * T, progress=progress)
     lower, witness, werr = _replay_found(net, fn, model, found, problem.output, stats)
@@ -148,6 +164,44 @@ def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> 
             up2 = certified_upper(fn, time_budget=0.9 * remaining, stop_at=stop_at(lower))
             if up2.upper < up.upper:
                 up, upper = up2, Fraction(up2.upper)
+    return _decide(problem, found, up, lower, witness, werr, stats, t0, "time budget")
+
+
+def _verify_with_work(problem: VerifyProblem, fn: FloatNet, work: NumericWork, T: float,
+                      t0: float, stats: dict[str, object], progress: Progress | None
+                      ) -> VerifyResult:
+    """:func:`verify_numeric`'s phases, each stopped by ``work`` (the timeout ``T`` only
+    as a safety net): search, certified upper bound, a second search if the bracket is
+    still wide."""
+    net, model = problem.net, problem.model
+
+    def left() -> float:
+        return max(T - (time.monotonic() - t0), 0.0)
+
+    found = search(fn, time_budget=left(), progress=progress, max_evals=work.search_evals)
+    lower, witness, werr = _replay_found(net, fn, model, found, problem.output, stats)
+    if progress is not None:
+        progress(f"numeric: replayed lower bound {float(lower):.6g}")
+    s = float(lower) / (1 - float(problem.tolerance)) if problem.tolerance < 1 else 0.0
+    stop = s if problem.bracket else max(s, float(problem.bound))
+    skip = not problem.bracket and lower > problem.bound
+    up = certified_upper(fn, time_budget=0.0 if skip else left(), stop_at=stop,
+                         max_boxes=1 if skip else work.upper_boxes, progress=progress)
+    if problem.bracket and up.upper > stop and not found.exhaustive:
+        more = search(fn, time_budget=left(), seed=1, progress=progress, hint=found,
+                      max_evals=work.search_evals)
+        if more.value > found.value:
+            lo2, w2, e2 = _replay_found(net, fn, model, more, problem.output, stats)
+            if lo2 > lower:
+                lower, witness, werr, found = lo2, w2, e2, more
+    return _decide(problem, found, up, lower, witness, werr, stats, t0, "work budget")
+
+
+def _decide(problem: VerifyProblem, found: SearchResult, up: UpperResult, lower: Fraction,
+            witness: Witness | None, werr: Fraction | None, stats: dict[str, object],
+            t0: float, budget: str) -> VerifyResult:
+    """The verdict on ``error <= bound`` from the bracket [lower, min(upper, closed form)]."""
+    upper = Fraction(up.upper)
     stats.update(search_evaluations=found.evaluated, exhaustive=found.exhaustive,
                  boxes=up.boxes, leaves=up.leaves, root_upper=up.root_upper,
                  upper_from="certified relaxation")
@@ -161,7 +215,7 @@ def verify_numeric(problem: VerifyProblem, progress: Progress | None = None) -> 
         verdict, reason = Status.REFUTED, "replayed witness error > bound"
     else:
         verdict = Status.UNKNOWN
-        reason = "bound lies inside the bracket [lower, upper] (time budget spent)"
+        reason = f"bound lies inside the bracket [lower, upper] ({budget} spent)"
     return VerifyResult(verdict, problem, "numeric", lower=lower, upper=upper,
                         witness=witness, witness_error=werr, reason=reason, stats=stats,
                         seconds=time.monotonic() - t0)

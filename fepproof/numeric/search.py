@@ -238,11 +238,20 @@ def _starts(fn: FloatNet, rng: np.random.Generator, n: int, extra: list[np.ndarr
 
 def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int = 24,
            progress: Callable[[str], None] | None = None,
-           hint: SearchResult | None = None, stop_at: float | None = None) -> SearchResult:
+           hint: SearchResult | None = None, stop_at: float | None = None,
+           max_evals: int | None = None) -> SearchResult:
     """Best scenario found for max_k |F_fail - F_neu|_k within ``time_budget`` seconds
-    (``stop_at``: or as soon as a scenario's float error exceeds it, e.g. a claim to
-    refute; the caller replays it)."""
+    and ``max_evals`` scenario evaluations (``stop_at``: or as soon as a scenario's float
+    error exceeds it, e.g. a claim to refute; the caller replays it).
+
+    A scenario evaluation is one failure set scored on a batch of inputs or one input
+    ascent on it (the ``evaluated`` count of the result).  With ``max_evals`` the run is
+    deterministic for a given seed: the work budget, not the machine's speed, decides
+    where every phase stops, as long as the time budget (then only a safety net) is not
+    reached first.  An exhaustive search also stops by itself (after a bounded number of
+    restarts), so a large ``max_evals`` reproduces its complete run."""
     t0 = time.monotonic()
+    evals_cap = math.inf if max_evals is None else max(int(max_evals), 1)
     rng = np.random.default_rng(seed)
     M = len(fn.rows)
     objectives = [(k, s) for k in range(M) for s in (1.0, -1.0)]
@@ -252,6 +261,11 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
     best: SearchResult | None = None
     X0 = _starts(fn, rng, starts, [] if hint is None else [hint.x])
     last = [t0]
+
+    def spent(share: float = 1.0) -> bool:
+        """The given share of the time budget or of the work budget is used up."""
+        return (time.monotonic() - t0 > share * time_budget
+                or evaluated >= share * evals_cap)
 
     def consider(v: float, x: np.ndarray, sc: Scenario, k: int, s: float) -> None:
         nonlocal best
@@ -278,7 +292,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         if exhaustive:
             scored = []
             for sc in _all_scenarios(fn):
-                if scored and time.monotonic() - t0 > 0.3 * time_budget:
+                if scored and spent(0.3):
                     complete = False
                     break
                 J = run(fn, sc, X0, c, grad=False).J
@@ -290,7 +304,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         else:
             cands = {}
             for x in X0[: min(len(X0), 6)]:
-                if time.monotonic() - t0 > 0.3 * time_budget:
+                if spent(0.3):
                     break
                 sc = _greedy(fn, x, c)
                 cands[sc.key()] = sc
@@ -298,7 +312,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
                 J = run(fn, sc, X0, c, grad=False).J
                 evaluated += 1
                 seeds.append((float(J.max()), sc, k, s))
-        if time.monotonic() - t0 > 0.3 * time_budget:
+        if spent(0.3):
             complete = complete and (k, s) == objectives[-1]
             break
     if hint is not None:
@@ -310,7 +324,7 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
     queue = [(sc, k, s) for _, sc, k, s in seeds[: max(4, 2 * len(objectives))]]
     seen = {(sc.key(), k, s) for sc, k, s in queue}
     rest.reverse()  # popped from the end: per objective, best-scored first
-    while time.monotonic() - t0 < time_budget:
+    while not spent():
         if stop_at is not None and best is not None and best.value > stop_at:
             break
         if not queue and rest:
@@ -347,11 +361,11 @@ def search(fn: FloatNet, time_budget: float = 10.0, seed: int = 0, starts: int =
         v, x = optimise_input(fn, sc, X0, c, deadline=t0 + time_budget)
         evaluated += 1
         improved = True
-        while improved and time.monotonic() - t0 < time_budget:
+        while improved and not spent():
             improved = False
             rounds += 1
             for nb in _neighbours(fn, sc, x, c, top=6):
-                if time.monotonic() - t0 > time_budget:
+                if spent():
                     break
                 Xb = np.vstack([x[None], X0[:4]])
                 J = run(fn, nb, Xb, c, grad=False).J
