@@ -27,11 +27,11 @@ from fractions import Fraction
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
 
 from fepproof.bounds import fep  # noqa: E402
+from fepproof.experiments.networks import gaussian_network  # noqa: E402
 from fepproof.failures import FailureModel  # noqa: E402
-from fepproof.network import Network, network_from_dict  # noqa: E402
+from fepproof.network import Network  # noqa: E402
 from fepproof.numeric import choose_engine, verify_numeric  # noqa: E402
 from fepproof.numeric.bab import BabOptions  # noqa: E402
 from fepproof.numeric.engine_bab import verify_bab  # noqa: E402
@@ -78,19 +78,10 @@ MODELS = {"crash": FailureModel.crash(), "byz-dev": FailureModel.byzantine("1/2"
 
 
 def issue_network(d: int, widths: tuple[int, ...], seed: int, scale: float = 1.0) -> Network:
-    """Weights ~ N(0, scale^2), biases ~ N(0, 0.5^2), rounded to float32 (exact)."""
-    rng = np.random.default_rng(seed)
-    layers, n = [], d
-    for w in widths:
-        W = (rng.standard_normal((w, n)) * scale).astype(np.float32).astype(float)
-        b = (rng.standard_normal(w) * 0.5).astype(np.float32).astype(float)
-        layers.append({"weights": W.tolist(), "bias": b.tolist()})
-        n = w
-    Wo = (rng.standard_normal((1, n)) * scale).astype(np.float32).astype(float)
-    return network_from_dict({
-        "name": f"issue11-{d}-{'-'.join(map(str, widths))}-1-seed{seed}",
-        "activation": {"name": "sigmoid", "K": "1/4"}, "layers": layers,
-        "output": {"weights": Wo.tolist(), "bias": [0.0]}})
+    """Weights ~ N(0, scale^2), biases ~ N(0, 0.5^2), rounded to float32 (exact): the
+    shared generator :func:`fepproof.experiments.networks.gaussian_network`."""
+    return gaussian_network(seed, d, widths, scale=scale,
+                            name=f"issue11-{d}-{'-'.join(map(str, widths))}-1-seed{seed}")
 
 
 def _ratio(res) -> float:

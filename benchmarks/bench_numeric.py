@@ -22,12 +22,22 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 from fepproof.bounds import fep  # noqa: E402
+from fepproof.experiments.networks import gaussian_network  # noqa: E402
 from fepproof.failures import FailureModel  # noqa: E402
 from fepproof.numeric import verify_numeric  # noqa: E402
-from fepproof.numeric.samples import random_network, staticnet_network  # noqa: E402
+from fepproof.numeric.samples import staticnet_network  # noqa: E402
 from fepproof.verify_api import VerifyProblem  # noqa: E402
 
 STATICNET = Path(__file__).resolve().parents[2] / "shared" / "data" / "staticnet"
+
+
+def random_network(d: int, widths: list[int], seed: int = 0, gain: float = 2.0):
+    """Weights ~ N(0, gain^2 / fan-in), biases ~ N(0, 0.5^2), output weights ~ N(0, 1 /
+    fan-in), float32 (the shared generator, as in :mod:`fepproof.numeric.samples`)."""
+    return gaussian_network(seed, d, widths, scale=gain, out_scale=1.0, fan_in=True,
+                            name=f"random-{d}-{'-'.join(map(str, widths))}-1-seed{seed}")
+
+
 HEAD = (f"{'case':<34} {'failures':<10} {'time s':>7} {'lower':>9} {'upper':>9} "
         f"{'Fep':>10} {'Fep/upper':>9} {'upper/lower':>11}")
 

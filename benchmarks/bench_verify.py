@@ -22,11 +22,9 @@ import platform
 import time
 from fractions import Fraction
 
-import numpy as np
-
 from fepproof.bounds import fep
+from fepproof.experiments.networks import gaussian_network
 from fepproof.failures import FailureModel
-from fepproof.network import network_from_dict
 from fepproof.smt import NAIVE, Options, verify_z3
 from fepproof.verdict import Status
 from fepproof.verify_api import VerifyProblem
@@ -35,14 +33,10 @@ ENCODINGS = {"tuned": Options(), "tuned+bool": Options(selectors="boolean"), "na
 
 
 def random_net(dims: list[int], seed: int = 1):
-    rng = np.random.default_rng(seed)
-    layers = [{"weights": [[str(round(float(v), 2)) for v in rng.normal(size=a)]
-                           for _ in range(b)],
-               "bias": [str(round(float(v), 2)) for v in rng.normal(size=b)]}
-              for a, b in zip(dims, dims[1:])]
-    return network_from_dict({"format": "fepproof-network/1", "name": "-".join(map(str, dims)),
-                              "layers": layers[:-1], "output": layers[-1],
-                              "activation": {"name": "sigmoid", "K": "1/4"}})
+    """Weights and biases ~ N(0, 1) rounded to 2 decimals, output bias included (the
+    shared generator :func:`fepproof.experiments.networks.gaussian_network`)."""
+    return gaussian_network(seed, dims[0], dims[1:-1], bias_scale=1.0, n_out=dims[-1],
+                            out_bias=True, decimals=2, name="-".join(map(str, dims)))
 
 
 def timed(net, options: Options, bracket: bool, cap: float):
