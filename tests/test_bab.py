@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fepproof import FailureModel
 from fepproof.bounds import fep, synapse_bound
+from fepproof.experiments.networks import gaussian_network
 from fepproof.network import Network, network_from_dict, network_to_dict
 from fepproof.numeric.bab import BabOptions, run_bab
 from fepproof.numeric.engine_bab import verify_bab
@@ -38,6 +39,12 @@ MODELS = [FailureModel.crash(), FailureModel.byzantine("1/2"),
           FailureModel.byzantine("1/2", "value"), FailureModel.synapse("1/2"),
           FailureModel.synapse("1/2", "value"), FailureModel.stuck_at(1),
           FailureModel.stuck_at("1/4")]
+
+# Runs that must reach their own stop rule (tolerance, claim decided) are stopped by work,
+# not by time: a leaf-bound budget and attacks every other round (not a time share); the
+# timeout is only a safety net, so the outcome does not depend on the machine's load.
+SAFETY = 300.0
+WORK = BabOptions(jobs=1, max_bounds=20_000, attack_every=2)
 
 
 # ---- an independent brute force (plain numpy, no code shared with the engines) ----------
@@ -366,17 +373,9 @@ def test_engines_bracket_the_brute_force_worst_case(net, mi, data):
 
 
 def _issue_net(d, widths, seed, scale=1.0):
-    rng = np.random.default_rng(seed)
-    layers, n = [], d
-    for w in widths:
-        W = (rng.standard_normal((w, n)) * scale).astype(np.float32).astype(float)
-        b = (rng.standard_normal(w) * 0.5).astype(np.float32).astype(float)
-        layers.append({"weights": W.tolist(), "bias": b.tolist()})
-        n = w
-    Wo = (rng.standard_normal((1, n)) * scale).astype(np.float32).astype(float)
-    return network_from_dict({"name": "r", "activation": {"name": "sigmoid", "K": "1/4"},
-                              "layers": layers,
-                              "output": {"weights": Wo.tolist(), "bias": [0.0]}})
+    """Issue 11's random networks (weights ~ N(0, scale^2), biases ~ N(0, 0.5^2), float32):
+    the generator the benchmarks use."""
+    return gaussian_network(seed, d, widths, scale=scale, name="r")
 
 
 @pytest.mark.parametrize("mi", range(7))
@@ -385,8 +384,8 @@ def test_bracket_is_anytime_and_contains_the_sampled_worst_case(mi, seed):
     model = MODELS[mi]
     net = _issue_net(2, [4, 4], seed, scale=1.0 + seed)
     ff = _f(net, model, (1, 1))
-    res = verify_bab(_problem(net, ff, model, timeout=10.0), None,
-                     BabOptions(jobs=1, max_bounds=400))
+    res = verify_bab(_problem(net, ff, model, timeout=SAFETY), None,
+                     BabOptions(jobs=1, max_bounds=400, attack_every=2))
     hist = res.stats["history"]
     lows = [h[1] for h in hist]
     ups = [h[2] for h in hist]
@@ -442,7 +441,7 @@ def test_tiny_weight_times_huge_output_weight(engine):
     sig1 = 1 / (1 + np.exp(-1.0))
     for model, true in [(FailureModel.crash(), sig1 / 4),
                         (FailureModel.byzantine(1, "value"), (1 + sig1) / 4)]:
-        res = engine(_problem(net, (1, 0), model, timeout=20.0), None, BabOptions(jobs=1))
+        res = engine(_problem(net, (1, 0), model, timeout=SAFETY), None, WORK)
         assert float(res.lower) >= (0.154 if model.kind == "crash" else 0.384)
         assert float(res.lower) <= true * (1 + 1e-6) <= float(res.upper) * (1 + 1e-6)
         assert float(res.upper) <= float(res.lower) * 1.011
@@ -454,8 +453,7 @@ def test_worst_case_near_zero_stops_at_a_tolerance(engine):
     d = network_to_dict(_issue_net(2, [4, 4], seed=5))
     d["output"]["weights"] = [str(Fraction(w) / 10**7) for w in d["output"]["weights"]]
     tiny = network_from_dict(d)
-    res = engine(_problem(tiny, (1, 1), FailureModel.crash(), timeout=30.0), None,
-                 BabOptions(jobs=1))
+    res = engine(_problem(tiny, (1, 1), FailureModel.crash(), timeout=SAFETY), None, WORK)
     assert 0 < float(res.lower) < 1e-6
     assert res.stats["stop"] in ("tolerance", "absolute tolerance", "exhausted")
     assert "stopped:" in res.reason
@@ -532,8 +530,8 @@ def test_z3_answers_map_onto_the_enum_exhaustively():
 def test_progress_shows_the_bracket_narrowing():
     lines: list[str] = []
     net = _issue_net(2, [6, 6], seed=3)
-    res = verify_bab(_problem(net, (1, 1), FailureModel.crash(), timeout=10.0), lines.append,
-                     BabOptions(jobs=1, max_bounds=200))
+    res = verify_bab(_problem(net, (1, 1), FailureModel.crash(), timeout=SAFETY), lines.append,
+                     BabOptions(jobs=1, max_bounds=200, attack_every=2))
     brackets = [ln for ln in lines if "bracket [" in ln]
     assert brackets and all("round" in ln for ln in brackets)
     assert res.stats["leaves_opened"] >= 1 and sum(res.stats["splits"].values()) >= 0
@@ -618,10 +616,10 @@ def test_sent_value_splits_make_byzantine_brackets_converge(model, monkeypatch):
     from fepproof.numeric import bab
     net = _issue_net(2, [8, 8], 0)
     opts = BabOptions(jobs=1, max_bounds=600, attack_every=2)
-    res = verify_bab(_problem(net, (1, 1), model, timeout=60.0), None, opts)
+    res = verify_bab(_problem(net, (1, 1), model, timeout=SAFETY), None, opts)
     assert res.stats["stop"] == "tolerance" and res.stats["splits"]["sent"] > 0
     rep = replay(net, res.witness, model, dps=50)
     assert rep.valid and rep.error_fraction_lower() >= res.lower
     monkeypatch.setattr(bab, "_sent_split", lambda *a: None)
-    res = verify_bab(_problem(net, (1, 1), model, timeout=60.0), None, opts)
+    res = verify_bab(_problem(net, (1, 1), model, timeout=SAFETY), None, opts)
     assert res.stats["stop"] == "bound limit" and res.stats["splits"]["sent"] == 0

@@ -12,15 +12,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fepproof.bounds import fep, synapse_bound
+from fepproof.experiments.networks import gaussian_network
 from fepproof.failures import FailureModel
 from fepproof.network import Network, network_from_dict
 from fepproof.numeric import FloatNet, box_upper, certified_upper, choose_engine, verify_numeric
+from fepproof.numeric.engine import NumericWork
 from fepproof.numeric.samples import random_network
 from fepproof.numeric.search import count_scenarios, search
 from fepproof.replay import replay
 from fepproof.simulate import forward, neuron_errors, sample_inputs, synapse_errors
 from fepproof.verdict import Status
 from fepproof.verify_api import VerifyProblem
+
+# Wall-clock limits are only a safety net: every run below is stopped by a work budget
+# (scenario evaluations, boxes), so its outcome does not depend on the machine's load.
+SAFETY = 600.0
 
 rationals = st.builds(Fraction, st.integers(-30, 30), st.sampled_from([4, 5, 10]))
 
@@ -99,7 +105,8 @@ def test_upper_bound_dominates_sampled_errors_neurons(data):
     worst = _sampled_worst(net, failures, model, rng)
     assert upper >= worst - 1e-12
     # branch and bound over the input box: still above every sampled error
-    split = certified_upper(FloatNet.make(net, failures, model), time_budget=0.03).upper
+    split = certified_upper(FloatNet.make(net, failures, model), time_budget=SAFETY,
+                            max_boxes=16).upper
     assert worst - 1e-12 <= split <= upper
 
 
@@ -141,7 +148,7 @@ def test_witness_replays_and_search_below_upper(data):
     model = data.draw(models)
     failures = tuple(data.draw(st.integers(0, n)) for n in net.widths)
     fn = FloatNet.make(net, failures, model)
-    found = search(fn, time_budget=0.2)
+    found = search(fn, time_budget=SAFETY, max_evals=30)
     upper = float(box_upper(fn, fn.dom[:, 0], fn.dom[:, 1]).max())
     assert found.value <= upper + 1e-9
     if found.value > 0:
@@ -152,11 +159,17 @@ def test_witness_replays_and_search_below_upper(data):
         assert abs(float(rep.error) - found.value) <= 1e-9 * max(1.0, found.value)
 
 
-def _problem(net, failures, model, bound, timeout=1.5, output=None, bracket=True):
+def _problem(net, failures, model, bound, timeout=SAFETY, output=None, bracket=True):
     fe = fep(net, failures, model).value if model.kind != "synapse" else \
         synapse_bound(net, failures, model).value
     return VerifyProblem(net, tuple(failures), model, Fraction(bound), fe, timeout=timeout,
                          output=output, bracket=bracket)
+
+
+def _verify(problem: VerifyProblem, progress=None, evals: int = 100, boxes: int = 200):
+    """The numeric engine stopped by work (scenario evaluations, boxes), not by time."""
+    return verify_numeric(problem, progress, NumericWork(search_evals=evals,
+                                                         upper_boxes=boxes))
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +179,7 @@ def mid_net() -> Network:
 
 def test_verdicts_follow_the_bracket(mid_net):
     model = FailureModel.crash()
-    res = verify_numeric(_problem(mid_net, (1, 1), model, 1))
+    res = _verify(_problem(mid_net, (1, 1), model, 1))
     assert res.engine == "numeric"
     assert res.upper <= fep(mid_net, (1, 1), model).sound
     assert res.lower is not None and res.upper is not None
@@ -174,13 +187,13 @@ def test_verdicts_follow_the_bracket(mid_net):
     assert res.witness is not None
     rep = replay(mid_net, res.witness, model)
     assert rep.valid and rep.error_fraction_lower() >= res.lower
-    hi = verify_numeric(_problem(mid_net, (1, 1), model, res.upper * 2, bracket=False))
+    hi = _verify(_problem(mid_net, (1, 1), model, res.upper * 2, bracket=False))
     assert hi.verdict == Status.PROVED and hi.upper <= hi.problem.bound
-    lo = verify_numeric(_problem(mid_net, (1, 1), model, res.lower / 2))
+    lo = _verify(_problem(mid_net, (1, 1), model, res.lower / 2))
     assert lo.verdict == Status.REFUTED and lo.witness_error > lo.problem.bound
     if res.lower < res.upper:
         mid = (res.lower + res.upper) / 2
-        m = verify_numeric(_problem(mid_net, (1, 1), model, mid, timeout=0.5))
+        m = _verify(_problem(mid_net, (1, 1), model, mid), evals=50, boxes=50)
         assert m.verdict in (Status.UNKNOWN, Status.PROVED, Status.REFUTED)
         if m.verdict == Status.PROVED:
             assert m.upper <= mid
@@ -192,23 +205,22 @@ def test_verdicts_follow_the_bracket(mid_net):
 
 def test_single_output_and_byzantine_readings(mid_net):
     for model in (FailureModel.byzantine("1/2"), FailureModel.byzantine("1/2", "value")):
-        both = verify_numeric(_problem(mid_net, (1, 0), model, 10, timeout=1.0))
-        one = verify_numeric(_problem(mid_net, (1, 0), model, 10, timeout=1.0, output=1))
+        both = _verify(_problem(mid_net, (1, 0), model, 10))
+        one = _verify(_problem(mid_net, (1, 0), model, 10, output=1))
         assert one.stats["root_upper"] <= both.stats["root_upper"]
         assert one.lower <= both.upper
         assert one.witness is not None and one.witness.output == 1
         rep = replay(mid_net, one.witness, model, output=1)
         assert rep.valid and rep.error_fraction_lower() >= one.lower
     # the value reading allows deviations up to C + 1: its worst case is larger
-    dev = verify_numeric(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2"), 10, 1.0))
-    val = verify_numeric(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2", "value"),
-                                  10, 1.0))
+    dev = _verify(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2"), 10))
+    val = _verify(_problem(mid_net, (1, 0), FailureModel.byzantine("1/2", "value"), 10))
     assert val.lower > 0 and val.upper > dev.upper
 
 
 def test_synapse_engine_witness_replays(mid_net):
     for model in (FailureModel.synapse("1/2"), FailureModel.synapse("1/2", "value")):
-        res = verify_numeric(_problem(mid_net, (1, 1, 1), model, 100, timeout=1.0))
+        res = _verify(_problem(mid_net, (1, 1, 1), model, 100))
         assert res.verdict == Status.PROVED
         assert res.witness is not None and res.witness.synapses
         rep = replay(mid_net, res.witness, model)
@@ -217,15 +229,13 @@ def test_synapse_engine_witness_replays(mid_net):
 
 
 def test_no_failures_is_proved_with_zero_bound(mid_net):
-    res = verify_numeric(_problem(mid_net, (0, 0), FailureModel.crash(), "1/1000000",
-                                  timeout=0.5))
+    res = _verify(_problem(mid_net, (0, 0), FailureModel.crash(), "1/1000000"))
     assert res.verdict == Status.PROVED and res.upper < Fraction(1, 10**6)
 
 
 def test_progress_lines(mid_net):
     lines: list[str] = []
-    verify_numeric(_problem(mid_net, (1, 1), FailureModel.crash(), 1, timeout=0.5),
-                   lines.append)
+    _verify(_problem(mid_net, (1, 1), FailureModel.crash(), 1), lines.append, 50, 50)
     assert any("lower bound" in s for s in lines)
 
 
@@ -247,7 +257,7 @@ def test_upper_at_least_z3_worst_case():
     net = random_network(2, [3, 2], seed=5)
     for model, f in ((FailureModel.crash(), (1, 1)),
                      (FailureModel.byzantine("1/2", "value"), (1, 0))):
-        z = smt.verify_z3(_problem(net, f, model, "1/1000", timeout=10, bracket=False))
+        z = smt.verify_z3(_problem(net, f, model, "1/1000", bracket=False))
         numeric_upper = Fraction(_root_upper(net, f, model))
         assert z.lower is not None
         assert numeric_upper >= z.lower
@@ -265,7 +275,7 @@ def test_upper_sound_on_wider_networks(seed, gain, model):
     upper = float(box_upper(fn, fn.dom[:, 0], fn.dom[:, 1]).max())
     worst = _sampled_worst(net, failures, model, np.random.default_rng(seed))
     assert worst <= upper
-    found = search(fn, time_budget=0.5)
+    found = search(fn, time_budget=SAFETY, max_evals=200)
     assert found.value <= upper
 
 
@@ -302,17 +312,9 @@ def test_exhaustive_search_sweeps_every_failure_set():
     """16-32-32-1, two crashes in the first layer (issue 11's row, seed 2): the best of
     the 496 sets on random starts is (14, 22) at 2.718, while a short ascent on every set
     finds (14, 31) at 2.9027 (256 starts x 300 steps on every set: 2.90283)."""
-    rng = np.random.default_rng(2)
-    layers, n = [], 16
-    for w in (32, 32):
-        W = rng.standard_normal((w, n)).astype(np.float32).astype(float)
-        b = (rng.standard_normal(w) * 0.5).astype(np.float32).astype(float)
-        layers.append({"weights": W.tolist(), "bias": b.tolist()})
-        n = w
-    Wo = rng.standard_normal((1, n)).astype(np.float32).astype(float)
-    net = network_from_dict({"activation": {"name": "sigmoid", "K": "1/4"}, "layers": layers,
-                             "output": {"weights": Wo.tolist(), "bias": [0.0]}})
-    found = search(FloatNet.make(net, (2, 0), FailureModel.crash()), time_budget=5.0)
-    assert found.exhaustive
+    net = gaussian_network(2, 16, (32, 32))  # benchmarks/bench_converge.py's row
+    found = search(FloatNet.make(net, (2, 0), FailureModel.crash()), time_budget=SAFETY,
+                   max_evals=10_000)  # the exhaustive search stops by itself (~2200)
+    assert found.exhaustive and found.evaluated < 10_000
     assert found.scenario.sets == [[14, 31], []]
     assert found.value >= 2.9

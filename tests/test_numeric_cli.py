@@ -52,9 +52,11 @@ def test_numeric_engine_text_and_json(wide_path):
 
 def test_numeric_engine_refutes_with_replayable_witness(wide_path, tmp_path):
     wit = tmp_path / "w.json"
+    # decide mode: the run stops at the first replayed witness above the bound (the
+    # timeout is only a safety net, so a loaded machine gives the same verdict)
     code, out, _ = _run(["verify", wide_path, "--failures", "2,2", "--engine", "numeric",
-                         "--bound", "1/1000", "--timeout", "2", "--json", "--quiet",
-                         "--witness-out", str(wit)])
+                         "--bound", "1/1000", "--no-bracket", "--timeout", "300", "--json",
+                         "--quiet", "--witness-out", str(wit)])
     assert code == 1
     data = json.loads(out)
     assert data["verdict"] == "refuted" and data["witness"]["error"] > 0.001
