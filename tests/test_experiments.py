@@ -188,3 +188,25 @@ def test_byzantine_search_witness_replays(reading: str) -> None:
     from fepproof.bounds import fep
 
     assert lower <= fep(net, (1, 1), model).sound
+
+
+def test_gaussian_network_is_seeded_and_scaled() -> None:
+    """The generator the benchmarks and tests share: same seed, same network; weights
+    ~ N(0, scale^2) (exact float32 values), the requested widths and input box."""
+    import numpy as np
+
+    from fepproof.experiments.networks import gaussian_network
+    from fepproof.network import network_to_dict
+
+    a = gaussian_network(3, 4, (50, 40), scale=2.0, box=(-1.0, 1.0))
+    assert network_to_dict(a) == network_to_dict(gaussian_network(3, 4, (50, 40), scale=2.0,
+                                                                   box=(-1.0, 1.0)))
+    assert network_to_dict(a) != network_to_dict(gaussian_network(4, 4, (50, 40), scale=2.0))
+    assert a.widths == (50, 40) and a.input_dim == 4
+    assert all(lo == -1 and hi == 1 for lo, hi in a.input_domain)
+    W = np.array([[float(w) for w in row] for row in a.layers[1].weights])
+    assert 1.7 < W.std() < 2.3 and abs(W.mean()) < 0.2
+    assert all(float(np.float32(w)) == w for w in W.ravel())
+    dec = gaussian_network(0, 2, (3,), decimals=2, out_bias=True)
+    assert all(w * 100 == int(w * 100) for row in dec.layers[0].weights for w in row)
+    assert dec.output.bias[0] != 0

@@ -318,3 +318,18 @@ def test_exhaustive_search_sweeps_every_failure_set():
     assert found.exhaustive and found.evaluated < 10_000
     assert found.scenario.sets == [[14, 31], []]
     assert found.value >= 2.9
+
+
+def test_search_work_budget_makes_runs_repeatable():
+    """With ``max_evals`` the search stops after that many scenario evaluations (at most
+    one batch more), whatever the time budget: two runs give the same scenario."""
+    from fepproof.numeric.search import SWEEP_CHUNK
+    net = gaussian_network(1, 6, (16, 16))  # 120 x 120 failure sets: not exhaustive
+    fn = FloatNet.make(net, (2, 2), FailureModel.crash())
+    runs = [search(fn, time_budget=SAFETY, max_evals=120) for _ in range(2)]
+    for r in runs:
+        assert not r.exhaustive and 120 <= r.evaluated <= 120 + SWEEP_CHUNK
+    a, b = runs
+    assert (a.value, a.scenario.sets, a.evaluated) == (b.value, b.scenario.sets, b.evaluated)
+    assert np.array_equal(a.x, b.x)
+    assert search(fn, time_budget=SAFETY, max_evals=40).evaluated < a.evaluated
