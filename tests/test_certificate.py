@@ -309,3 +309,29 @@ def test_cli_check_certificate(tmp_path, proved):
     out, err = io.StringIO(), io.StringIO()
     assert main(["check-certificate", str(path), str(tmp_path / "missing.cert")], out, err) == 2
     assert len(err.getvalue().splitlines()) == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(networks(max_depth=3, max_width=4, max_d=2), st.sampled_from(range(len(MODELS))),
+       st.data())
+def test_checker_closed_form_equals_the_proved_fep(net, mi, data):
+    from fepproof.certificate.closed_form import sound_fep
+    f = _counts(net, data)
+    out = data.draw(st.sampled_from([None] + list(range(net.n_outputs))))
+    assert sound_fep(net, MODELS[mi], list(f), out) == fep(net, f, MODELS[mi], out).sound
+
+
+def test_a_claim_at_exactly_fep_is_accepted_by_the_closed_form(tmp_path):
+    from tests.test_bab import _issue_net
+    net = _issue_net(2, (3, 3), 2)
+    path = tmp_path / "net.json"
+    save_network(net, path)
+    model = FailureModel.byzantine("1/2")
+    exact = fep(net, (0, 1), model).sound
+    rep = check_document({"claim": _claim(path, net, (0, 1), model, exact), "tree": [["L"]]},
+                         path, max_extra=0)
+    assert rep.valid and "closed form" in rep.message
+    below = exact - Fraction(1, 10 ** 30)
+    rep = check_document({"claim": _claim(path, net, (0, 1), model, below), "tree": [["L"]]},
+                         path, max_extra=0)
+    assert not rep.valid

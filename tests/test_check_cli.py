@@ -311,7 +311,7 @@ def test_cached_results_say_so_with_this_runs_times(project):
     assert code == 0 and "(2 from cache)" in out and out.count("cached ok") == 2
     for case in ET.parse(junit).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        assert props["cached"] == "true" and props["cache_check"].startswith("integrity")
+        assert props["cached"] == "true" and props["cache_check"] == "certificate re-validated"
         # the time is this run's (a lookup), the original one a property
         assert props["verified_seconds"] == first[case.get("name")].get("time")
         assert case.find("system-out").text.splitlines()[1].startswith(
@@ -319,7 +319,39 @@ def test_cached_results_say_so_with_this_runs_times(project):
     data = json.loads(run(["check", spec, "--json"])[1])
     for c in data["claims"]:
         assert c["cached"] and c["cache"]["verified_seconds"] >= 0
-        assert c["cache"]["check"] == "integrity checked (no certificate yet)"
+        assert c["cache"]["check"] == "certificate re-validated"
+
+
+def test_a_cached_proved_counts_only_with_a_certificate_for_this_claim(project):
+    """An attacker who rewrites a cached 'proved' (and recomputes its integrity digest)
+    cannot make it count: the certificate must prove this very claim and pass the
+    independent checker again."""
+    from fepproof.check.cache import entry_integrity
+    spec = str(project / "fepproof.toml")
+    assert run(["check", spec])[0] == 0
+    entries = sorted((project / CACHE_DIR).glob("*.json"))
+    assert len(entries) == 2
+
+    def forge(edit):
+        for e in entries:
+            data = json.loads(e.read_text())
+            data.pop("integrity")
+            edit(data["evidence"])
+            data["integrity"] = entry_integrity(data["key"], data)
+            e.write_text(json.dumps(data))
+        code, out, _ = run(["check", spec])
+        assert code == 0 and "(0 from cache)" in out, out
+
+    forge(lambda ev: ev.pop("certificate"))  # no certificate: re-run
+    assert run(["check", spec])[1].count("cached ok") == 2
+
+    def smaller_box(ev):  # a true certificate, but of another claim
+        ev["certificate"]["claim"]["input_box"] = [["0", "1/2"]]
+    forge(smaller_box)
+
+    def lower_bound(ev):  # a claim the checker cannot prove
+        ev["certificate"]["claim"]["bound"] = "1/1000000"
+    forge(lower_bound)
 
 
 def test_corrupt_onnx_and_failure_counts_exit_2_with_one_prefix(project):

@@ -3,7 +3,8 @@ is independent of the engines (it imports nothing from :mod:`fepproof.numeric` o
 :mod:`fepproof.smt`).  See ``docs/certificates.md``."""
 
 from .checker import CertificateInvalid, CheckReport, check_certificate, check_document
-from .fileformat import CertificateUnreadable, make_claim, read_certificate, write_certificate
+from .fileformat import CertificateUnreadable, read_certificate
+from .produce import make_claim, write_certificate
 
 __all__ = ["CheckReport", "CertificateInvalid", "CertificateUnreadable", "check_certificate",
            "check_document", "make_claim", "read_certificate", "write_certificate"]

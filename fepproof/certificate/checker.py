@@ -10,11 +10,12 @@ What a valid certificate establishes (the checker's three steps):
    (:mod:`.tree`), starting from the whole claim (every failure set with the given
    counts, every point of the box, every pre-activation and sent value), so no gap can
    exist; the tree must be consumed exactly.
-3. **Every leaf is bounded**: :func:`.bound.leaf_bound`, outward rounded, is at most the
-   claimed bound on each leaf.  A leaf whose bound is above it may be split further by
-   the checker (input halving, failure and sent-value splits) within ``max_extra``
-   extra leaves; a leaf still above it makes the certificate invalid, and the report
-   names it.
+3. **Every leaf is bounded** (unless Theorem 2's bound, recomputed exactly by
+   :mod:`.closed_form`, is already at most the claimed bound): the outward-rounded
+   :func:`.bound.leaf_bound` is at most the claimed bound on each leaf.  A leaf whose
+   bound is above it may be split further by the checker (failure, input and
+   sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
+   the certificate invalid, and the report names it.
 
 The trusted base is this package, the network reader and :class:`FailureModel`; the
 engines that produced the tree are not trusted (``docs/architecture.md``).
@@ -35,6 +36,7 @@ from ..failures import FailureModel
 from ..formats import load_network
 from ..netdigest import network_digest
 from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bound
+from .closed_form import sound_fep
 from .fileformat import read_certificate
 from .rigor import down, frac_interval, up
 from .tree import TreeError, split
@@ -168,6 +170,10 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                                              f"{str(claim.get(k))[:60]}, not the "
                                              f"{str(v)[:60]} asked for")
         net, model, root, bound, out = _claim(claim, net_path)
+        if sound_fep(net, model, list(claim["failures"]), out) <= bound:
+            return CheckReport(True, f"valid: |F - F_fail| <= {claim['bound']} by the closed "
+                               "form (Theorem 2 with the sound deviation, exact)", claim,
+                               seconds=time.monotonic() - t0)
         P = Enclosed.make(net, model, out)
         limit = frac_interval(bound)[0]  # leaf bounds must be <= this float <= bound
         tree = doc["tree"]

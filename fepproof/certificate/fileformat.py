@@ -16,19 +16,14 @@ Reading is bounded: at most 64 MiB compressed and 1 GiB decompressed.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import zlib
-from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
-from ..fsutil import atomic_write, read_limited
-from ..netdigest import network_digest
+from ..fsutil import read_limited
 
-__all__ = ["FORMAT", "CertificateUnreadable", "make_claim", "write_certificate",
-           "read_certificate"]
+__all__ = ["FORMAT", "CertificateUnreadable", "read_certificate"]
 
 FORMAT = "fepproof-certificate/1"
 MAX_COMPRESSED = 64 * 2**20
@@ -37,35 +32,6 @@ MAX_JSON = 2**30
 
 class CertificateUnreadable(ValueError):
     """The file is not a readable certificate (exit 2, not "invalid")."""
-
-
-def _exact(q: Fraction) -> str:
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
-
-
-def make_claim(network_path: str | os.PathLike[str], model: Any, failures: list[int],
-               box: list[tuple[Fraction, Fraction]], output: int | None,
-               bound: Fraction) -> dict[str, Any]:
-    """The claim object of a certificate (the network is named by every byte it is read
-    from)."""
-    return {"network_sha256": network_digest(network_path), "model": model.to_json(),
-            "failures": [int(f) for f in failures],
-            "input_box": [[_exact(Fraction(lo)), _exact(Fraction(hi))] for lo, hi in box],
-            "output": None if output is None else int(output), "bound": _exact(bound)}
-
-
-def write_certificate(path: str | os.PathLike[str], claim: dict[str, Any], tree: list,
-                      producer: dict[str, Any]) -> int:
-    """Write the certificate atomically; returns its size in bytes."""
-    doc = {"format": FORMAT, "claim": claim, "tree": tree, "producer": producer}
-    data = gzip.compress(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode(),
-                         compresslevel=6, mtime=0)
-
-    def write(tmp: Path) -> None:
-        tmp.write_bytes(data)
-
-    atomic_write(path, write)
-    return len(data)
 
 
 def _no_constants(name: str) -> Any:

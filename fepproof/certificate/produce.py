@@ -7,12 +7,48 @@ file that :func:`fepproof.certificate.check_certificate` re-validates.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
-from .fileformat import make_claim, write_certificate
+from ..fsutil import atomic_write
+from ..netdigest import network_digest
+from .fileformat import FORMAT
 
-__all__ = ["CertificateRefused", "certificate_for"]
+__all__ = ["CertificateRefused", "certificate_for", "make_claim", "write_certificate"]
+
+
+def _exact(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def make_claim(network_path: str | os.PathLike[str], model: Any, failures: list[int],
+               box: list[tuple[Fraction, Fraction]], output: int | None,
+               bound: Fraction) -> dict[str, Any]:
+    """The claim object of a certificate (the network is named by every byte it is read
+    from)."""
+    return {"network_sha256": network_digest(network_path), "model": model.to_json(),
+            "failures": [int(f) for f in failures],
+            "input_box": [[_exact(Fraction(lo)), _exact(Fraction(hi))] for lo, hi in box],
+            "output": None if output is None else int(output), "bound": _exact(bound)}
+
+
+def write_certificate(path: str | os.PathLike[str], claim: dict[str, Any], tree: list,
+                      producer: dict[str, Any]) -> int:
+    """Write the certificate atomically; returns its size in bytes."""
+    doc = {"format": FORMAT, "claim": claim, "tree": tree, "producer": producer}
+    data = gzip.compress(json.dumps(doc, separators=(",", ":"), allow_nan=False).encode(),
+                         compresslevel=6, mtime=0)
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    atomic_write(path, write)
+    return len(data)
+
 
 
 class CertificateRefused(ValueError):

@@ -72,6 +72,10 @@ class ClaimOutcome:
                "expected": self.claim.expect, "status": v.status.value,
                "passed": self.passed, "cached": self.cached, "engine": v.engine,
                "seconds": round(v.seconds, 3), "evidence": dict(v.evidence)}
+        cert = out["evidence"].get("certificate")
+        if isinstance(cert, dict):  # the proof tree itself stays in the cache
+            out["evidence"]["certificate"] = {"claim": cert.get("claim"),
+                                              "nodes": len(cert.get("tree") or [])}
         if self.cached:
             out["cache"] = {"verified_seconds": round(self.verified_seconds or 0.0, 3),
                             "check": self.cache_check}
@@ -245,7 +249,32 @@ def check_claim(claim: Claim) -> Verdict:
         w = res.witness.to_json()
         w["error"] = None if res.witness_error is None else float(res.witness_error)
         evidence["witness"] = w
+    if res.verdict is Status.PROVED:
+        evidence.update(_certify(claim, net, model, f, bound, res))
     return Verdict(res.verdict, claim.describe(), evidence, res.engine, res.seconds)
+
+
+MAX_CACHED_NODES = 200_000  # larger proof trees are not cached (the claim re-runs)
+
+
+def _certify(claim: Claim, net: Network, model: Any, f: tuple[int, ...], bound: Fraction,
+             res: Any) -> dict[str, Any]:
+    """The proof's certificate, re-validated by the independent checker: ``certificate``
+    (claim and tree, what a cached ``proved`` is re-checked against) when it is valid,
+    and ``certificate_check`` saying how the check went."""
+    from ..certificate import check_document, make_claim
+
+    if res.proof_tree is None or model.fails_synapses:
+        return {"certificate_check": "none: this engine or failure model has no certificate"}
+    doc = {"claim": make_claim(claim.network, model, list(f), list(net.input_domain),
+                               claim.output, bound), "tree": res.proof_tree}
+    rep = check_document(doc, claim.network)
+    if not rep.valid:
+        return {"certificate_check": f"not re-validated: {rep.message}"}
+    out: dict[str, Any] = {"certificate_check": rep.message}
+    if len(res.proof_tree) <= MAX_CACHED_NODES:
+        out["certificate"] = doc
+    return out
 
 
 def revalidate(claim: Claim, entry: dict[str, Any], net: Network | None) -> str | None:
@@ -254,14 +283,14 @@ def revalidate(claim: Claim, entry: dict[str, Any], net: Network | None) -> str 
     ``refuted``: the stored witness is replayed with the exact sigmoid on ``net`` (the
     claim's network on its box), must obey the failure model and the claim's per-layer
     counts, and its error must certainly exceed the claim's bound (recomputed, not read
-    from the entry).  ``proved``: accepted on the entry's integrity check (verdicts carry
-    no certificate yet)."""
+    from the entry).  ``proved``: the stored certificate must prove exactly this claim and
+    pass the independent checker again (:func:`_recheck_certificate`)."""
     from ..replay import replay
     from ..verdict import Witness
 
     status = entry.get("status")
-    if status == "proved":
-        return "integrity checked (no certificate yet)"
+    if status == "proved" and net is not None:
+        return _recheck_certificate(claim, entry, net)
     if status != "refuted" or net is None:
         return None
     witness = entry.get("evidence", {}).get("witness")
@@ -273,6 +302,23 @@ def revalidate(claim: Claim, entry: dict[str, Any], net: Network | None) -> str 
     model, f, _, bound = _bound_and_failures(claim, net)
     r = replay(net, w, model, output=claim.output, failures=f)
     return "witness replayed" if r.valid and r.exceeds(bound) else None
+
+
+def _recheck_certificate(claim: Claim, entry: dict[str, Any], net: Network) -> str | None:
+    """A cached ``proved`` counts only when its certificate proves exactly this claim (the
+    network's bytes now, the model, counts, box, output and bound recomputed from the
+    spec) and the independent checker accepts it again."""
+    from ..certificate import check_document, make_claim
+
+    doc = entry.get("evidence", {}).get("certificate")
+    if not isinstance(doc, dict) or not isinstance(doc.get("claim"), dict) \
+            or not isinstance(doc.get("tree"), list):
+        return None
+    model, f, _, bound = _bound_and_failures(claim, net)
+    expect = make_claim(claim.network, model, list(f), list(net.input_domain), claim.output,
+                        bound)
+    rep = check_document(doc, claim.network, expect=expect)
+    return "certificate re-validated" if rep.valid else None
 
 
 def claim_obligation(claim: Claim, spec_path: Path) -> Obligation:
@@ -368,9 +414,7 @@ def run_claims(spec: Spec, claims: Sequence[Claim] | None = None, jobs: int | No
 
                 def check(entry: dict[str, Any], claim: Claim = claim,
                           how: list[str] = how) -> bool:
-                    net = None
-                    if entry.get("status") == "refuted":
-                        net = _loaded(claim, digests[str(claim.network)]).net
+                    net = _loaded(claim, digests[str(claim.network)]).net
                     note = revalidate(claim, entry, net)
                     how.append(note or "")
                     return note is not None
