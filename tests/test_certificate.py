@@ -335,3 +335,37 @@ def test_a_claim_at_exactly_fep_is_accepted_by_the_closed_form(tmp_path):
     rep = check_document({"claim": _claim(path, net, (0, 1), model, below), "tree": [["L"]]},
                          path, max_extra=0)
     assert not rep.valid
+
+
+def test_verify_writes_a_certificate_that_check_certificate_accepts(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    net = ROOT / "cases" / "figure1.json"
+    cert = tmp_path / "f1.cert"
+
+    def run(argv):
+        out, err = io.StringIO(), io.StringIO()
+        return main(argv, out, err), out.getvalue(), err.getvalue()
+
+    code, out, err = run(["verify", str(net), "--failures", "1,1,1", "--bound", "1.6",
+                          "--certificate", str(cert), "--quiet", "--jobs", "1"])
+    assert code == 0, out + err
+    assert f"wrote     {cert} (proof certificate:" in out
+    code, out, _ = run(["check-certificate", str(net), str(cert), "--quiet", "--json"])
+    rep = json.loads(out)
+    assert code == 0 and rep["valid"] and rep["claim"]["bound"] == "8/5"
+    # refuted: nothing is written
+    cert.unlink()
+    code, out, _ = run(["verify", str(net), "--failures", "1,1,1", "--bound", "1", "--quiet",
+                        "--certificate", str(cert), "--jobs", "1"])
+    assert code == 1 and "only a proved claim has a certificate" in out
+    assert not cert.exists()
+    for argv, msg in ((["--engine", "numeric-v1"], "records no proof tree"),
+                      (["--model", "synapse", "--capacity", "1", "--failures", "0,0,0,1"],
+                       "synapse failures are not certified")):
+        base = ["verify", str(net), "--failures", "1,1,1", "--certificate", str(cert)]
+        if "--failures" in argv:
+            base = base[:2] + base[4:]
+        code, _, err = run(base + argv)
+        assert code == 2 and msg in err, err

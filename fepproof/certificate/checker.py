@@ -171,7 +171,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                                              f"{str(v)[:60]} asked for")
         net, model, root, bound, out = _claim(claim, net_path)
         if sound_fep(net, model, list(claim["failures"]), out) <= bound:
-            return CheckReport(True, f"valid: |F - F_fail| <= {claim['bound']} by the closed "
+            return CheckReport(True, f"|F - F_fail| <= {claim['bound']} by the closed "
                                "form (Theorem 2 with the sound deviation, exact)", claim,
                                seconds=time.monotonic() - t0)
         P = Enclosed.make(net, model, out)
@@ -221,7 +221,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
     except CertificateInvalid as exc:
         return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {},
                            seconds=time.monotonic() - t0)
-    return CheckReport(True, f"valid: |F - F_fail| <= {claim['bound']} on all {leaves} leaves"
+    return CheckReport(True, f"|F - F_fail| <= {claim['bound']} on all {leaves} leaves"
                        + (f" (+{extra} split by the checker)" if extra else ""), claim, leaves,
                        extra, worst, time.monotonic() - t0)
 

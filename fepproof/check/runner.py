@@ -271,7 +271,7 @@ def _certify(claim: Claim, net: Network, model: Any, f: tuple[int, ...], bound: 
     rep = check_document(doc, claim.network)
     if not rep.valid:
         return {"certificate_check": f"not re-validated: {rep.message}"}
-    out: dict[str, Any] = {"certificate_check": rep.message}
+    out: dict[str, Any] = {"certificate_check": f"valid: {rep.message}"}
     if len(res.proof_tree) <= MAX_CACHED_NODES:
         out["certificate"] = doc
     return out

@@ -80,6 +80,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--witness-out", metavar="FILE",
                    help="write the witness (if any) as JSON for `fepproof replay`")
+    p.add_argument("--certificate", metavar="FILE",
+                   help="for a proved claim, write a proof certificate (gzip JSON) that "
+                        "`fepproof check-certificate NET FILE` re-validates independently of "
+                        "the engines (engines numeric, z3 and auto; not for synapse "
+                        "failures)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -235,6 +240,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                        f"--engine numeric, z3 or auto with a Dask cluster")
     if args.witness_out:
         _check_writable(args.witness_out)
+    if args.certificate:
+        _check_writable(args.certificate, "--certificate")
+        if name in V1_ENGINES:
+            raise CliError(f"--certificate: the {name} engine records no proof tree; use "
+                           f"--engine numeric, z3 or auto")
+        if model.fails_synapses:
+            raise CliError("--certificate: synapse failures are not certified yet")
 
     def progress(msg: str) -> None:
         if not args.quiet:
@@ -254,6 +266,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     box = box_to_json(net, box_source)
     if args.witness_out and res.witness is not None:
         _write_witness(args.witness_out, witness_record(res, net.name, box))
+    cert_note = _write_certificate(args, res) if args.certificate else None
     if args.json:
         data = {**res.to_json(), "network": net.name, "output": output, "input_box": box,
                 "ran_on": where, "z3_note": no_query_reason(res.stats)}
@@ -261,12 +274,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             data["stats"] = {**data["stats"], "jobs": None}
         if args.witness_out:
             data["witness_out"] = args.witness_out if res.witness is not None else None
+        if args.certificate:
+            data["certificate"] = args.certificate if res.verdict is Status.PROVED else None
         emit_json(data, out)
     else:
         out.write(_text(res, net.name, box_source, where))
         if args.witness_out:
             out.write(f"wrote     {args.witness_out}\n" if res.witness is not None else
                       f"wrote     nothing to {args.witness_out}: the run found no witness\n")
+        if cert_note:
+            out.write(f"wrote     {cert_note}\n")
     return {Status.PROVED: 0, Status.REFUTED: 1}.get(res.verdict, 3)
 
 
@@ -288,15 +305,34 @@ def witness_record(res: VerifyResult, net_name: str, box: dict) -> dict:
             "error": None if res.witness_error is None else float(res.witness_error)}
 
 
-def _check_writable(path: str) -> None:
-    """Refuse a --witness-out path that cannot be written, before the run."""
+def _check_writable(path: str, flag: str = "--witness-out") -> None:
+    """Refuse an output path that cannot be written, before the run."""
     from pathlib import Path
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
-        raise CliError(f"--witness-out: {path} is a directory")
+        raise CliError(f"{flag}: {path} is a directory")
     if not parent.is_dir():
-        raise CliError(f"--witness-out: directory {parent} does not exist")
+        raise CliError(f"{flag}: directory {parent} does not exist")
+
+
+def _write_certificate(args: argparse.Namespace, res: VerifyResult) -> str:
+    """Write the proof certificate of a proved claim; the line saying what was written."""
+    from ..certificate.produce import CertificateRefused, certificate_for
+    if res.verdict is not Status.PROVED:
+        return (f"nothing to {args.certificate}: only a proved claim has a certificate "
+                f"(the verdict is {res.verdict.value})")
+    try:
+        size = certificate_for(res, args.network, args.certificate)
+    except CertificateRefused as exc:
+        return f"nothing to {args.certificate}: {exc}"
+    except OSError as exc:
+        raise CliError(f"--certificate: cannot write {args.certificate}: {exc.strerror}") \
+            from None
+    nodes = len(res.proof_tree or [])
+    return (f"{args.certificate} (proof certificate: {nodes} tree node"
+            f"{'' if nodes == 1 else 's'}, {size} bytes; re-check with fepproof "
+            f"check-certificate)")
 
 
 def _write_witness(path: str, data: dict) -> None:
