@@ -369,3 +369,21 @@ def test_verify_writes_a_certificate_that_check_certificate_accepts(tmp_path):
             base = base[:2] + base[4:]
         code, _, err = run(base + argv)
         assert code == 2 and msg in err, err
+
+
+def test_harden_by_verify_writes_the_hardened_networks_certificate(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    out_net = tmp_path / "h.json"
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["harden", str(ROOT / "cases" / "figure1.json"), "--failures", "1,0,1",
+                 "--epsilon", "1", "--epsilon-prime", "1/2", "--by", "verify", "--jobs", "1",
+                 "-o", str(out_net)], out, err)
+    assert code == 0, out.getvalue() + err.getvalue()
+    cert = Path(f"{out_net}.cert")
+    assert f"proof certificate {cert}" in out.getvalue()
+    rep = check_certificate(out_net, cert)
+    assert rep.valid and rep.claim["bound"] == "1/2" and rep.claim["failures"] == [1, 0, 1]
+    # the certificate names the hardened file's bytes: the original network fails it
+    assert not check_certificate(ROOT / "cases" / "figure1.json", cert).valid

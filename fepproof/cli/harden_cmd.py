@@ -99,13 +99,17 @@ def _verifier(engine: str, model, output: int | None, at_most: bool, jobs: int =
     from ..run_verify import run_verify
     from ..verify_api import VerifyProblem
 
+    last: list = []  # the latest call's (distribution, result): their certificates
+
     def one(net: Network, g: tuple[int, ...], budget: Fraction, left: float):
         problem = VerifyProblem(net, g, model, budget, fep(net, g, model, output).value,
                                 Fraction(1, 100), max(0.5, left), output, bracket=False)
         res = run_verify(problem, engine, jobs=jobs)
+        last.append((g, res))
         return res.verdict.value, res.lower, res.upper
 
     def verify(net: Network, f: tuple[int, ...], budget: Fraction, left: float):
+        last.clear()
         if not at_most:
             return one(net, f, budget, left)
         start = time.monotonic()
@@ -122,6 +126,7 @@ def _verifier(engine: str, model, output: int | None, at_most: bool, jobs: int =
             ups.append(up)
         upper = None if not ups or any(u is None for u in ups) else max(ups)
         return status, max((v for v in lows if v is not None), default=None), upper
+    verify.last = last  # type: ignore[attr-defined]
     return verify
 
 
@@ -262,6 +267,27 @@ def _refuse_input_as_output(network: str, out: Path) -> None:
                        f"network to another file")
 
 
+def _certificates(path: Path, results: list) -> str:
+    """Write the proof certificate of each verified distribution beside the hardened
+    network (``OUT.cert``; with several distributions ``OUT.G1-G2.cert``); the note."""
+    from ..certificate.produce import CertificateRefused, certificate_for
+    written, refused = [], ""
+    for g, r in results:
+        name = (f"{path}.cert" if len(results) == 1
+                else f"{path}.{'-'.join(str(v) for v in g)}.cert")
+        try:
+            certificate_for(r, path, name)
+            written.append(name)
+        except CertificateRefused as exc:
+            refused = str(exc)
+        except OSError as exc:
+            raise CliError(f"-o: cannot write the certificate {name}: {exc.strerror}") \
+                from None
+    if refused:
+        return f"; {refused}"
+    return "; proof certificate" + ("s " if len(written) > 1 else " ") + ", ".join(written)
+
+
 def _write_checked(res: HardenResult, net: Network, path: Path, verifier,
                    timeout: float, output: int | None) -> str:
     """Write OUT through a temporary file, read it back, check the function and re-run
@@ -303,6 +329,8 @@ def _write_checked(res: HardenResult, net: Network, path: Path, verifier,
             raise CliError(f"-o: re-running the proof on the written file failed ({what}); "
                            f"nothing written")
         os.replace(tmp, path)
+        if res.how_proved != "fep":
+            what += _certificates(path, verifier.last)
         return what
     finally:
         if tmp.exists():
