@@ -387,3 +387,32 @@ def test_harden_by_verify_writes_the_hardened_networks_certificate(tmp_path):
     assert rep.valid and rep.claim["bound"] == "1/2" and rep.claim["failures"] == [1, 0, 1]
     # the certificate names the hardened file's bytes: the original network fails it
     assert not check_certificate(ROOT / "cases" / "figure1.json", cert).valid
+
+
+def test_check_accepts_a_claim_whose_certificate_is_given(tmp_path):
+    import io
+
+    from fepproof.cli.main import main
+    net = tmp_path / "net.json"
+    net.write_bytes((ROOT / "cases" / "figure1.json").read_bytes())
+    cert = tmp_path / "net.cert"
+
+    def run(argv):
+        out, err = io.StringIO(), io.StringIO()
+        return main(argv, out, err), out.getvalue(), err.getvalue()
+
+    assert run(["verify", str(net), "--failures", "1,1,1", "--bound", "1.6", "--quiet",
+                "--jobs", "1", "--certificate", str(cert)])[0] == 0
+    spec = tmp_path / "fepproof.toml"
+    spec.write_text('[[claim]]\nname = "given"\nnetwork = "net.json"\nfailures = [1, 1, 1]\n'
+                    'bound = "1.6"\ncertificate = "net.cert"\n')
+    code, out, err = run(["check", str(spec), "--no-cache", "--json"])
+    c = json.loads(out)["claims"][0]
+    assert code == 0 and c["engine"] == "certificate", out + err
+    assert c["evidence"]["certificate_check"].startswith("valid")
+    # the same certificate cannot prove a tighter claim: the engine runs instead
+    spec.write_text(spec.read_text().replace('"1.6"', '"1.58"'))
+    code, out, err = run(["check", str(spec), "--no-cache", "--json"])
+    c = json.loads(out)["claims"][0]
+    assert c["engine"] != "certificate"
+    assert c["evidence"]["given_certificate"].startswith("rejected: claim.bound")

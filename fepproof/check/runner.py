@@ -236,6 +236,16 @@ def check_claim(claim: Claim) -> Verdict:
         model, f, fe, bound = _bound_and_failures(claim, net)
     except FailureError as exc:
         return _input_error(claim, _keyed("failures", str(exc), {"--failures": "failures"}))
+    given = None
+    if claim.certificate is not None:
+        given = _given_certificate(claim, net, model, f, bound)
+        if given.startswith("valid"):
+            return Verdict(Status.PROVED, claim.describe(),
+                           {"bound": fmt_exact(bound), "bound_float": float(bound),
+                            "fep": fmt_exact(fe), "reason": f"certificate {claim.certificate} "
+                            f"re-validated", "certificate_check": given,
+                            "input_box": copy.deepcopy(loaded.box),
+                            "widths": list(net.widths)}, "certificate")
     problem = VerifyProblem(net, f, model, bound, fe, Fraction(1, 100), claim.timeout,
                             claim.output, bracket=False)
     res = run_verify(problem, claim.engine)
@@ -251,7 +261,23 @@ def check_claim(claim: Claim) -> Verdict:
         evidence["witness"] = w
     if res.verdict is Status.PROVED:
         evidence.update(_certify(claim, net, model, f, bound, res))
+    if given is not None:
+        evidence["given_certificate"] = given
     return Verdict(res.verdict, claim.describe(), evidence, res.engine, res.seconds)
+
+
+def _given_certificate(claim: Claim, net: Network, model: Any, f: tuple[int, ...],
+                       bound: Fraction) -> str:
+    """The spec's certificate checked against this claim: ``valid: ...`` or why not."""
+    from ..certificate import CertificateUnreadable, check_certificate, make_claim
+
+    expect = make_claim(claim.network, model, list(f), list(net.input_domain), claim.output,
+                        bound)
+    try:
+        rep = check_certificate(claim.network, claim.certificate, expect=expect)
+    except CertificateUnreadable as exc:
+        return f"rejected: {exc}"
+    return f"valid: {rep.message}" if rep.valid else f"rejected: {rep.message}"
 
 
 MAX_CACHED_NODES = 200_000  # larger proof trees are not cached (the claim re-runs)

@@ -43,8 +43,8 @@ __all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model"
 
 CLAIM_KEYS = ("name", "network", "failures", "model", "capacity", "capacity_reading", "bound",
               "epsilon", "epsilon_prime", "output", "input_box", "expect", "engine", "timeout",
-              "sizes", "stuck_value")
-DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k != "name")
+              "sizes", "stuck_value", "certificate")
+DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k not in ("name", "certificate"))
 MODELS = ("crash", "byzantine", "synapse", "stuck-at")
 EXPECT = ("proved", "refuted")
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -91,6 +91,8 @@ class Claim:
     timeout: float
     sizes: str | None
     stuck_value: Fraction | None = None
+    # a proof certificate (fepproof verify --certificate) re-checked instead of a new run
+    certificate: Path | None = None
 
     def key_data(self) -> dict[str, Any]:
         """Everything the verdict depends on, except the network's bytes (for the cache)."""
@@ -231,8 +233,14 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
     sizes = c.get("sizes")
     if sizes is not None:
         _check_sizes(sizes, path, where, "sizes" not in raw)
+    cert = c.get("certificate")
+    if cert is not None:
+        if not isinstance(cert, str) or not cert or "\0" in cert:
+            raise SpecError(f"{where}: certificate: expected the path of a certificate file")
+        cert = Path(cert) if Path(cert).is_absolute() else base / cert
     return Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
-                 output, box, box_file, expect, engine, float(timeout), sizes, stuck_value)
+                 output, box, box_file, expect, engine, float(timeout), sizes, stuck_value,
+                 cert)
 
 
 def _network_problem(path: Path) -> str | None:
