@@ -27,7 +27,6 @@ PENDING = {
     "docs/interop.md": "inputs the blocks do not create (relu.onnx, weights.net) and a "
                        "Dask scheduler that is not running; mark that block skip (reason)",
     "docs/latex.md": "--pdf needs TeX (mark those blocks slow), progress lines changed",
-    "docs/verify.md": "timings and run-dependent witness indices not marked with `...`",
 }
 PENDING_PROSE = {
     "docs/latex.md": "states how many obligations a past run covered",
