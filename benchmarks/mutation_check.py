@@ -74,7 +74,7 @@ ND = "fepproof/netdigest.py"
 # targeted test files (the tests column); a mutation without its own uses its file's
 HT = ("tests/test_harden.py",)
 OT = ("tests/test_obligations.py",)
-WT = ("tests/test_replay_tamper.py", "tests/test_replay_cli.py")
+WT = ("tests/test_replay_tamper.py", "tests/test_replay_cli.py", "tests/test_proofs_witness.py")
 CT = ("tests/test_cache_key.py",)
 PR = ("proofs/production.py",)
 FIRST_TRY = {B: PR, F: PR + ("proofs/stuck_at.py", "proofs/corollary2.py"), FR: PR,
@@ -322,8 +322,9 @@ CATALOGUE: tuple[Mutation, ...] = (
              '"box_file": None, "claim"', "cache key leaves out the box file's bytes", (), "",
              CT, "tests"),
     Mutation("cache.key_without_external_data", ND,
-             "sources += [path.parent / loc for loc in _external_locations(path)]",
-             "sources += []", "network digest skips ONNX external data files", (), "", CT,
+             "sources += [p for loc in _external_locations(path)",
+             "sources += [p for loc in []", "network digest skips ONNX external data files",
+             (), "", CT,
              "tests"),
 )
 
