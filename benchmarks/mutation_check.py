@@ -285,9 +285,10 @@ CATALOGUE: tuple[Mutation, ...] = (
     Mutation("replay.min_output", RPL, "err = errs[output] if output is not None else max(errs)",
              "err = errs[output] if output is not None else min(errs)",
              "replay: error of the least-affected output", (), "", WT, "tests"),
-    Mutation("replay.lower_rounds_up", RPL,
-             "lo = self.error * (1 - mpmath.mpf(10) ** (5 - self.dps))",
-             "lo = self.error * (1 + mpmath.mpf(10) ** (5 - self.dps))",
+    # (widening the 10^-45 margin the other way is an equivalent mutant: the 2^-80
+    # truncation below still lands under the error)
+    Mutation("replay.lower_rounds_up", RPL, "scaled = int(mpmath.floor(m * 2**80))",
+             "scaled = int(mpmath.ceil(m * 2**80))",
              "replay's safe lower bound rounded up", (), "", WT, "tests"),
     # ---- the check cache key (a tightened claim must not hit an old verdict) -------------
     *[Mutation(f"cache.key_without_{name}", CS, line, "", f"cache key leaves out {name}", (),
