@@ -1,4 +1,6 @@
-"""Random small networks for property tests (exact rational weights)."""
+"""Random small networks for property tests (hypothesis strategies, exact rational
+weights).  Seeded Gaussian networks shared with the benchmarks come from
+:func:`fepproof.experiments.networks.gaussian_network`; re-exported here."""
 
 from __future__ import annotations
 
@@ -6,7 +8,10 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from fepproof.experiments.networks import gaussian_network
 from fepproof.network import Network, network_from_dict
+
+__all__ = ["networks", "failure_counts", "gaussian_network"]
 
 rationals = st.builds(Fraction, st.integers(-40, 40), st.sampled_from([4, 5, 8, 10]))
 Ks = st.sampled_from([Fraction(1, 4), Fraction(1, 10), Fraction(1), Fraction(3)])
