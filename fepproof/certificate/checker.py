@@ -39,6 +39,7 @@ from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bound
 from .closed_form import sound_fep
 from .fileformat import read_certificate
 from .rigor import down, frac_interval, up
+from .symbolic import symbolic_bound
 from .tree import TreeError, split
 
 __all__ = ["CheckReport", "CertificateInvalid", "check_certificate", "check_document"]
@@ -201,6 +202,8 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
             while local:
                 s = local.pop()
                 u = leaf_bound(P, s)
+                if u > limit and not any(s.free):  # decided failures: the linear forms
+                    u = min(u, symbolic_bound(P, s))
                 if u <= limit:
                     worst = max(worst, u)
                     continue

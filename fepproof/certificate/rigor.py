@@ -37,7 +37,7 @@ import numpy as np
 from flint import arb, ctx, fmpq
 
 __all__ = ["up", "down", "frac_interval", "mul_interval", "sum_up", "sum_down", "Sigmoid",
-           "bound_or_inf", "PREC"]
+           "bound_or_inf", "lower", "upper", "PREC"]
 
 U = 2.0 ** -53
 PREC = 80  # bits of the ball arithmetic (wider than float64, so balls stay within an ulp)
@@ -107,12 +107,16 @@ def bound_or_inf(x: float) -> float:
     return _INF if x != x else float(x)
 
 
-def _lo(b: arb) -> float:
-    return float(down(float(b.lower())))
+def lower(b: arb) -> float:
+    """A float <= every point of the ball (-inf for a ball that is NaN)."""
+    v = float(b.lower())
+    return -_INF if v != v else float(down(v))
 
 
-def _hi(b: arb) -> float:
-    return float(up(float(b.upper())))
+def upper(b: arb) -> float:
+    """A float >= every point of the ball (+inf for a ball that is NaN)."""
+    v = float(b.upper())
+    return _INF if v != v else float(up(v))
 
 
 class Sigmoid:
@@ -136,7 +140,7 @@ class Sigmoid:
                 v = 1 / (1 + (-(self.t * arb(x))).exp())
             finally:
                 ctx.prec = old
-            hit = (_lo(v), _hi(v))
+            hit = (lower(v), upper(v))
             if len(self._phi) > 1_000_000:
                 self._phi.clear()
             self._phi[x] = hit
@@ -155,7 +159,7 @@ class Sigmoid:
             v = -(-b).exp() * (-(self.t * d)).expm1() / ((1 + (-a).exp()) * (1 + (-b).exp()))
         finally:
             ctx.prec = old
-        out = (_lo(v), _hi(v))
+        out = (lower(v), upper(v))
         if key is not None:
             if len(self._diff) > 1_000_000:
                 self._diff.clear()

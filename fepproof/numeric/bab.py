@@ -71,6 +71,7 @@ class BabOptions:
     attack_every: int | None = None  # attack every n-th round instead (deterministic runs)
     strong: bool = False          # strong branching over input and pre-activation splits
     scheduler: str | None = None  # Dask scheduler address: branch leaves on that cluster
+    record_tree: bool = True      # keep the proof tree (for certificates; off: benchmarks)
 
 
 @dataclass
@@ -572,7 +573,8 @@ def run_bab(net, fn: FloatNet, model, output: int | None, timeout: float,
                     continue
                 stats["splits"][kind] += 1
                 stats["leaves_opened"] += len(kids)
-                desc = _split_node(kind, _leaf, [k for k, _ in kids])
+                desc = (_split_node(kind, _leaf, [k for k, _ in kids]) if opts.record_tree
+                        else None)
                 if desc is not None and _leaf.node >= 0:
                     kids[0][0].node, kids[1][0].node = nodes[0], nodes[0] + 1
                     children[_leaf.node] = (desc, nodes[0], nodes[0] + 1)

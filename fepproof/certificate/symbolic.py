@@ -1,0 +1,209 @@
+"""A tighter leaf bound for leaves whose failure set is decided: linear forms in the input.
+
+Every quantity q of both copies (nominal pre-activations s and outputs y, differences
+d = W e and e = y' - y) is kept as ``q(x) in A x + [lo, hi]`` for every x of the leaf's
+box, so the correlations through x survive (interval propagation loses them):
+
+* sums ``W q + b``: A' = fl(W_lo A); the constant collects W_lo's interval product with
+  [lo, hi], the weight enclosures' width times q's range, and the product's rounding
+  (at most 4 (n + 2) u |W_lo| |A| |x|, Higham's bound for a matrix product, doubled for
+  computing the bound itself);
+* y = phi(s): one slope a (the chord of phi over the range of s) with offsets
+  ``phi(s) - a s in [ol, ou]`` on that range, computed in ball arithmetic at the range's
+  ends and at the points where phi' = a (the only interior extremes);
+* a correct neuron's e, the narrowest of: its exact interval (:mod:`.bound`); the mean
+  value form e = m d + (phi'(xi) - m) d with phi' bounded on the hull of s and s + d; and
+  y' - y with both outputs relaxed by chords;
+* a failed neuron's e = sent - y, with y's form (crash, stuck-at, value reading) or none
+  (deviation reading: e = C u).
+
+Ranges used by the relaxations are the forms' ranges over the box intersected with the
+interval bounds of :mod:`.bound` and the leaf's windows.  Soundness rests on the same
+helpers as :mod:`.bound` (:mod:`.rigor`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from flint import arb, ctx
+
+from .bound import FAILED, Enclosed, LeafState
+from .rigor import PREC, U, down, lower, mul_interval, sum_down, sum_up, up, upper
+
+__all__ = ["symbolic_bound"]
+
+
+def _range(A, lo, hi, xlo, xhi):
+    tlo, thi = mul_interval(A, A, xlo[None, :], xhi[None, :])
+    return down(sum_down(tlo, axis=1) + lo), up(sum_up(thi, axis=1) + hi)
+
+
+def _lin(W, A, lo, hi, qlo, qhi, xabs):
+    """W q for q(x) in A x + [lo, hi] with range [qlo, qhi]; W = (W_lo, W_hi)."""
+    Wm = W[0]
+    with np.errstate(all="ignore"):
+        A2 = Wm @ A
+        g = up(4.0 * (Wm.shape[1] + A.shape[1] + 2) * U)
+        err = up(g * up((np.abs(Wm) @ np.abs(A)) @ xabs))
+    clo, chi = mul_interval(Wm, Wm, lo[None, :], hi[None, :])
+    rlo, rhi = mul_interval(np.zeros_like(Wm), up(W[1] - Wm), qlo[None, :], qhi[None, :])
+    lo2 = down(down(sum_down(clo, axis=1) + sum_down(rlo, axis=1)) - err)
+    hi2 = up(up(sum_up(chi, axis=1) + sum_up(rhi, axis=1)) + err)
+    return A2, lo2, hi2
+
+
+def _scale(a, A, lo, hi, xabs):
+    """a q elementwise (a a float vector) for q(x) in A x + [lo, hi]."""
+    with np.errstate(all="ignore"):
+        A2 = a[:, None] * A
+        err = up(up(4.0 * (A.shape[1] + 2) * U) * up(np.abs(A2) @ xabs))
+    clo, chi = mul_interval(a, a, lo, hi)
+    return A2, down(clo - err), up(chi + err)
+
+
+def _add(f1, f2, xabs):
+    """f1 + f2 (forms (A, lo, hi)), the coefficients' rounding moved to the constant."""
+    with np.errstate(all="ignore"):
+        A = f1[0] + f2[0]
+        err = up(up(4.0 * U) * up(np.abs(A) @ xabs))
+    return A, down(down(f1[1] + f2[1]) - err), up(up(f1[2] + f2[2]) + err)
+
+
+def _ball(lo: float, hi: float) -> arb:
+    return arb(lo).union(arb(hi))
+
+
+def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
+    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u]."""
+    if not u - l > 1e-12 * (1 + abs(l)):
+        return 0.0, sig.phi(l)[0], sig.phi(u)[1]
+    a = (sig.phi(u)[0] - sig.phi(l)[0]) / (u - l)
+    a = float(a) if np.isfinite(a) and a > 0 else 0.0
+    old = ctx.prec
+    ctx.prec = PREC
+    try:
+        t, A = sig.t, arb(a)
+
+        def h(z: arb) -> arb:
+            return 1 / (1 + (-(t * z)).exp()) - A * z
+
+        pts = [arb(l), arb(u)]
+        r2 = 1 - 4 * A / t
+        if a > 0 and r2 > 0:  # phi'(z) = a where sigma(t z) = q or 1 - q:
+            q = (2 * A / t) / (1 + r2.sqrt())  # q = (1 - sqrt(1 - 4a/t)) / 2, no cancellation
+            z = (q.log() - (-q).log1p()) / t
+            for c in (z, -z):
+                if not c.is_finite():
+                    pts.append(_ball(l, u))
+                elif c.upper() >= l and c.lower() <= u:
+                    pts.append(_ball(max(lower(c), l), min(upper(c), u)))
+        elif a > 0 and not r2 < 0:  # cannot tell: the whole range
+            pts.append(_ball(l, u))
+        vals = [h(p) for p in pts]
+    finally:
+        ctx.prec = old
+    ol, ou = min(lower(v) for v in vals), max(upper(v) for v in vals)
+    if not (np.isfinite(ol) and np.isfinite(ou)):  # a ball lost every digit: a flat line
+        return 0.0, sig.phi(l)[0], sig.phi(u)[1]
+    return a, ol, ou
+
+
+def _dphi(sig, l: float, u: float) -> tuple[float, float]:
+    """[min, max] of phi' on [l, u] (phi' is even and falls with |z|)."""
+    old = ctx.prec
+    ctx.prec = PREC
+    try:
+        def d(z: float) -> arb:
+            s = 1 / (1 + (-(sig.t * arb(z))).exp())
+            return sig.t * s * (1 - s)
+        near = min(max(0.0, l), u)
+        far = l if abs(l) > abs(u) else u
+        return lower(d(far)), upper(d(near))
+    finally:
+        ctx.prec = old
+
+
+def _width(A, lo, hi, xlo, xhi):
+    a, b = _range(A, lo, hi, xlo, xhi)
+    return b - a
+
+
+def symbolic_bound(P: Enclosed, st: LeafState) -> float:
+    """An upper bound of max |F_k - F_S,k| on a leaf whose failure set is decided (every
+    neuron FAILED or OK); +inf when the arithmetic overflowed."""
+    xlo, xhi = st.lo, st.hi
+    d = xlo.shape[0]
+    xabs = np.maximum(np.abs(xlo), np.abs(xhi))
+    y = (np.eye(d), np.zeros(d), np.zeros(d))
+    yr = (xlo, xhi)
+    e = er = None
+    for l in range(len(P.Ws)):
+        W, b = P.Ws[l], P.bs[l]
+        A, slo, shi = _lin(W, *y, *yr, xabs)
+        s = (A, down(slo + b[0]), up(shi + b[1]))
+        sr = _range(*s, xlo, xhi)
+        sr = (np.maximum(sr[0], st.plo[l]), np.minimum(sr[1], st.phi[l]))
+        if np.any(sr[0] > sr[1]):
+            return 0.0
+        n = sr[0].shape[0]
+        chords = [_chord(P.sig, float(a), float(c)) for a, c in zip(*sr)]
+        a = np.array([c[0] for c in chords])
+        Ay, ylo, yhi = _scale(a, *s, xabs)
+        yf = (Ay, down(ylo + np.array([c[1] for c in chords])),
+              up(yhi + np.array([c[2] for c in chords])))
+        yfr = _range(*yf, xlo, xhi)
+        ylo_i, yhi_i = (np.maximum(yfr[0], [P.sig.phi(float(v))[0] for v in sr[0]]),
+                        np.minimum(yfr[1], [P.sig.phi(float(v))[1] for v in sr[1]]))
+        status = st.status[l]
+        A_e, elo, ehi = np.zeros((n, d)), np.zeros(n), np.zeros(n)
+        exact_lo, exact_hi = np.full(n, -np.inf), np.full(n, np.inf)
+        if e is not None:
+            dA, dlo, dhi = _lin(W, *e, *er, xabs)
+            dr = _range(dA, dlo, dhi, xlo, xhi)
+            okj = np.flatnonzero(status != FAILED)
+            for j in okj:
+                exact_lo[j], exact_hi[j] = P.sig.diff_range(
+                    float(sr[0][j]), float(sr[1][j]), float(dr[0][j]), float(dr[1][j]))
+            cands = [(np.zeros((n, d)), exact_lo.copy(), exact_hi.copy())]
+            hl = down(sr[0] + np.minimum(dr[0], 0.0))
+            hu = up(sr[1] + np.maximum(dr[1], 0.0))
+            if np.all(np.isfinite(hl)) and np.all(np.isfinite(hu)):
+                # mean value: e = m d + (phi'(xi) - m) d, xi in the hull of s and s + d
+                p = np.array([_dphi(P.sig, float(a), float(b)) for a, b in zip(hl, hu)])
+                m = 0.5 * (p[:, 0] + p[:, 1])
+                mA, mlo, mhi = _scale(m, dA, dlo, dhi, xabs)
+                rlo, rhi = mul_interval(down(p[:, 0] - m), up(p[:, 1] - m), dr[0], dr[1])
+                cands.append((mA, down(mlo + rlo), up(mhi + rhi)))
+                # both outputs by chords: e = y' - y, s' = s + d
+                s2 = _add(s, (dA, dlo, dhi), xabs)
+                s2r = _range(*s2, xlo, xhi)
+                ch = np.array([_chord(P.sig, float(a), float(b)) for a, b in zip(*s2r)])
+                y2 = _scale(ch[:, 0], *s2, xabs)
+                y2 = (y2[0], down(y2[1] + ch[:, 1]), up(y2[2] + ch[:, 2]))
+                cands.append(_add(y2, (-yf[0], -yf[2], -yf[1]), xabs))
+            widths = np.array([_width(*c, xlo, xhi) for c in cands])
+            widths[~np.isfinite(widths)] = np.inf
+            pick = np.argmin(widths, axis=0)
+            for k, c in enumerate(cands):
+                rows = okj[pick[okj] == k]
+                A_e[rows], elo[rows], ehi[rows] = c[0][rows], c[1][rows], c[2][rows]
+        for j in np.flatnonzero(status == FAILED):
+            if P.fixed is not None:  # e = v - y
+                A_e[j], elo[j], ehi[j] = -yf[0][j], down(P.fixed[0] - yf[2][j]), \
+                    up(P.fixed[1] - yf[1][j])
+                continue
+            ulo = -1.0 if st.ulo is None else st.ulo[l][j]
+            uhi = 1.0 if st.uhi is None else st.uhi[l][j]
+            clo, chi = mul_interval(P.C[0], P.C[1], ulo, uhi)
+            if P.model.tracks_nominal:  # e = C u
+                elo[j], ehi[j] = clo, chi
+            else:  # e = C u - y
+                A_e[j], elo[j], ehi[j] = -yf[0][j], down(clo - yf[2][j]), up(chi - yf[1][j])
+        e = (A_e, elo, ehi)
+        er = _range(*e, xlo, xhi)
+        er = (np.maximum(er[0], exact_lo), np.minimum(er[1], exact_hi))
+        y, yr = yf, (ylo_i, yhi_i)
+    A, lo, hi = _lin(P.Wout, *e, *er, xabs)
+    olo, ohi = _range(A, lo, hi, xlo, xhi)
+    worst = max(max(float(ohi[k]), float(-olo[k])) for k in P.outputs)
+    return np.inf if worst != worst else worst
