@@ -2,7 +2,7 @@
 ``check`` and ``harden`` share, through the public contract of ``verify_api`` only
 (engines are imported when first used).
 
-``numeric`` and ``z3`` are the branch-and-bound engines of ``fepproof verify`` (issue 11),
+``numeric`` and ``z3`` are the branch-and-bound engines of ``fepproof verify``,
 so ``check``, ``harden`` and ``verify`` report the same kind of bracket for the same
 claim; ``check`` runs them in its claim processes (``jobs = 1``), ``harden`` with
 ``--jobs`` workers.  ``numeric-v1`` and ``z3-v1`` are the earlier engines, kept as

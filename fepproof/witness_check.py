@@ -1,6 +1,6 @@
 """Structural validation of a witness against a network and a failure model.
 
-``fepproof replay`` trusts nothing (issue 10): before a witness is evaluated, this
+``fepproof replay`` trusts nothing: before a witness is evaluated, this
 module checks every index is in range, no neuron or synapse is listed twice, the
 per-layer counts are exactly the claimed ones (when a claim is present), the sent values
 and synapse deltas line up with the failures, and each lies where the model allows

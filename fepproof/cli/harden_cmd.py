@@ -72,7 +72,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="largest replication factor per layer (default 100)")
     p.add_argument("--engine", choices=list(ENGINES), default="auto",
                    help="--by verify: the verify engine (default auto; numeric-v1 / z3-v1: the "
-                        "engines before issue 11)")
+                        "earlier engines)")
     p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
                    help="--by verify: worker processes per engine run (default 2)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",

@@ -65,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    default="auto",
                    help="numeric (branch and bound over failures, input box and "
                         "pre-activations), z3 (the same with z3 deciding small leaves), "
-                        "numeric-v1 / z3-v1 (the engines before issue 11, kept as "
+                        "numeric-v1 / z3-v1 (the earlier engines, kept as "
                         "baselines) or auto (z3 for small networks, else numeric)")
     p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
                    help="worker processes for the branch-and-bound leaves (default 2)")

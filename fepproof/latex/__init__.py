@@ -1,4 +1,4 @@
-"""LaTeX documents generated from the checker's own objects (issue 4).
+"""LaTeX documents generated from the checker's own objects.
 
 - :mod:`.numfmt`          exact rationals for people: short fractions, exact or rounded
                            decimals (rounding stated in the document).

@@ -1,5 +1,5 @@
 """Exact rationals for people: a short fraction, an exact decimal, or a rounded decimal
-whose rounding the document states (the issue's rule for every number in the LaTeX)."""
+whose rounding the document states (every number in the LaTeX says how it was rounded)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Numeric engine for networks too large for z3 (issue 6): certified upper bound
+"""Numeric engine for networks too large for z3: certified upper bound
 (:mod:`.upper`), witness search (:mod:`.search`), the engine (:mod:`.engine`)."""
 
 from .engine import build_witness, choose_engine, verify_numeric

@@ -1,4 +1,4 @@
-"""Branch and bound that converges: the ``numeric`` engine of ``fepproof verify`` (issue 11).
+"""Branch and bound that converges: the ``numeric`` engine of ``fepproof verify``.
 
 Leaves (:class:`.leaf.Leaf`) restrict the input box, the failure status of neurons and
 nominal pre-activation ranges; each carries a certified upper bound (:mod:`.leaf`).  A
@@ -15,7 +15,7 @@ priority queue always branches the leaves with the largest upper bounds.  Splits
 Once the failure set is fixed, the input split is taken; with ``strong`` branching every
 candidate (two input dimensions, one pre-activation) is bounded and the split whose
 children's bounds have the smallest sum wins (measured: fewer leaves, but slower per
-second on the issue's 8-16-16-1 nets, so it is off by default).
+second on the convergence benchmark's 8-16-16-1 nets, so it is off by default).
 
 Children keep the minimum of their own and their parent's bound (both sound on the child).
 A leaf is closed once its bound is <= the replayed lower bound (or <= the claim when only

@@ -1,4 +1,4 @@
-"""Joint CROWN bound of F_S - F on a leaf with a fixed failure set (issue 11).
+"""Joint CROWN bound of F_S - F on a leaf with a fixed failure set.
 
 Both copies of the network (nominal y, failed y') are relaxed by linear bounds and the
 objective +-w_out . (y'_L - y_L) is back-substituted to the input box, as CROWN does on

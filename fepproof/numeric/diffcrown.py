@@ -1,4 +1,4 @@
-"""Differential CROWN bound of F_S - F on one branch-and-bound leaf (issue 11).
+"""Differential CROWN bound of F_S - F on one branch-and-bound leaf.
 
 The bound back-substitutes the objective through the network in the variables
 (y, e): the nominal outputs y = phi(s) and the differences e = y' - y that failures

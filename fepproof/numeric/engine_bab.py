@@ -1,4 +1,4 @@
-"""``verify_bab``: the converging numeric engine (``--engine numeric``, issue 11).
+"""``verify_bab``: the converging numeric engine (``--engine numeric``).
 
 Lower bound first from the witness search of :mod:`.search` (re-optimised on the
 scale-aware objective of :mod:`.attack`), then branch and bound (:mod:`.bab`) with

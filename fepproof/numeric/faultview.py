@@ -1,4 +1,4 @@
-"""The failure model as the branch-and-bound engine sees it, in one place (issue 11).
+"""The failure model as the branch-and-bound engine sees it, in one place.
 
 :mod:`.leaf`, :mod:`.attack` and :mod:`.bab` never look at a model's kind or reading:
 they call these helpers, which ask :class:`fepproof.failures.FailureModel` (its

@@ -1,4 +1,4 @@
-"""Certified upper bound of |F - F_S| on one branch-and-bound leaf (issue 11).
+"""Certified upper bound of |F - F_S| on one branch-and-bound leaf.
 
 A leaf restricts the problem four ways: an input sub-box [lo, hi]; a per-neuron failure
 status (FAILED, OK, or MAYBE with ``free[l]`` failures still to place among the MAYBE
@@ -26,7 +26,8 @@ the interval bound, the smaller kept), with three changes:
   padded by ``REL`` times the sum of the absolute values of its terms (carried along as
   ``mag``), which bounds float64 rounding (n u sum|terms|, u = 2^-53, n <= 1e6) with a
   wide margin; absolute pads are ``TINY`` = 1e-300 (underflow).  A 1e-20 deviation is
-  therefore not swamped by a fixed absolute pad (issue 10's degenerate network).
+  therefore not swamped by a fixed absolute pad (degenerate networks such as
+  x -> sigma(1e-20 y) -> 1e20 z, tests/test_bab.py).
 
 For neuron failures the differential bound of :mod:`.diffcrown` (back-substitution in
 the variables (y, e) with planes in (s, delta), which converges as the box shrinks, where
@@ -38,7 +39,7 @@ back-substituted to the input) is tried as well.
 Batches.  Leaves that share their failure status are bounded together
 (:func:`leaf_uppers`): every per-neuron array carries a leading batch axis (B, n) and
 every matrix of back-substituted rows (B, R, n), so one numpy call serves all of them.
-On the small layers of the issue's networks the per-call overhead dominates a leaf
+On the small layers of the convergence benchmark's networks the per-call overhead dominates a leaf
 bound, so a batch of 8 costs about as much as two single leaves.  The arithmetic per
 leaf is the same; batched and single bounds agree up to float rounding (both sound).
 """
@@ -185,7 +186,7 @@ class LeafBound:
 class _Batch:
     """Leaves that share their failure status, bounded together: every per-neuron
     quantity gets a leading batch axis (one numpy call serves all of them; the per-call
-    overhead dominates on the issue's small layers)."""
+    overhead dominates on small layers)."""
 
     def __init__(self, leaves: list[Leaf]):
         first = leaves[0]

@@ -1,10 +1,11 @@
-"""Relatively accurate float64 sigmoid facts for the scale-aware bounds (issue 11).
+"""Relatively accurate float64 sigmoid facts for the scale-aware bounds.
 
 ``phi``, ``dphi`` and ``gdiff`` (phi(s + d) - phi(s)) are computed without cancellation,
 so each result carries a *relative* error of a few ulps (|slope * s| < 1e6 assumed; the
 error then stays below 1e-9 relative).  That is what lets :mod:`.leaf` pad bounds in
 proportion to the magnitudes involved instead of by an absolute 1e-12, which would swamp
-a 1e-20 deviation that a 1e20 output weight later amplifies (issue 10, degenerate nets).
+a 1e-20 deviation that a 1e20 output weight later amplifies
+(degenerate networks such as x -> sigma(1e-20 y) -> 1e20 z, tests/test_bab.py).
 
 * phi(s) = sigma(z), z = slope s: 1 / (1 + e^-z) for z >= 0, e^z / (1 + e^z) otherwise.
 * phi'(s) = slope e^-|z| / (1 + e^-|z|)^2.

@@ -1,4 +1,4 @@
-"""Certified upper bound on the worst-case output error (numeric engine, issue 6).
+"""Certified upper bound on the worst-case output error (the ``numeric-v1`` engine).
 
 Why it is sound (the derivation; also in docs/numeric.md).  Write s^l for the nominal
 pre-activations of hidden layer l, e^l = y~^l - y^l for the error of its outputs and

@@ -1,4 +1,4 @@
-"""Solver answers as an enum (issue 10): every z3 result maps onto :class:`Answer`.
+"""Solver answers as an enum: every z3 result maps onto :class:`Answer`.
 
 A timeout is read from the answer and the clock (``unknown`` after the whole budget was
 spent), never from z3's reason text.

@@ -1,5 +1,5 @@
 """``--engine z3``: branch and bound (:mod:`fepproof.numeric.bab`) with z3 for the last
-mile (issue 11).
+mile.
 
 Leaves whose failure set is fixed are handed to z3 over their own input box, where the
 interval ranges (hence the certified sigmoid envelopes of :mod:`.encode`) are far tighter
