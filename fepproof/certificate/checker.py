@@ -163,6 +163,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
     """Check a certificate already read (see the module docstring)."""
     t0 = time.monotonic()
     claim = doc["claim"]
+    leaves = extra = 0
     try:
         if expect is not None:
             for k, v in expect.items():
@@ -181,7 +182,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         if len(tree) > MAX_NODES:
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
         stack = [root]
-        pos = leaves = extra = 0
+        pos = 0
         worst = 0.0
         last = time.monotonic()
         while stack:
@@ -222,8 +223,8 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         if pos != len(tree):
             raise CertificateInvalid(f"tree: {len(tree) - pos} nodes after the last leaf")
     except CertificateInvalid as exc:
-        return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {},
-                           seconds=time.monotonic() - t0)
+        return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {}, leaves,
+                           extra, seconds=time.monotonic() - t0)
     return CheckReport(True, f"|F - F_fail| <= {claim['bound']} on all {leaves} leaves"
                        + (f" (+{extra} split by the checker)" if extra else ""), claim, leaves,
                        extra, worst, time.monotonic() - t0)
