@@ -323,9 +323,8 @@ CATALOGUE: tuple[Mutation, ...] = (
              '"box_file": None, "claim"', "cache key leaves out the box file's bytes", (), "",
              CT, "tests"),
     Mutation("cache.key_without_external_data", ND,
-             "sources += [p for loc in _external_locations(path)",
-             "sources += [p for loc in []", "network digest skips ONNX external data files",
-             (), "", CT,
+             "h.update(file_digest(src).encode())", 'h.update(b"present")',
+             "network digest: an external data file's name, not its bytes", (), "", CT,
              "tests"),
 )
 
