@@ -1,6 +1,6 @@
-"""Convergence benchmark (issue 11): the branch-and-bound engines vs the issue-6/7 engines.
+"""Convergence benchmark: the branch-and-bound engines vs the earlier (v1) engines.
 
-Random networks as in issue 11 (weights ~ N(0, 1) unless the row says otherwise, biases
+Random networks (weights ~ N(0, 1) unless the row says otherwise, biases
 ~ N(0, 0.5^2), K = 1/4, box [0, 1]^d, one linear output), crash failures (Byzantine ones
 on the --extra rows), several seeds per row.  For each (row, seed) the baseline engine
 (``numeric-v1``, or ``z3-v1`` on the z3 row) and the new engine (``--engine auto``, or
@@ -49,10 +49,10 @@ class Row:
     scale: float = 1.0
     engine: str = "auto"       # new engine: auto or z3
     target: float = 1.05       # upper/lower target
-    time_target: float = 60.0  # seconds the issue allows
+    time_target: float = 60.0  # seconds the row's target allows
     trivial_cut: float | None = None  # upper must be <= (1 - cut) * sum|w_out|
     model: str = "crash"       # crash, byz-dev (Byzantine C = 1/2), byz-val (value, C = 1)
-    extra: bool = False        # not in the issue's table (run with --extra or --rows)
+    extra: bool = False        # not in the main table (run with --extra or --rows)
 
 
 ROWS = [
@@ -64,7 +64,7 @@ ROWS = [
     Row("16-64-64-64-1", 16, (64, 64, 64), (1, 1, 1), target=3.0, trivial_cut=0.15),
     Row("16-64-64-64-1s.3", 16, (64, 64, 64), (2, 2, 2), scale=0.3, target=1.5),
     # Byzantine failures (sent values split by the branch and bound), with the targets of
-    # the crash rows of the same size; not in the issue's table
+    # the crash rows of the same size; not in the main table
     Row("2-8-8-1/byz-dev", 2, (8, 8), (1, 1), target=1.0101, time_target=10,
         model="byz-dev", extra=True),
     Row("2-8-8-1/byz-val", 2, (8, 8), (1, 1), target=1.0101, time_target=10,
@@ -81,7 +81,7 @@ def issue_network(d: int, widths: tuple[int, ...], seed: int, scale: float = 1.0
     """Weights ~ N(0, scale^2), biases ~ N(0, 0.5^2), rounded to float32 (exact): the
     shared generator :func:`fepproof.experiments.networks.gaussian_network`."""
     return gaussian_network(seed, d, widths, scale=scale,
-                            name=f"issue11-{d}-{'-'.join(map(str, widths))}-1-seed{seed}")
+                            name=f"converge-{d}-{'-'.join(map(str, widths))}-1-seed{seed}")
 
 
 def _ratio(res) -> float:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", default="", help="comma-separated row keys (default: all)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (new engine)")
     ap.add_argument("--extra", action="store_true",
-                    help="also the rows that are not in the issue's table (Byzantine)")
+                    help="also the rows that are not in the main table (Byzantine)")
     args = ap.parse_args(argv)
     if args.timeout <= 0 or args.seeds < 1 or args.jobs < 1:
         ap.error("--timeout, --seeds and --jobs must be positive")

@@ -1,4 +1,4 @@
-"""Benchmark of the numeric engine (issue 6): bracket [lower, upper] vs the paper's Fep.
+"""Benchmark of the numeric engine (v1): bracket [lower, upper] vs the paper's Fep.
 
 Prints tables: the headline cases (random 16-64-64-64-1 with two crashes per layer, the
 trained StaticNet 784-98-10 MNIST networks with two crashed hidden neurons), then how

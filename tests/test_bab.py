@@ -1,6 +1,6 @@
-"""Branch-and-bound engines (issue 11): leaf bounds and brackets against exhaustive
+"""Branch-and-bound engines: leaf bounds and brackets against exhaustive
 enumeration for every failure model, anytime monotonicity, serial == parallel, and the
-degenerate networks of issue 10."""
+degenerate networks (tiny weights times huge ones)."""
 
 from __future__ import annotations
 
@@ -373,8 +373,8 @@ def test_engines_bracket_the_brute_force_worst_case(net, mi, data):
 
 
 def _issue_net(d, widths, seed, scale=1.0):
-    """Issue 11's random networks (weights ~ N(0, scale^2), biases ~ N(0, 0.5^2), float32):
-    the generator the benchmarks use."""
+    """The convergence benchmark's random networks (weights ~ N(0, scale^2), biases
+    ~ N(0, 0.5^2), float32), from the generator the benchmarks use."""
     return gaussian_network(seed, d, widths, scale=scale, name="r")
 
 
@@ -426,7 +426,7 @@ def test_cli_verdicts_agree_for_one_and_two_jobs(tmp_path):
     assert codes[0] == codes[1] and codes[0] in (0, 1)
 
 
-# ---- degenerate networks (issue 10) --------------------------------------------------------
+# ---- degenerate networks --------------------------------------------------------------
 
 def _degenerate() -> Network:
     return network_from_dict({
@@ -612,7 +612,7 @@ def test_deep_network_root_bound_respects_its_budget_and_the_tolerance_scale():
                                    FailureModel.byzantine("1", "value")], ids=str)
 def test_sent_value_splits_make_byzantine_brackets_converge(model, monkeypatch):
     """A Byzantine neuron's sent value is an input of the faulty copy: the branch and bound
-    halves its control window.  On the issue's 2-8-8-1 net (seed 0) the 1 % tolerance is
+    halves its control window.  On the benchmark's 2-8-8-1 net (seed 0) the 1 % tolerance is
     reached within 600 leaf bounds; without sent-value splits it is not (the delta ranges
     keep the whole capacity's width however small the input box)."""
     from fepproof.numeric import bab

@@ -1,4 +1,4 @@
-"""The differential CROWN bound (issue 11, ``fepproof/numeric/diffcrown.py``): its planes
+"""The differential CROWN bound (``fepproof/numeric/diffcrown.py``): its planes
 enclose phi(s + d) - phi(s) (checked against mpmath), the bound alone covers exhaustive
 enumeration for every neuron failure model, it converges on small boxes, and breaking
 either the interpolation error term or the MAYBE gains makes the checks fail."""

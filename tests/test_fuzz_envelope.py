@@ -1,6 +1,6 @@
 """Fuzz the certified sigmoid enclosures behind the z3 engine (design rule 3).
 
-Found by the hostile-input fuzzing (issue 10): a network weight of -5e9 made
+Found by the hostile-input fuzzing: a network weight of -5e9 made
 ``phi_enclosure`` expand sigmoid(-5e9) ~ 2^-7e9 into an exact Fraction (verify hung past
 its --timeout), and rounding the 120-bit interval end points to 53 bits made the
 enclosure of sigmoid(40) the unsound [1, 1].  Each enclosure must contain the true value

@@ -1,4 +1,4 @@
-"""Numeric engine (issue 6): soundness of the certified upper bound, replayed witnesses,
+"""Numeric engine (v1): soundness of the certified upper bound, replayed witnesses,
 verdicts and the engine choice."""
 
 from __future__ import annotations
@@ -309,7 +309,7 @@ def test_run_many_matches_run_scenario_by_scenario(data):
 
 
 def test_exhaustive_search_sweeps_every_failure_set():
-    """16-32-32-1, two crashes in the first layer (issue 11's row, seed 2): the best of
+    """16-32-32-1, two crashes in the first layer (bench_converge's row, seed 2): the best of
     the 496 sets on random starts is (14, 22) at 2.718, while a short ascent on every set
     finds (14, 31) at 2.9027 (256 starts x 300 steps on every set: 2.90283)."""
     net = gaussian_network(2, 16, (32, 32))  # benchmarks/bench_converge.py's row

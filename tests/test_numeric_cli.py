@@ -1,4 +1,4 @@
-"""`fepproof verify --engine numeric|auto` through the CLI (numeric engine, issue 6)."""
+"""`fepproof verify --engine numeric|auto` through the CLI (numeric engines)."""
 
 from __future__ import annotations
 

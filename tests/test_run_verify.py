@@ -1,5 +1,5 @@
 """``check`` and ``harden --by verify`` decide claims with the same branch-and-bound engines
-as ``fepproof verify`` (issue 11): a claim 0.5 % from the true worst case is decided either
+as ``fepproof verify``: a claim 0.5 % from the true worst case is decided either
 way, the closed form (Theorem 2) stops a run at once when it already proves the claim, and
 the earlier engines stay selectable by name."""
 
@@ -33,7 +33,7 @@ def _claim(net, f, model, bound, timeout=SAFETY, bracket=False):
 
 @pytest.fixture(scope="module")
 def near_worst():
-    """The issue's 2-8-8-1 network (seed 0) and a 1 % bracket of its worst case."""
+    """The convergence benchmark's 2-8-8-1 network (seed 0) and a 1 % bracket of its worst case."""
     net = _issue_net(2, [8, 8], seed=0)
     res = verify_bab(_claim(net, (1, 1), CRASH, 0, bracket=True), None,
                      BabOptions(jobs=1, max_bounds=5000, attack_every=2))  # ~20 bounds

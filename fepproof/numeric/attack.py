@@ -1,10 +1,10 @@
 """Lower bounds inside branch and bound: gradient ascent on the input and on the sent
-values, for one failure set on one sub-box (issue 11).
+values, for one failure set on one sub-box.
 
 The objective is one signed output of F_fail - F_neu, evaluated in *difference form*:
 the error of each layer is propagated as delta = W e (plus synapse terms) and
 e = phi(s + delta) - phi(s) by :func:`.stable.gdiff`, so a 1e-20 deviation that a 1e20
-output weight amplifies is not lost to cancellation (issue 10's degenerate networks).
+output weight amplifies is not lost to cancellation (degenerate networks).
 Gradients come from a backward pass through that difference form (forward differences,
 d + k + 1 batched evaluations, for synapse failures); the ascent is a projected
 sign-gradient step from many starts, on the two most promising signed outputs.

@@ -1,4 +1,4 @@
-"""The numeric engine behind ``fepproof verify --engine numeric|auto`` (issue 6).
+"""The v1 numeric engine (``fepproof verify --engine numeric-v1``, the benchmarks' baseline).
 
 ``verify_numeric`` brackets the worst-case error: a certified upper bound
 (:mod:`.upper`, documented derivation) and a lower bound from a real witness

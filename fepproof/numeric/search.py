@@ -1,10 +1,10 @@
-"""Lower bound from a real witness: search over failure sets and inputs (issue 6).
+"""Lower bound from a real witness: search over failure sets and inputs.
 
 * Few failure sets (<= ``ENUM_LIMIT`` including Byzantine signs): every one is scored on
   a batch of inputs and the best few are refined; then every other set gets a short
   input ascent (many sets per batch, :func:`optimise_many`), and one that beats the best
   so far is refined too: a set whose worst input is narrow scores low on random starts
-  (issue 11's 16-32-32-1 seed 2: 2.718 -> 2.903).
+  (bench_converge's 16-32-32-1 row, seed 2: 2.718 -> 2.903).
 * Otherwise: a greedy start (each layer's failures chosen by their first-order gain),
   then local search (swap one failed neuron/synapse for one of the best-ranked others,
   or flip a Byzantine sign), alternated with multi-start projected-gradient ascent over
