@@ -222,3 +222,19 @@ def test_sent_windows_restrict_a_byzantine_neuron(reading):
     assert answer({(0, 0): win}) is Answer.UNSAT
     if reading == "deviation":
         assert answer({(0, 0): (Fraction(3, 4), Fraction(1))}) is Answer.SAT
+
+
+def test_query_limit_stops_the_run_soundly():
+    """``max_queries`` is a work budget: the run stops after that many z3 queries with a
+    bracket that still contains the worst case, the same every time."""
+    net = _fixed((2, 3, 3, 1))
+    worst = exhaustive_max(net, (1, 1))
+    opts = Options(max_queries=2, query_cap=None)
+    runs = [verify_z3(_problem(net, (1, 1), fep(net, (1, 1)).value, timeout=600,
+                               bracket=True), options=opts) for _ in range(2)]
+    for res in runs:
+        assert res.stats["queries"] == 2 and "query limit" in res.reason
+        assert worst <= float(res.upper) + 1e-9 and res.lower <= res.upper
+        assert res.verdict is Status.PROVED  # the claim is Fep: the bounds prove it
+    assert (runs[0].lower, runs[0].upper, runs[0].reason) == \
+        (runs[1].lower, runs[1].upper, runs[1].reason)

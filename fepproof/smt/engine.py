@@ -64,6 +64,9 @@ class Options:
     max_refinements: int = 3  # spurious models per box before splitting it
     sample: bool = True  # seed the lower bound by random sampling before asking z3
     cheap_bounds: bool = True  # let interval / weight-sum bounds decide items without z3
+    max_queries: int | None = None  # work budget: stop after this many z3 queries (the
+    #   verdict then rests on the bounds reached; with query_cap=None no step of the run
+    #   depends on the machine's speed before the timeout, a safety net)
 
 
 NAIVE = Options(selectors="boolean", ranges="crude", coupling=False, relax="pieces",
@@ -276,6 +279,10 @@ class _Run:
             claim_done = self.lower > p.bound or (not pending and U <= p.bound)
             bracket_done = (not p.bracket) or (not pending and U - self.lower <= tol * U)
             if claim_done and bracket_done:
+                break
+            if self.opts.max_queries is not None and \
+                    self.stats["queries"] >= self.opts.max_queries:
+                self.reason = self.reason or f"query limit ({self.opts.max_queries} z3 queries)"
                 break
             remaining = self.deadline - time.monotonic()
             if remaining <= 0.05:
