@@ -130,27 +130,35 @@ def _claim(claim: dict[str, Any], net_path: str | os.PathLike[str]):
     return net, model, root.normalise(), bound, out
 
 
-def _refine(P: Enclosed, st: LeafState) -> tuple[LeafState, LeafState] | None:
+def _influence(P: Enclosed) -> list[np.ndarray]:
+    """How much each hidden neuron (per layer) and each input can move the outputs:
+    back-propagated absolute weights (a heuristic for choosing splits, not trusted)."""
+    v = np.abs(P.Wout[1]).max(axis=0)
+    out = [v]
+    for W in reversed(P.Ws):
+        v = (0.25 * v) @ np.abs(W[1])
+        out.append(v)
+    return out[::-1]  # [inputs, layer 0, ..., layer L-1]
+
+
+def _refine(P: Enclosed, st: LeafState, infl: list[np.ndarray]
+            ) -> tuple[LeafState, LeafState] | None:
     """The checker's own split of a leaf whose bound is too high (None: nothing to split).
 
     Undecided failures first (the first undecided neuron of the first such layer), then
-    the widest input coordinate or sent-value window, each weighted by the sum of the
-    absolute weights leaving it (a crude sensitivity)."""
+    the input coordinate or sent-value window with the largest width x influence."""
     for l, s in enumerate(st.status):
         if st.free[l] > 0:
             j = int(np.flatnonzero(s == MAYBE)[0])
             return split(st, ["f", l, j])
     best = None
-    colw = np.abs(P.Ws[0][1]).sum(axis=0) + np.abs(P.Ws[0][0]).sum(axis=0)
-    score = (st.hi - st.lo) * colw
+    score = (st.hi - st.lo) * infl[0]
     i = int(np.argmax(score))
     if score[i] > 0 and float(st.lo[i]) < float(down(st.hi[i])):
         best = (float(score[i]), ["x", i, float(0.5 * st.lo[i] + 0.5 * st.hi[i])])
     if st.ulo is not None:
-        nxt = P.Ws[1:] + [P.Wout]
         for l, s in enumerate(st.status):
-            w = np.where(s == FAILED, st.uhi[l] - st.ulo[l], 0.0)
-            w = w * (np.abs(nxt[l][1]).sum(axis=0) + 1e-300) * P.C[1]
+            w = np.where(s == FAILED, st.uhi[l] - st.ulo[l], 0.0) * infl[l + 1] * P.C[1]
             j = int(np.argmax(w))
             if w[j] > 1e-12 and (best is None or w[j] > best[0]):
                 best = (float(w[j]), ["u", l, j, float(0.5 * (st.ulo[l][j] + st.uhi[l][j]))])
@@ -177,6 +185,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                                "form (Theorem 2 with the sound deviation, exact)", claim,
                                seconds=time.monotonic() - t0)
         P = Enclosed.make(net, model, out)
+        infl = _influence(P)
         limit = frac_interval(bound)[0]  # leaf bounds must be <= this float <= bound
         tree = doc["tree"]
         if len(tree) > MAX_NODES:
@@ -208,7 +217,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                 if u <= limit:
                     worst = max(worst, u)
                     continue
-                kids = _refine(P, s) if extra < max_extra and np.isfinite(u) else None
+                kids = _refine(P, s, infl) if extra < max_extra and np.isfinite(u) else None
                 if kids is None:
                     raise CertificateInvalid(
                         f"leaf {leaves - 1} (tree node {pos - 1}): the checker's bound "

@@ -65,7 +65,8 @@ def code_digest() -> str:
 
 def claim_key(claim: Claim, network: str | None = None, box_file: str | None = None) -> str:
     """The cache key of ``claim``: SHA-256 over the network's bytes (every file it is read
-    from), the input-box file's bytes, the claim, the fepproof version and sources.
+    from), the input-box file's bytes, the claim, its certificate file's bytes (if it
+    names one), the fepproof version and sources.
 
     ``network`` / ``box_file``: those digests when the caller has just computed them
     (``network_digest(claim.network)``, ``file_digest(claim.input_box_file)``).  Raises
@@ -76,8 +77,21 @@ def claim_key(claim: Claim, network: str | None = None, box_file: str | None = N
     if box_file is None and claim.input_box_file is not None:
         box_file = file_digest(claim.input_box_file)
     material = {"format": FORMAT, "version": __version__, "code": code_digest(),
-                "network": network, "box_file": box_file, "claim": claim.key_data()}
+                "network": network, "box_file": box_file, "claim": claim.key_data(),
+                "certificate": _certificate_digest(claim)}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _certificate_digest(claim: Claim) -> str | None:
+    """A claim's own certificate counts in its key (editing it re-checks the claim); one
+    that cannot be read is keyed as such, and the run then reports why."""
+    cert = getattr(claim, "certificate", None)
+    if cert is None:
+        return None
+    try:
+        return f"{cert}:{file_digest(cert)}"
+    except (OSError, ValueError):
+        return f"{cert}:unreadable"
 
 
 def _entry(base: Path, key: str) -> Path:
