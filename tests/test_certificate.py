@@ -96,7 +96,11 @@ def test_exact_numbers_are_enclosed(q):
        st.floats(0, 2), st.integers(-30, 0))
 def test_sigmoid_enclosures_hold_in_high_precision(x, slo, sw, dlo, dw, scale):
     sig = Sigmoid(Fraction(1))
-    mpmath.mp.dps = 80
+    with mpmath.workdps(80):
+        _check_sigmoid_enclosures(sig, x, slo, sw, dlo, dw, scale)
+
+
+def _check_sigmoid_enclosures(sig, x, slo, sw, dlo, dw, scale):
 
     def phi(v):
         return 1 / (1 + mpmath.exp(-mpmath.mpf(v)))
@@ -474,7 +478,11 @@ def test_chord_offsets_and_slope_ranges_hold_in_high_precision(l, w, t):
     u = l + w
     a, ol, ou = _chord(sig, l, u)
     pmin, pmax = _dphi(sig, l, u)
-    mpmath.mp.dps = 60
+    with mpmath.workdps(60):
+        _check_chord(a, ol, ou, pmin, pmax, l, u, t)
+
+
+def _check_chord(a, ol, ou, pmin, pmax, l, u, t):
     T = mpmath.mpf(t.numerator) / t.denominator
 
     def phi(z):
