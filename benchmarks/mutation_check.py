@@ -90,7 +90,7 @@ DEFAULT_TESTS = {B: ("tests/test_bounds.py",),
                  DV: ("tests/test_symbolic.py",), EN: OT, H: HT, RP: HT}
 
 CATALOGUE: tuple[Mutation, ...] = (
-    # ---- the list -------------------------------------------------------------
+    # ---- the formulas the catalogue must cover ----------------------------------------
     Mutation("theorem1.floor_to_ceil", B, "n = math.floor(ratio)", "n = math.ceil(ratio)",
              "Theorem 1: floor -> ceil (unsound count)", (P,), "production.theorem1"),
     Mutation("theorem3.le_to_lt", B, "ok = value <= budget", "ok = value < budget",

@@ -1,4 +1,4 @@
-"""Stuck-at faults (issue 10): a failed neuron sends a fixed value v in [0, 1].
+"""Stuck-at faults: a failed neuron sends a fixed value v in [0, 1].
 
 Its deviation v - y from the nominal output y lies in [v - hi, v - lo] when y is in
 [lo, hi], and |v - y| <= max(v, 1 - v) over y in (0, 1), the least such constant; Fep

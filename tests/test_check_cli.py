@@ -1,5 +1,5 @@
 """fepproof check end to end: the example spec in cases/ (this is how CI runs it), the
-issue's scenario (a fresh project with an ONNX model: green, red after a model that breaks
+user's scenario (a fresh project with an ONNX model: green, red after a model that breaks
 a claim, JUnit XML, a rerun from the cache), the cache under concurrent runs, and the
 pytest plugin collecting the same claims."""
 

@@ -149,7 +149,7 @@ def test_failed_save_leaves_nothing(tmp_path: Path) -> None:
     assert load_network(target) == net
 
 
-# ---- hostile input (issue 10): each case exits 2 with one line naming the field, fast ----
+# ---- hostile input: each case exits 2 with one line naming the field, fast ----
 
 FIG1 = json.loads((CASES / "figure1.json").read_text())
 

@@ -1,4 +1,4 @@
-"""`fepproof replay` trusts nothing (issue 10): tampered witnesses are rejected with one
+"""`fepproof replay` trusts nothing: tampered witnesses are rejected with one
 line naming the field and exit 2; whatever is accepted replays to the simulator's error."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_untampered_verify_output_replays(tmp_path) -> None:
 
 
 def test_synapse_listed_six_times(tmp_path) -> None:
-    # issue 10: -1/2 six times on one synapse added up to -3 and replay said "obeys"
+    # once: -1/2 six times on one synapse added up to -3 and replay said "obeys"
     w = {"input": [0, 1, 0], "failed": [], "synapses": [[1, 0, 0]] * 6,
          "synapse_deltas": ["-1/2"] * 6}
     assert_rejected(replay_json(tmp_path, w, "--model", "synapse", "--capacity", "1/2"),
@@ -68,7 +68,7 @@ def test_synapse_listed_six_times(tmp_path) -> None:
 
 
 def test_claim_counts_are_compared(tmp_path) -> None:
-    # issue 10: the claim says failures [1,0,1]; the witness fails two neurons in layer 3
+    # once: the claim says failures [1,0,1]; the witness fails two neurons in layer 3
     t = copy.deepcopy(VERIFY_OUT)
     t["witness"]["failed"] = [[1], [], [3, 0]]
     assert_rejected(replay_json(tmp_path, t), "witness.failed")
@@ -90,7 +90,7 @@ def test_crash_neuron_listed_twice(tmp_path) -> None:
 
 
 def test_synapse_in_missing_layer(tmp_path) -> None:
-    # issue 10: silently ignored (error 0.0)
+    # once: silently ignored (error 0.0)
     for syn, field in [([7, 0, 0], "witness.synapses[0]"), ([0, 0, 0], "witness.synapses[0]"),
                        ([1, 9, 0], "witness.synapses[0]"), ([4, 0, 5], "witness.synapses[0]"),
                        ([1, 0], "witness.synapses[0]")]:
@@ -100,7 +100,7 @@ def test_synapse_in_missing_layer(tmp_path) -> None:
 
 
 def test_values_shorter_than_failed(tmp_path) -> None:
-    # issue 10: IndexError traceback
+    # once: an IndexError traceback
     w = {"input": [0, 1, 0], "failed": [[0, 1], [], []], "values": [[0.5], [], []]}
     assert_rejected(replay_json(tmp_path, w, "--model", "byzantine", "--capacity", "1"),
                     "witness.values[0]")
@@ -113,7 +113,7 @@ def test_values_shorter_than_failed(tmp_path) -> None:
 
 
 def test_too_few_synapse_deltas(tmp_path) -> None:
-    # issue 10: "zip() argument 2 is shorter than argument 1"
+    # once: "zip() argument 2 is shorter than argument 1"
     w = {"input": [0, 1, 0], "failed": [], "synapses": [[1, 0, 0], [1, 1, 0]],
          "synapse_deltas": ["1/2"]}
     assert_rejected(replay_json(tmp_path, w, "--model", "synapse", "--capacity", "1/2"),
