@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fepproof.bounds import fep, synapse_bound
@@ -333,3 +333,23 @@ def test_search_work_budget_makes_runs_repeatable():
     assert (a.value, a.scenario.sets, a.evaluated) == (b.value, b.scenario.sets, b.evaluated)
     assert np.array_equal(a.x, b.x)
     assert search(fn, time_budget=SAFETY, max_evals=40).evaluated < a.evaluated
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(-6, 6), st.floats(0, 6), st.floats(-4, 4), st.floats(0, 3))
+def test_sigmoid_difference_range_contains_the_interior_extremes(slo, sw, dlo, dw):
+    """phi(s + d) - phi(s) peaks (d > 0) or dips (d < 0) at s = -d/2: the range must
+    contain those values, not only the ends' (checked at 40 digits)."""
+    import mpmath
+
+    from fepproof.numeric.sigmoid import diff_range, widen
+    shi, dhi = slo + sw, dlo + dw
+    lo, hi = diff_range(np.array([slo]), np.array([shi]), np.array([dlo]), np.array([dhi]), 1.0)
+    lo, hi = widen(lo, hi)
+    with mpmath.workdps(40):
+        def g(s, d):
+            return 1 / (1 + mpmath.exp(-(mpmath.mpf(s) + d))) - 1 / (1 + mpmath.exp(-mpmath.mpf(s)))
+        for d in (dlo, dhi, 0.5 * (dlo + dhi)):
+            for s in (slo, shi, min(max(-d / 2, slo), shi)):
+                v = g(s, mpmath.mpf(d))
+                assert lo[0] <= v <= hi[0]
