@@ -71,8 +71,9 @@ def _run_dask(fn: Callable[[T], R], tasks: Sequence[T], scheduler: str,
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - depends on the environment
+        from ..cli.common import INSTALL_INTEROP  # here: the CLI imports this module
         raise SweepError("--scheduler needs dask[distributed] "
-                         "(pip install 'fepproof[interop]')") from None
+                         f"({INSTALL_INTEROP})") from None
     try:
         client = Client(scheduler, timeout=30)
     except OSError as exc:

@@ -46,8 +46,9 @@ def _onnx() -> Any:
     try:
         import onnx
     except ImportError:  # pragma: no cover - depends on the environment
+        from ..cli.common import INSTALL_INTEROP  # here: the CLI imports this module
         raise NetworkError("file: reading/writing .onnx needs the 'onnx' package "
-                           "(pip install 'fepproof[interop]')") from None
+                           f"({INSTALL_INTEROP})") from None
     return onnx
 
 
