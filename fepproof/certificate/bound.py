@@ -32,9 +32,22 @@ from ..failures import FailureModel
 from ..network import Network
 from .rigor import Sigmoid, down, frac_interval, mul_interval, sum_down, sum_up, up
 
-__all__ = ["FAILED", "OK", "MAYBE", "Enclosed", "LeafState", "leaf_bound"]
+__all__ = ["FAILED", "OK", "MAYBE", "Enclosed", "LeafState", "leaf_bound", "normalise_status"]
 
 FAILED, OK, MAYBE = 1, -1, 0
+
+
+def normalise_status(status: list[np.ndarray], free: list[int]) -> None:
+    """In place: undecided (MAYBE) neurons become OK when their layer has no failure left
+    to place, FAILED when every one of them must fail.  The engines' leaves use this same
+    function, so the trees they record are the checker's by construction."""
+    for l, s in enumerate(status):
+        maybe = s == MAYBE
+        if free[l] == 0:
+            s[maybe] = OK
+        elif int(maybe.sum()) == free[l]:
+            s[maybe] = FAILED
+            free[l] = 0
 
 
 def _enclose(rows) -> tuple[np.ndarray, np.ndarray]:
@@ -89,14 +102,7 @@ class LeafState:
                          cp(self.plo), cp(self.phi), cp(self.ulo), cp(self.uhi))
 
     def normalise(self) -> LeafState:
-        """MAYBE neurons become OK when no failure is left to place, FAILED when all must."""
-        for l, s in enumerate(self.status):
-            maybe = s == MAYBE
-            if self.free[l] == 0:
-                s[maybe] = OK
-            elif int(maybe.sum()) == self.free[l]:
-                s[maybe] = FAILED
-                self.free[l] = 0
+        normalise_status(self.status, self.free)
         return self
 
     def empty(self) -> bool:

@@ -117,14 +117,8 @@ def junit_xml(outcomes: Sequence[ClaimOutcome], name: str = "fepproof.check") ->
     ``verified_seconds`` property); a cached verdict has the property ``cached`` = true
     and says so in its output.  Every text is XML 1.0: control characters are written
     as visible escapes like ``\\x1b`` (in attributes, newlines too)."""
-    failures = sum(1 for o in outcomes if not o.passed and o.verdict.status.value != "error")
-    errors = sum(1 for o in outcomes if not o.passed and o.verdict.status.value == "error")
-    total = sum(o.verdict.seconds for o in outcomes)
-    suites = ET.Element("testsuites", name=name, tests=str(len(outcomes)),
-                        failures=str(failures), errors=str(errors), time=f"{total:.3f}")
-    suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(outcomes)),
-                          failures=str(failures), errors=str(errors), skipped="0",
-                          time=f"{total:.3f}")
+    from ..obligations.junit import suite_elements
+    suites, suite = suite_elements(outcomes, name)
     for o in outcomes:
         v = o.verdict
         case = ET.SubElement(suite, "testcase", classname=printable(o.claim.network.name),

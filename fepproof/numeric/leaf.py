@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..certificate.bound import FAILED, MAYBE, OK, normalise_status
 from .crown import joint_crown
 from .diffcrown import bdot, diff_crown, lift
 from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviation
@@ -61,7 +62,6 @@ from .upper import FloatNet, syn_term, topk_sum
 __all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_uppers", "leaf_ranges", "root_leaf", "FAILED",
            "OK", "MAYBE"]
 
-FAILED, OK, MAYBE = 1, -1, 0
 PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
 
 
@@ -93,14 +93,9 @@ class Leaf:
         return (self.ulo[m], self.uhi[m]) if self.ulo else None
 
     def normalise(self) -> Leaf:
-        """MAYBE neurons become OK when no failure is left to place, FAILED when all must."""
-        for l, s in enumerate(self.status):
-            maybe = s == MAYBE
-            if self.free[l] == 0:
-                s[maybe] = OK
-            elif int(maybe.sum()) == self.free[l]:
-                s[maybe] = FAILED
-                self.free[l] = 0
+        """MAYBE neurons become OK when no failure is left to place, FAILED when all must
+        (the certificate checker's own rule, so a recorded tree replays exactly)."""
+        normalise_status(self.status, self.free)
         return self
 
     def n_sets(self) -> int:

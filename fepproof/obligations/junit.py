@@ -8,15 +8,17 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..fsutil import atomic_write
 from .model import Outcome
 
-__all__ = ["junit_xml", "write_junit"]
+__all__ = ["junit_xml", "write_junit", "suite_elements"]
 
 
-def junit_xml(outcomes: Sequence[Outcome], name: str = "fepproof.prove") -> str:
-    """The JUnit XML document for ``outcomes`` (no timestamps: stable across runs)."""
+def suite_elements(outcomes: Sequence[Any], name: str) -> tuple[ET.Element, ET.Element]:
+    """The ``testsuites`` root and its one ``testsuite`` with the counts and total time of
+    ``outcomes`` (anything with ``passed`` and ``verdict``: obligations or claims)."""
     failures = sum(1 for o in outcomes if not o.passed and o.verdict.status.value != "error")
     errors = sum(1 for o in outcomes if not o.passed and o.verdict.status.value == "error")
     total = sum(o.verdict.seconds for o in outcomes)
@@ -25,6 +27,12 @@ def junit_xml(outcomes: Sequence[Outcome], name: str = "fepproof.prove") -> str:
     suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(outcomes)),
                           failures=str(failures), errors=str(errors), skipped="0",
                           time=f"{total:.3f}")
+    return suites, suite
+
+
+def junit_xml(outcomes: Sequence[Outcome], name: str = "fepproof.prove") -> str:
+    """The JUnit XML document for ``outcomes`` (no timestamps: stable across runs)."""
+    suites, suite = suite_elements(outcomes, name)
     for o in outcomes:
         ob, v = o.obligation, o.verdict
         case = ET.SubElement(suite, "testcase", classname=ob.result, name=ob.id,
