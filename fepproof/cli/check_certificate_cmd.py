@@ -12,7 +12,7 @@ from .common import CliError, add_network_arg, integer
 HELP = "re-validate a proof certificate independently of the engines (exit 0 valid, 1 not)"
 DESCRIPTION = """\
 Re-check a certificate written by `fepproof verify --certificate FILE` from the network
-file and the certificate alone, with a small checker that shares no code with the
+file and the certificate alone, with a small checker that imports nothing from the
 engines: the network's SHA-256 (over every byte it is read from), the claim, the proof
 tree's coverage of every failure set, input point, pre-activation and sent value, and an
 outward-rounded bound on every leaf (ball arithmetic for the sigmoid).
