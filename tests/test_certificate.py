@@ -496,3 +496,13 @@ def _check_chord(a, ol, ou, pmin, pmax, l, u, t):
         assert ol <= phi(s) - mpmath.mpf(a) * s <= ou
         dp = T * phi(s) * (1 - phi(s))
         assert pmin <= dp <= pmax
+
+
+def test_a_closed_form_claim_still_needs_a_well_formed_tree(tmp_path):
+    net = ROOT / "cases" / "figure1.json"
+    from fepproof.formats import load_network
+    n = load_network(net)
+    claim = _claim(net, n, (1, 0, 1), FailureModel.crash(), 3)  # Fep = 91/32 <= 3
+    assert check_document({"claim": claim, "tree": [["L"]]}, net).valid
+    for tree in ([["L"], ["L"]], [["x", 0, 0.5], ["L"]], [["f", 1, 0], ["L"], ["L"]]):
+        assert not check_document({"claim": claim, "tree": tree}, net).valid, tree
