@@ -59,13 +59,17 @@ def z3_real(name: str):
 
 
 def z3_unsat(claim: str, hypotheses: Sequence[Any], goal: Any,
-             timeout_ms: int = 10_000, nonlinear: bool = False) -> Verdict:
+             timeout_ms: int = 10_000, nonlinear: bool = False,
+             rlimit: int | None = None) -> Verdict:
     """Prove hypotheses => goal by UNSAT of hypotheses /\\ not goal (exact rationals).
     ``nonlinear``: use z3's complete procedure for real polynomial arithmetic (nlsat,
-    quantifier- and function-free formulas only)."""
+    quantifier- and function-free formulas only).  ``rlimit``: a deterministic resource
+    limit as well (z3 may overrun its wall-clock timeout inside quantifier reasoning)."""
     import z3
     s = z3.Tactic("qfnra-nlsat").solver() if nonlinear else z3.Solver()
     s.set("timeout", timeout_ms)
+    if rlimit is not None:
+        s.set("rlimit", rlimit)
     s.set("seed" if nonlinear else "random_seed", 0)
     s.add(*hypotheses)
     s.add(z3.Not(goal))
