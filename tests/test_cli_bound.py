@@ -112,7 +112,7 @@ def test_not_tolerated_says_by_what_and_how_to_verify() -> None:
     assert data["verify_hint"].startswith("run fepproof verify ")
     # the hinted command does prove it (figure1's worst case is about 1.49 < 2)
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--epsilon", "3",
-                       "--epsilon-prime", "1", "--quiet", "--no-bracket", "--timeout", "10")
+                       "--epsilon-prime", "1", "--quiet", "--no-bracket", "--timeout", "300")
     assert code == 0 and "verdict   proved" in out
     code, out, _ = run("bound", FIG1, "--failures", "1,0,1", "--epsilon", "4",
                        "--epsilon-prime", "1/2")

@@ -31,7 +31,7 @@ def witness(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("wit") / "w.json"
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--input-box", "-1,1",
                        "--bound", "1.4", "--engine", "numeric", "--no-bracket", "--quiet",
-                       "--timeout", "10", "--witness-out", path)
+                       "--timeout", "300", "--witness-out", path)
     assert code == 1 and f"wrote     {path}" in out
     return path
 
@@ -83,7 +83,7 @@ def test_byzantine_witness_replays_under_its_recorded_capacity(tmp_path: Path) -
     path = tmp_path / "b.json"
     code, _, _ = run("verify", SAT, "--failures", "1", "--model", "byzantine", "--capacity",
                      "1", "--capacity-reading", "value", "--engine", "numeric", "--quiet",
-                     "--timeout", "10", "--witness-out", path)
+                     "--no-bracket", "--timeout", "300", "--witness-out", path)
     assert code == 1
     data = json.loads(path.read_text())
     assert (data["model"], data["capacity"], data["capacity_reading"]) == \
@@ -135,7 +135,7 @@ def test_bad_recorded_fields_are_one_line(witness: Path, tmp_path: Path, field: 
 def test_verify_json_is_also_self_describing(tmp_path: Path) -> None:
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--input-box", "-1,1",
                        "--bound", "1.4", "--engine", "numeric", "--no-bracket", "--quiet",
-                       "--timeout", "10", "--json")
+                       "--timeout", "300", "--json")
     data = json.loads(out)
     assert code == 1 and data["network"] == "figure1" and data["output"] is None
     assert data["input_box"]["box"] == [["-1", "1"]] * 3
