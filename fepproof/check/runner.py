@@ -266,15 +266,23 @@ def check_claim(claim: Claim) -> Verdict:
     return Verdict(res.verdict, claim.describe(), evidence, res.engine, res.seconds)
 
 
+def _certificate_claim(claim: Claim, net: Network, model: Any, f: tuple[int, ...],
+                       bound: Fraction) -> dict[str, Any]:
+    """The claim object a certificate of this claim must state (network bytes, model,
+    counts, the box the network is verified on, output, bound)."""
+    from ..certificate import make_claim
+    return make_claim(claim.network, model, list(f), list(net.input_domain), claim.output,
+                      bound)
+
+
 def _given_certificate(claim: Claim, net: Network, model: Any, f: tuple[int, ...],
                        bound: Fraction) -> str:
     """The spec's certificate checked against this claim: ``valid: ...`` or why not."""
-    from ..certificate import CertificateUnreadable, check_certificate, make_claim
+    from ..certificate import CertificateUnreadable, check_certificate
 
-    expect = make_claim(claim.network, model, list(f), list(net.input_domain), claim.output,
-                        bound)
     try:
-        rep = check_certificate(claim.network, claim.certificate, expect=expect)
+        rep = check_certificate(claim.network, claim.certificate,
+                                expect=_certificate_claim(claim, net, model, f, bound))
     except CertificateUnreadable as exc:
         return f"rejected: {exc}"
     return f"valid: {rep.message}" if rep.valid else f"rejected: {rep.message}"
@@ -288,12 +296,11 @@ def _certify(claim: Claim, net: Network, model: Any, f: tuple[int, ...], bound: 
     """The proof's certificate, re-validated by the independent checker: ``certificate``
     (claim and tree, what a cached ``proved`` is re-checked against) when it is valid,
     and ``certificate_check`` saying how the check went."""
-    from ..certificate import check_document, make_claim
+    from ..certificate import check_document
 
     if res.proof_tree is None or model.fails_synapses:
         return {"certificate_check": "none: this engine or failure model has no certificate"}
-    doc = {"claim": make_claim(claim.network, model, list(f), list(net.input_domain),
-                               claim.output, bound), "tree": res.proof_tree}
+    doc = {"claim": _certificate_claim(claim, net, model, f, bound), "tree": res.proof_tree}
     rep = check_document(doc, claim.network)
     if not rep.valid:
         return {"certificate_check": f"not re-validated: {rep.message}"}
@@ -334,16 +341,15 @@ def _recheck_certificate(claim: Claim, entry: dict[str, Any], net: Network) -> s
     """A cached ``proved`` counts only when its certificate proves exactly this claim (the
     network's bytes now, the model, counts, box, output and bound recomputed from the
     spec) and the independent checker accepts it again."""
-    from ..certificate import check_document, make_claim
+    from ..certificate import check_document
 
     doc = entry.get("evidence", {}).get("certificate")
     if not isinstance(doc, dict) or not isinstance(doc.get("claim"), dict) \
             or not isinstance(doc.get("tree"), list):
         return None
     model, f, _, bound = _bound_and_failures(claim, net)
-    expect = make_claim(claim.network, model, list(f), list(net.input_domain), claim.output,
-                        bound)
-    rep = check_document(doc, claim.network, expect=expect)
+    rep = check_document(doc, claim.network,
+                         expect=_certificate_claim(claim, net, model, f, bound))
     return "certificate re-validated" if rep.valid else None
 
 
