@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from .exact import fmt_decimal, fmt_exact, to_fraction
-from .failures import FailureError, FailureModel, check_failures, input_sup
+from .failures import FailureError, FailureKind, FailureModel, check_failures, input_sup
 from .network import Network
 
 __all__ = [
@@ -125,8 +125,11 @@ def fep(net: Network, failures: Sequence[int], model: FailureModel | None = None
     f = check_failures(net, failures, model)
     wm = _wm(net, output)
     D = model.neuron_deviation(net)
-    terms = _terms(model.C, f, net.widths, net.K, wm)
-    sound_terms = terms if D == model.C else _terms(D, f, net.widths, net.K, wm)
+    # the paper's C; for a tanh neuron stuck at v the sigmoid reading max(v, 1 - v) has no
+    # meaning, and its sound deviation 1 + |v| is the C of the formula
+    C = D if net.activation.name == "tanh" and model.kind is FailureKind.STUCK_AT else model.C
+    terms = _terms(C, f, net.widths, net.K, wm)
+    sound_terms = terms if D == C else _terms(D, f, net.widths, net.K, wm)
     note = model.erratum_note()
     notes = [] if note is None else [note]
     return FepResult(sum(terms, Fraction(0)), tuple(terms), f, model, D, net.K, net.widths,

@@ -147,9 +147,9 @@ class FailureModel:
         if kind is FailureKind.STUCK_AT:
             v = Fraction(1) if self.stuck_value is None else _frac(self.stuck_value,
                                                                    "stuck_value")
-            if not 0 <= v <= 1:
-                raise FailureError(f"stuck_value: must be in [0, 1], got {short_exact(v)}",
-                                   "stuck_value")
+            if not -1 <= v <= 1:
+                raise FailureError(f"stuck_value: must be in [0, 1] (sigmoid) or [-1, 1] "
+                                   f"(tanh), got {short_exact(v)}", "stuck_value")
             object.__setattr__(self, "stuck_value", v)
         elif self.stuck_value is not None:
             raise FailureError(f"stuck_value: only the stuck-at model has a stuck value "
@@ -239,9 +239,19 @@ class FailureModel:
         value: C + sup (the C vs C + 1 erratum); stuck at v: max(v, sup - v)."""
         if self.fails_synapses:
             raise FailureError("neuron_deviation: not defined for the synapse model", "kind")
-        sup = net.activation.sup
-        lo, hi = self.deviation_interval(Fraction(0), sup)
+        self.check_activation(net)
+        lo, hi = self.deviation_interval(net.activation.inf, net.activation.sup)
         return max(-lo, hi)
+
+    def check_activation(self, net: Network) -> None:
+        """Refuse a stuck value outside the range of the network's activation (a sigmoid
+        neuron stuck at -1 is no hardware fault of that network)."""
+        v = self.stuck_value
+        act = net.activation
+        if v is not None and not act.inf <= v <= act.sup:
+            raise FailureError(f"stuck_value: a {act.name} neuron's values lie in "
+                               f"[{fmt_exact(act.inf)}, {fmt_exact(act.sup)}], got "
+                               f"{short_exact(v)}", "stuck_value")
 
     def synapse_deviation(self, nominal_sup: Fraction) -> Fraction:
         """Largest change of one failed synapse's delivered term, whose nominal value has
@@ -345,8 +355,12 @@ class FailureModel:
         if self.kind is FailureKind.STUCK_AT:
             v = self.stuck_value
             assert v is not None
+            if v < 0:  # only a tanh neuron can be stuck below 0
+                return (f"stuck-at {fmt_exact(v)} (failed neurons send {fmt_exact(v)}; "
+                        f"deviation < 1 + |v| = {fmt_exact(1 - v)})")
             return (f"stuck-at {fmt_exact(v)} (failed neurons send {fmt_exact(v)}; "
-                    f"deviation < max(v, 1 - v) = {fmt_exact(self.C)})")
+                    f"deviation < max(v, 1 - v) = {fmt_exact(self.C)}, sigmoid; "
+                    f"1 + v, tanh)")
         cap = fmt_exact(self.C)
         if self.kind is FailureKind.BYZANTINE:
             if self.reading is CapacityReading.DEVIATION:

@@ -128,7 +128,8 @@ def _load_json(path: Path, **_: Any) -> Network:
 
 # ---- .npz ------------------------------------------------------------------------------
 
-_NPZ_FIXED = {"format", "name", "activation.name", "activation.K"}
+_NPZ_FIXED = {"format", "name", "activation.name", "activation.K", "output_activation.name",
+              "output_activation.K"}
 _NPZ_NUMERIC = ("weights", "bias")
 
 
@@ -231,7 +232,8 @@ def _load_npz(path: Path, **_: Any) -> Network:
         unknown = sorted(k for k in files if not _npz_known(k, n_layers))
         if unknown:
             raise NetworkError(f"{unknown[0]}: unknown array in the .npz archive (known: "
-                               f"format, name, activation.name, activation.K, input_domain, "
+                               f"format, name, activation.name, activation.K, "
+                               f"output_activation.name, output_activation.K, input_domain, "
                                f"layers.<i>.weights, layers.<i>.bias, output.weights, "
                                f"output.bias, each numeric one optionally as <key>.exact)")
         data: dict[str, Any] = {
@@ -248,6 +250,10 @@ def _load_npz(path: Path, **_: Any) -> Network:
             data["activation"] = {
                 k: _npz_text(arrays, f"activation.{k}") for k in ("name", "K")
                 if f"activation.{k}" in files}
+        if "output_activation.name" in files or "output_activation.K" in files:
+            data["output_activation"] = {
+                k: _npz_text(arrays, f"output_activation.{k}") for k in ("name", "K")
+                if f"output_activation.{k}" in files}
         if "input_domain" in files or "input_domain.exact" in files:
             data["input_domain"] = _npz_value(arrays, "input_domain")
         if "output.weights" in files or "output.weights.exact" in files:
@@ -271,6 +277,9 @@ def _save_npz(net: Network, path: Path) -> None:
         "activation.name": np.array(net.activation.name),
         "activation.K": np.array(fmt_exact(net.K)),
     }
+    if net.output_activation is not None:
+        arrays["output_activation.name"] = np.array(net.output_activation.name)
+        arrays["output_activation.K"] = np.array(fmt_exact(net.output_activation.K))
 
     def put(key: str, values: Any) -> None:
         exact = np.array(values, dtype=object)

@@ -1,9 +1,14 @@
 """The paper's network model (Section 2.1, Equations 1-3), held in exact rationals.
 
-L hidden layers; layer l has N_l neurons with activation phi_K(x) = sigmoid(4Kx) applied
-to s_j = sum_i w_ji y_i + b_j; the output is linear: F_neu(X) = sum_i w_i^(L+1) y_i^(L) + b.
-Several output nodes are allowed (rows of the output matrix); the paper's single output
-node is the one-row case.  Inputs range over a box, [0, 1]^d by default.
+L hidden layers; layer l has N_l neurons with activation phi applied to
+s_j = sum_i w_ji y_i + b_j; the output is linear: F_neu(X) = sum_i w_i^(L+1) y_i^(L) + b.
+phi is the paper's K-Lipschitz bounded activation: the logistic phi_K(x) = sigmoid(4Kx)
+(values in (0, 1)) or phi_K(x) = tanh(Kx) (values in (-1, 1); exactly 2 sigmoid(2Kx) - 1,
+see :mod:`fepproof.sigmoid_form`).  Several output nodes are allowed (rows of the output
+matrix); the paper's single output node is the one-row case.  An optional output
+activation (a final sigmoid or tanh after the output node, as exported regressors have)
+is recorded; the outputs the claims speak of are the linear ones before it unless a
+command says otherwise.  Inputs range over a box, [0, 1]^d by default.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ __all__ = ["NetworkError", "Activation", "Layer", "Network", "network_from_dict"
 FORMAT = "fepproof-network/1"
 MAX_LAYERS = 1000
 """Most hidden layers a network may have (the closed forms are quadratic in the depth)."""
-ACTIVATIONS = ("sigmoid",)
+ACTIVATIONS = ("sigmoid", "tanh")
 
 
 class NetworkError(ValueError):
@@ -38,8 +43,10 @@ def _exact(value: Any, where: str) -> Fraction:
 
 @dataclass(frozen=True)
 class Activation:
-    """phi_K(x) = sigmoid(4 K x): K-Lipschitz, values in (0, 1) (Section 2.1).
+    """The K-Lipschitz bounded activation of Section 2.1.
 
+    ``sigmoid``: phi_K(x) = sigmoid(4 K x), values in (0, 1) (K = 1/4: the logistic).
+    ``tanh``: phi_K(x) = tanh(K x), values in (-1, 1) (K = 1: the usual tanh).
     Validated on construction: a known name and 0 < K within the number limits.
     """
 
@@ -62,13 +69,41 @@ class Activation:
 
     @property
     def inf(self) -> Fraction:
-        """inf phi = 0."""
-        return Fraction(0)
+        """inf phi: 0 for the sigmoid, -1 for tanh."""
+        return Fraction(-1) if self.name == "tanh" else Fraction(0)
+
+    @property
+    def is_sigmoid(self) -> bool:
+        return self.name == "sigmoid"
 
     @property
     def slope(self) -> Fraction:
-        """The factor 4K inside the logistic function."""
+        """The factor 4K inside the logistic function (sigmoid only: the engines work on
+        the sigmoid form of a tanh network, :mod:`fepproof.sigmoid_form`)."""
+        if self.name != "sigmoid":
+            raise NetworkError(f"activation: {self.name} has no logistic slope; use the "
+                               f"network's sigmoid form (fepproof.sigmoid_form)")
         return 4 * self.K
+
+    @property
+    def formula(self) -> str:
+        """phi in plain text, e.g. ``sigmoid(4Kx)``."""
+        return "tanh(Kx)" if self.name == "tanh" else "sigmoid(4Kx)"
+
+    def float_fn(self, s: np.ndarray) -> np.ndarray:
+        """phi(s) in float64, elementwise, without overflow."""
+        z = float(self.K) * np.asarray(s, dtype=np.float64)
+        if self.name == "tanh":
+            return np.tanh(z)
+        return 0.5 * (1.0 + np.tanh(2.0 * z))
+
+    def mp_fn(self, s: Any) -> Any:
+        """phi(s) in mpmath at the current precision (``s`` an mpf)."""
+        import mpmath
+        k = mpmath.mpf(self.K.numerator) / self.K.denominator
+        if self.name == "tanh":
+            return mpmath.tanh(k * s)
+        return 1 / (1 + mpmath.exp(-4 * k * s))
 
 
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -151,6 +186,7 @@ class Network:
     activation: Activation = field(default_factory=Activation)
     input_domain: tuple[tuple[Fraction, Fraction], ...] = ()
     name: str = "network"
+    output_activation: Activation | None = None  # a final sigmoid / tanh after the output
 
     def __post_init__(self) -> None:
         layers = self.layers
@@ -168,6 +204,9 @@ class Network:
                                    f"{layers[i - 1].n_out} neurons)")
         if not isinstance(self.activation, Activation):
             raise NetworkError("activation: expected an Activation")
+        if self.output_activation is not None and not isinstance(self.output_activation,
+                                                                 Activation):
+            raise NetworkError("output_activation: expected an Activation or None")
         d = layers[0].n_in
         box = self.input_domain
         if hasattr(box, "tolist"):
@@ -238,7 +277,8 @@ class Network:
         if not 0 <= k < self.n_outputs:
             raise NetworkError(f"output {k}: the network has {self.n_outputs} output(s)")
         out = Layer((self.output.weights[k],), (self.output.bias[k],))
-        return Network(self.layers, out, self.activation, self.input_domain, self.name)
+        return Network(self.layers, out, self.activation, self.input_domain, self.name,
+                       self.output_activation)
 
     # ---- float views ---------------------------------------------------------------
     @cached_property
@@ -267,7 +307,8 @@ MAX_PARAMETERS = 4_000_000
 """Most numbers (weights, biases, box ends) a network may hold: counted before any is
 converted, so a huge file fails at once instead of after minutes."""
 
-_TOP_KEYS = ("format", "name", "activation", "input_domain", "layers", "output", "comment")
+_TOP_KEYS = ("format", "name", "activation", "output_activation", "input_domain", "layers",
+             "output", "comment")
 _ACT_KEYS = ("name", "K")
 _LAYER_KEYS = ("weights", "bias")
 
@@ -330,19 +371,9 @@ def network_from_dict(data: Any) -> Network:
         raise NetworkError(f"format: unknown format version {str(fmt)[:40]!r} "
                            f"(expected {FORMAT!r})")
     act = data.get("activation")
-    if act is None:
-        activation = Activation()
-    else:
-        if not isinstance(act, dict):
-            raise NetworkError("activation: expected an object with 'name' and 'K'")
-        _keys(act, _ACT_KEYS, "activation")
-        if "K" not in act:
-            raise NetworkError("activation.K: missing (the standard logistic sigmoid is "
-                               "K = 1/4; write it, or leave out the whole activation object)")
-        aname = act.get("name", "sigmoid")
-        if not isinstance(aname, str):
-            raise NetworkError("activation.name: expected a string")
-        activation = Activation(aname, _exact(act["K"], "activation.K"))
+    activation = Activation() if act is None else _activation(act, "activation")
+    out_act = data.get("output_activation")
+    output_activation = None if out_act is None else _activation(out_act, "output_activation")
     layers_spec = data.get("layers")
     if not isinstance(layers_spec, list) or not layers_spec:
         raise NetworkError("layers: expected a non-empty list of hidden layers")
@@ -369,7 +400,25 @@ def network_from_dict(data: Any) -> Network:
     name = data.get("name", "network")
     if not isinstance(name, str) or isinstance(name, JsonNumber):
         raise NetworkError("name: expected a string")
-    return Network(layers, output, activation, tuple(domain), name)
+    return Network(layers, output, activation, tuple(domain), name, output_activation)
+
+
+def _activation(act: Any, where: str) -> Activation:
+    if not isinstance(act, dict):
+        raise NetworkError(f"{where}: expected an object with 'name' and 'K'")
+    _keys(act, _ACT_KEYS, where)
+    if "K" not in act:
+        raise NetworkError(f"{where}.K: missing (the standard logistic sigmoid is K = 1/4, "
+                           f"the standard tanh K = 1; write it"
+                           + (", or leave out the whole activation object)"
+                              if where == "activation" else ")"))
+    aname = act.get("name", "sigmoid")
+    if not isinstance(aname, str):
+        raise NetworkError(f"{where}.name: expected a string")
+    try:
+        return Activation(aname, _exact(act["K"], f"{where}.K"))
+    except NetworkError as exc:
+        raise NetworkError(str(exc).replace("activation.", f"{where}.", 1)) from None
 
 
 def network_to_dict(net: Network) -> dict[str, Any]:
@@ -382,7 +431,7 @@ def network_to_dict(net: Network) -> dict[str, Any]:
     out_b: Any = [fmt_exact(b) for b in net.output.bias]
     if net.n_outputs == 1:
         out_w, out_b = out_w[0], out_b[0]
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT,
         "name": net.name,
         "activation": {"name": net.activation.name, "K": fmt_exact(net.K)},
@@ -393,3 +442,7 @@ def network_to_dict(net: Network) -> dict[str, Any]:
         ],
         "output": {"weights": out_w, "bias": out_b},
     }
+    if net.output_activation is not None:
+        oa = net.output_activation
+        out["output_activation"] = {"name": oa.name, "K": fmt_exact(oa.K)}
+    return out

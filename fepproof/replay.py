@@ -28,10 +28,6 @@ def _mp(q: Fraction) -> mpmath.mpf:
     return mpmath.mpf(q.numerator) / q.denominator
 
 
-def _phi(s: mpmath.mpf, slope: mpmath.mpf) -> mpmath.mpf:
-    return 1 / (1 + mpmath.exp(-slope * s))
-
-
 @dataclass(frozen=True)
 class ReplayResult:
     """Nominal and failed outputs, the error, and whether the witness obeys the model."""
@@ -72,11 +68,11 @@ class ReplayResult:
 
 def mp_forward(net: Network, x: tuple[Fraction, ...]) -> list[list[mpmath.mpf]]:
     """Nominal activations of every hidden layer at input x (current mpmath precision)."""
-    slope = _mp(net.activation.slope)
+    act = net.activation.mp_fn
     y = [_mp(v) for v in x]
     acts = []
     for layer in net.layers:
-        y = [_phi(mpmath.fsum(_mp(w) * yi for w, yi in zip(row, y, strict=True)) + _mp(b), slope)
+        y = [act(mpmath.fsum(_mp(w) * yi for w, yi in zip(row, y, strict=True)) + _mp(b))
              for row, b in zip(layer.weights, layer.bias, strict=True)]
         acts.append(y)
     return acts
@@ -103,7 +99,7 @@ def replay(net: Network, witness: Witness, model: FailureModel | None = None,
     problems: list[str] = []
     output = witness.output if output is None else output
     with mpmath.workdps(dps):
-        slope = _mp(net.activation.slope)
+        act = net.activation.mp_fn
         for i, (v, (lo, hi)) in enumerate(zip(witness.input, net.input_domain, strict=True)):
             if not lo <= v <= hi:
                 problems.append(f"input[{i}] = {fmt_decimal(v)} outside [{lo}, {hi}]")
@@ -127,7 +123,7 @@ def replay(net: Network, witness: Witness, model: FailureModel | None = None,
             if l == net.depth:
                 y = s
                 break
-            y = [_phi(v, slope) for v in s]
+            y = [act(v) for v in s]
             for k, idx in enumerate(witness.failed[l] if witness.failed else ()):
                 sent = _sent(model, witness, l, k)
                 if model is not None and (why := model.sent_problem(sent,

@@ -34,11 +34,11 @@ def phi(s: np.ndarray, K: float) -> np.ndarray:
 def forward(net: Network, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Nominal pass: (hidden activations per layer, each (n, N_l); outputs (n, M))."""
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    K = float(net.K)
+    act = net.activation.float_fn
     acts = []
     y = X
     for W, b in net.float_layers:
-        y = phi(y @ W.T + b, K)
+        y = act(y @ W.T + b)
         acts.append(y)
     Wo, bo = net.float_output
     return acts, y @ Wo.T + bo
@@ -57,11 +57,11 @@ def failed_outputs(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
     fixed = (model or FailureModel.crash()).fixed_value
     default = 0.0 if fixed is None else float(fixed)
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    K = float(net.K)
+    act = net.activation.float_fn
     S = masks[0].shape[0]
     y = np.broadcast_to(X, (S,) + X.shape)
     for l, (W, b) in enumerate(net.float_layers):
-        y = phi(y @ W.T + b, K)
+        y = act(y @ W.T + b)
         m = masks[l][:, None, :]
         value = default if sent is None or sent[l] is None else np.broadcast_to(sent[l], y.shape)
         y = np.where(m, value, y)
@@ -87,7 +87,7 @@ def synapse_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
     each failed synapse changes its delivered term w_ji * y_i.
     """
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    K = float(net.K)
+    act = net.activation.float_fn
     _, nominal = forward(net, X)
     S = masks[0].shape[0]
     y = np.broadcast_to(X, (S,) + X.shape)
@@ -96,7 +96,7 @@ def synapse_errors(net: Network, X: np.ndarray, masks: Sequence[np.ndarray],
         extra = (np.broadcast_to(deltas[l], (S, X.shape[0]) + W.shape)
                  * masks[l][:, None, :, :]).sum(axis=-1)
         s = y @ W.T + b + extra
-        y = phi(s, K) if l < net.depth else s
+        y = act(s) if l < net.depth else s
     return np.abs(y - nominal[None])
 
 
@@ -108,16 +108,16 @@ def precision_errors(net: Network, X: np.ndarray, deltas: Sequence[np.ndarray],
     ``deltas[l]`` is broadcastable to (S, n, N_l).
     """
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    K = float(net.K)
+    act = net.activation.float_fn
     _, nominal = forward(net, X)
     S = np.broadcast_shapes(*[np.shape(d)[:1] or (1,) for d in deltas])[0]
     y = np.broadcast_to(X, (S,) + X.shape)
     for l, (W, b) in enumerate(net.float_layers):
         s = y @ W.T + b
         if reading == "preactivation":
-            y = phi(s + deltas[l], K)
+            y = act(s + deltas[l])
         else:
-            y = phi(s, K) + deltas[l]
+            y = act(s) + deltas[l]
     Wo, bo = net.float_output
     return np.abs(y @ Wo.T + bo - nominal[None])
 

@@ -10,7 +10,6 @@ without knowing the nominal values.  Called through :meth:`FailureModel.validate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .exact import short_exact
@@ -83,8 +82,9 @@ def _check_neurons(model: FailureModel | None, w: Witness, net: Network) -> None
                        f"neuron), got {len(vals)}")
         if model is None:
             continue
-        # nominal outputs lie in [0, sup phi]: what the model lets a failed neuron send then
-        lo, hi = model.sent_interval(Fraction(0), net.activation.sup)
+        # nominal outputs lie in [inf phi, sup phi]: what the model lets a failed neuron
+        # send then
+        lo, hi = model.sent_interval(net.activation.inf, net.activation.sup)
         for k, v in enumerate(vals):
             if not lo <= v <= hi:
                 raise _err(f"witness.values[{l}][{k}]: {short_exact(v)} is not a value a "

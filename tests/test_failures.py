@@ -47,7 +47,7 @@ def test_enums_and_old_spellings() -> None:
     (lambda: FailureModel.byzantine("x"), "capacity"),
     (lambda: FailureModel("crash", F(2)), "capacity"),
     (lambda: FailureModel.stuck_at(2), "stuck_value"),
-    (lambda: FailureModel.stuck_at(-F(1, 10**9)), "stuck_value"),
+    (lambda: FailureModel.stuck_at(-1 - F(1, 10**9)), "stuck_value"),
     (lambda: FailureModel("byzantine", F(1), stuck_value=F(1)), "stuck_value"),
     (lambda: FailureModel("gremlin"), "kind"),
     (lambda: FailureModel("byzantine", F(1), "both"), "reading"),

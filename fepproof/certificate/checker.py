@@ -17,7 +17,8 @@ What a valid certificate establishes (the checker's three steps):
    sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
    the certificate invalid, and the report names it.
 
-The trusted base is this package, the network reader and :class:`FailureModel`; the
+The trusted base is this package, the network reader, :class:`FailureModel` and the exact
+sigmoid form of a tanh network (:mod:`fepproof.sigmoid_form`); the
 engines that produced the tree are not trusted (``docs/architecture.md``).
 """
 
@@ -35,6 +36,7 @@ import numpy as np
 from ..failures import FailureModel
 from ..formats import load_network
 from ..netdigest import network_digest
+from ..sigmoid_form import sigmoid_form, sigmoid_model
 from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bound
 from .closed_form import sound_fep
 from .fileformat import read_certificate
@@ -181,7 +183,12 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                                              f"{str(v)[:60]} asked for")
         net, model, root, bound, out = _claim(claim, net_path)
         # Theorem 2 already proves the claim: the tree is then only checked for its shape
+        try:  # a tanh network is checked on its exact sigmoid form, as the engines ran it
+            form_model = sigmoid_model(net, model)
+        except ValueError as exc:
+            raise CertificateInvalid(f"claim.model: {exc}") from None
         closed = sound_fep(net, model, list(claim["failures"]), out) <= bound
+        net, model = sigmoid_form(net), form_model
         P = Enclosed.make(net, model, out)
         infl = _influence(P)
         limit = frac_interval(bound)[0]  # leaf bounds must be <= this float <= bound

@@ -12,6 +12,7 @@ from typing import TextIO
 from ..bounds import fep, synapse_bound
 from ..exact import fmt_decimal, fmt_exact
 from ..failures import FailureError
+from ..sigmoid_form import sigmoid_model
 from ..verdict import Status
 from ..verify_api import VerifyProblem, VerifyResult
 from .boxarg import add_input_box_arg, box_line, box_to_json, with_box
@@ -100,19 +101,20 @@ def _engine(name: str, problem: VerifyProblem, jobs: int, scheduler: str | None 
         name = run_verify.engine_for(problem, name)
     except ValueError as exc:
         raise CliError("--" + str(exc)) from None
+    wrap = run_verify.in_sigmoid_form  # tanh networks run on their exact sigmoid form
     if name == "numeric-v1":
         from ..numeric import verify_numeric
-        return verify_numeric, name
+        return wrap(verify_numeric), name
     if name == "z3-v1":
         from ..smt import verify_z3
-        return verify_z3, name
+        return wrap(verify_z3), name
     from ..numeric.bab import BabOptions
     opts = BabOptions(jobs=jobs, scheduler=scheduler)
     if name == "z3":
         from ..smt.leaves import verify_z3_bab
-        return (lambda p, prog: verify_z3_bab(p, prog, opts)), name
+        return wrap(lambda p, prog: verify_z3_bab(p, prog, opts)), name
     from ..numeric.engine_bab import verify_bab
-    return (lambda p, prog: verify_bab(p, prog, opts)), "numeric"
+    return wrap(lambda p, prog: verify_bab(p, prog, opts)), "numeric"
 
 
 _STOPS = {"tolerance": "narrowed the bracket to the tolerance",
@@ -218,6 +220,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         fe = (synapse_bound(net, f, model, output).value if model.fails_synapses
               else fep(net, f, model, output).value)
+        sigmoid_model(net, model)  # the engines' form of a tanh network: refuse what it lacks
     except FailureError as exc:
         raise CliError(flag_message(exc)) from None
     eps = epsilons(args)

@@ -25,7 +25,7 @@ from ..exact import fmt_exact
 from ..failures import FailureModel
 from ..network import Network
 from ..replay import mp_forward, replay
-from ..simulate import forward, phi, random_failure_masks, sample_inputs
+from ..simulate import forward, random_failure_masks, sample_inputs
 from ..verdict import Witness
 
 __all__ = ["EvalTask", "evaluate", "engine_available", "engine_notes", "search_worst",
@@ -94,7 +94,6 @@ def crash_errors(net: Network, X: np.ndarray, masks: list[np.ndarray],
     or +-C (value reading).  The first layer, which no failure reaches, is computed once
     for all failure sets (what makes 784-input networks cheap)."""
     acts, nominal = forward(net, X)
-    K = float(net.K)
 
     def sent(l: int) -> np.ndarray | float:
         if model is None:
@@ -106,7 +105,7 @@ def crash_errors(net: Network, X: np.ndarray, masks: list[np.ndarray],
 
     y = np.where(masks[0][:, None, :], sent(0), acts[0][None])
     for l, (W, b) in enumerate(net.float_layers[1:], start=1):
-        y = np.where(masks[l][:, None, :], sent(l), phi(y @ W.T + b, K))
+        y = np.where(masks[l][:, None, :], sent(l), net.activation.float_fn(y @ W.T + b))
     Wo, bo = net.float_output
     return np.abs(y @ Wo.T + bo - nominal[None])
 
