@@ -71,12 +71,14 @@ ENV, SG = "fepproof/smt/envelope.py", "fepproof/numeric/sigmoid.py"
 WC, RPL = "fepproof/witness_check.py", "fepproof/replay.py"
 CS, CC = "fepproof/check/spec.py", "fepproof/check/cache.py"
 ND = "fepproof/netdigest.py"
+TF = "fepproof/sigmoid_form.py"
 # targeted test files (the tests column); a mutation without its own uses its file's
 HT = ("tests/test_harden.py",)
 OT = ("tests/test_obligations.py",)
 WT = ("tests/test_replay_tamper.py", "tests/test_replay_cli.py", "tests/test_proofs_witness.py")
 CT = ("tests/test_cache_key.py",)
 PR = ("proofs/production.py",)
+TP = ("proofs/tanh.py",)
 FIRST_TRY = {B: PR, F: PR + ("proofs/stuck_at.py", "proofs/corollary2.py"), FR: PR,
              S: ("proofs/model.py",), R: ("proofs/theorem2.py", "proofs/theorem4.py",
                                           "proofs/theorem5.py"),
@@ -135,7 +137,7 @@ CATALOGUE: tuple[Mutation, ...] = (
              "t = D * f[l - 1] * K ** (L - l) * wm[L]\n        for lp in range(l + 1, L + 1):",
              "t = D * f[l - 1] * K ** (L - l) * wm[L]\n        for lp in range(l, L + 1):",
              "Fep product from l' = l instead of l + 1"),
-    Mutation("fep.sound_terms", B, "sound_terms = terms if D == model.C else",
+    Mutation("fep.sound_terms", B, "sound_terms = terms if D == C else",
              "sound_terms = terms if True else", "sound bound ignores the real deviation"),
     Mutation("crash.deviation", F, "            return Fraction(0)\n",
              "            return Fraction(1, 2)\n", "a crashed neuron sends 1/2 instead of 0"),
@@ -302,6 +304,23 @@ CATALOGUE: tuple[Mutation, ...] = (
                       '                [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in '
                       'self.input_box.pairs]'),
     )],
+    Mutation("tanh.rewire_bias_sign", TF, "tuple(b - sum(row, Fraction(0))",
+             "tuple(b + sum(row, Fraction(0))", "sigmoid form: bias b + W 1 instead of b - W 1",
+             TP),
+    Mutation("tanh.rewire_weights", TF, "tuple(tuple(2 * w for w in row)",
+             "tuple(tuple(w for w in row)", "sigmoid form: weights W instead of 2W", TP),
+    Mutation("tanh.form_slope", TF, 'Activation("sigmoid", net.K / 2)',
+             'Activation("sigmoid", net.K)', "sigmoid form: K instead of K/2", TP),
+    Mutation("tanh.crash_value", TF, "return FailureModel.stuck_at(Fraction(1, 2))",
+             "return FailureModel.stuck_at(Fraction(0))",
+             "a crashed tanh neuron is stuck at 0 on the sigmoid form (it sends -1)", TP),
+    Mutation("tanh.byzantine_capacity", TF, "return FailureModel.byzantine(model.capacity / 2)",
+             "return FailureModel.byzantine(model.capacity)",
+             "a Byzantine tanh neuron keeps C on the sigmoid form (twice the deviation)", TP),
+    Mutation("tanh.deviation_range", F,
+             "lo, hi = self.deviation_interval(net.activation.inf, net.activation.sup)",
+             "lo, hi = self.deviation_interval(Fraction(0), net.activation.sup)",
+             "the sound deviation assumes nominal outputs in (0, 1) on tanh networks", TP),
     Mutation("cache.key_without_failures", CS, '{"failures": list(self.failures), "model"',
              '{"model"', "cache key leaves out failures", (), "", CT, "tests"),
     Mutation("cache.key_without_model", CS, '"model": self.model,\n', "\n",

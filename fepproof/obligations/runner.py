@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Any
 
 from ..verdict import Status, Verdict
 from .model import Obligation, Outcome, error, plain, unknown
 
-__all__ = ["ObligationLoadError", "discover", "load_file", "run", "run_one_inline"]
+__all__ = ["ObligationLoadError", "discover", "load_file", "load_module", "run",
+           "run_one_inline"]
 
 
 class ObligationLoadError(ValueError):
@@ -35,6 +37,13 @@ def _files(path: Path) -> list[Path]:
 
 def load_file(path: str | os.PathLike[str]) -> list[Obligation]:
     """Import one proofs file and return the obligations it declares."""
+    module = load_module(path)
+    obs = [v for v in vars(module).values() if isinstance(v, Obligation)]
+    return [replace(ob, source=str(path)) for ob in obs]
+
+
+def load_module(path: str | os.PathLike[str]) -> Any:
+    """Import one proofs file once (a proofs file may use a sibling's helpers this way)."""
     p = Path(path).resolve()
     name = "fepproof_proofs_" + p.stem + "_" + hashlib.sha1(str(p).encode()).hexdigest()[:8]
     if name in sys.modules:
@@ -50,8 +59,7 @@ def load_file(path: str | os.PathLike[str]) -> list[Obligation]:
         except Exception as exc:  # a broken proofs file is an input error
             del sys.modules[name]
             raise ObligationLoadError(f"{path}: {type(exc).__name__}: {exc}") from exc
-    obs = [v for v in vars(module).values() if isinstance(v, Obligation)]
-    return [replace(ob, source=str(path)) for ob in obs]
+    return module
 
 
 def discover(paths: Sequence[str]) -> list[Obligation]:
