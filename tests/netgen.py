@@ -18,7 +18,8 @@ Ks = st.sampled_from([Fraction(1, 4), Fraction(1, 10), Fraction(1), Fraction(3)]
 
 
 @st.composite
-def networks(draw, max_depth: int = 3, max_width: int = 4, max_d: int = 3) -> Network:
+def networks(draw, max_depth: int = 3, max_width: int = 4, max_d: int = 3,
+             activations: tuple[str, ...] = ("sigmoid",)) -> Network:
     d = draw(st.integers(1, max_d))
     depth = draw(st.integers(1, max_depth))
     widths = [draw(st.integers(1, max_width)) for _ in range(depth)]
@@ -28,7 +29,7 @@ def networks(draw, max_depth: int = 3, max_width: int = 4, max_d: int = 3) -> Ne
                        "bias": [draw(rationals) for _ in range(w)]})
         n = w
     return network_from_dict({
-        "activation": {"name": "sigmoid", "K": draw(Ks)},
+        "activation": {"name": draw(st.sampled_from(activations)), "K": draw(Ks)},
         "layers": layers,
         "output": {"weights": [draw(rationals) for _ in range(n)], "bias": draw(rationals)},
     })
