@@ -198,7 +198,9 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
             f"(rational arithmetic) by \\texttt{{fepproof.bounds}}.")
     doc.section("The network")
     doc.raw(f"$L = {L}$ hidden layers, input dimension $d = {net.input_dim}$, activation "
-            f"$\\varphi_K(x) = \\sigma(4Kx)$ with $K = {number(res.K).latex()}$, "
+            + ("$\\varphi_K(x) = \\tanh(Kx)$" if net.activation.name == "tanh" else
+               "$\\varphi_K(x) = \\sigma(4Kx)$")
+            + f" with $K = {number(res.K).latex()}$, "
             f"transmission capacity $C = {number(model.C).latex()}$"
             + f" ({escape(model.capacity_origin())})"
             + ".")
