@@ -78,6 +78,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="only decide the claim; do not narrow the worst-case bracket")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="wall-clock budget in seconds (default 60)")
+    p.add_argument("--output-side", choices=["linear", "activated"], default="linear",
+                   help="linear (default): the claim is on the output node's linear value, "
+                        "before a final sigmoid/tanh the network may have (a classifier's "
+                        "logits); activated: after it, proved from the linear claim B / K_o "
+                        "(the activation is K_o-Lipschitz)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--witness-out", metavar="FILE",
                    help="write the witness (if any) as JSON for `fepproof replay`")
@@ -170,6 +175,12 @@ def ran_on_text(where: dict[str, object]) -> str:
     return "locally, 1 process" if n == 1 else f"locally, up to {n} worker processes"
 
 
+def _lhs(res: VerifyResult) -> str:
+    if res.stats.get("output_side") == "activated":
+        return "|psi(F_neu) - psi(F_fail)| (after the output activation psi)"
+    return "|F_neu - F_fail|"
+
+
 def _text(res: VerifyResult, net_name: str, box_source: str = "default",
           where: dict[str, object] | None = None) -> str:
     from ..abbrev import abbreviate
@@ -177,7 +188,7 @@ def _text(res: VerifyResult, net_name: str, box_source: str = "default",
     lines = [f"network   {net_name}: N = {list(p.net.widths)}, failures {list(p.failures)}, "
              f"{p.model.describe()}",
              f"box       {box_line(p.net, box_source)}",
-             f"claim     |F_neu - F_fail| <= {fmt_exact(p.bound)}  ~ {fmt_decimal(p.bound)}",
+             f"claim     {_lhs(res)} <= {fmt_exact(p.bound)}  ~ {fmt_decimal(p.bound)}",
              f"Fep       {fmt_exact(p.fep)}  ~ {fmt_decimal(p.fep)}",
              f"verdict   {res.verdict.value}" + (f" ({res.reason})" if res.reason else "")]
     if res.upper is not None:
@@ -235,6 +246,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--tolerance: need 0 < T < 1")
     if not args.timeout > 0:
         raise CliError("--timeout: must be > 0")
+    activated = args.output_side == "activated"
+    claimed = bound
+    if activated:
+        from ..output_side import OutputSideError, linear_bound
+        try:
+            bound = linear_bound(net, bound)
+        except OutputSideError as exc:
+            raise CliError("--" + str(exc)) from None
+    elif net.output_activation is not None and not args.quiet:
+        err.write(f"fepproof verify: note: the claim is on the linear output, before the "
+                  f"output activation {net.output_activation.name}; --output-side "
+                  f"activated makes it after\n")
     problem = VerifyProblem(net, f, model, bound, fe, tol, args.timeout, output,
                             bracket=not args.no_bracket)
     fn, name = _engine(args.engine, problem, args.jobs, args.scheduler)
@@ -265,13 +288,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise
     if res.engine != name:  # the v1 engines report "numeric" / "z3"
         res = dataclasses.replace(res, engine=name)
+    cert_note = _write_certificate(args, res) if args.certificate else None
+    if activated:  # the certificate proves the linear claim, which implies this one
+        from ..output_side import after_activation
+        res = after_activation(res, net, claimed)
     where = ran_on(name, args.jobs, args.scheduler, res.stats)
     box = box_to_json(net, box_source)
     if args.witness_out and res.witness is not None:
         _write_witness(args.witness_out, witness_record(res, net.name, box))
-    cert_note = _write_certificate(args, res) if args.certificate else None
     if args.json:
-        data = {**res.to_json(), "network": net.name, "output": output, "input_box": box,
+        data = {**res.to_json(), "network": net.name, "output": output,
+                "output_side": args.output_side, "input_box": box,
                 "ran_on": where, "z3_note": no_query_reason(res.stats)}
         if where["where"] == "dask":  # the local process count did not apply
             data["stats"] = {**data["stats"], "jobs": None}
