@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import re
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, TextIO
@@ -142,12 +143,18 @@ def flag_message(exc: FailureError) -> str:
 
 
 def load(path: str, **options: Any) -> Network:
+    """Load a network; a reader's notes (an ONNX classifier's stripped post-processing)
+    go to stderr, one line each."""
+    notes: list[str] = []
     try:
-        return load_network(path, **options)
+        net = load_network(path, notes=notes, **options)
     except NetworkError as exc:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"file: cannot read {path}: {exc.strerror}") from None
+    for text in notes:
+        print(f"fepproof: note: {path}: {text}", file=sys.stderr)
+    return net
 
 
 _COUNTS = re.compile(r"^\s*-?[0-9]{1,18}(\s*,\s*-?[0-9]{1,18})*\s*$")

@@ -17,9 +17,13 @@ Convert a network between formats, chosen by file suffix:
 
   .json  fepproof-network/1, exact rationals (any network)
   .npz   numpy archive with exact strings beside float64 arrays (any network)
-  .onnx  MLP: Gemm [+ Mul by 4K] + Sigmoid per hidden layer, Gemm output node; weights
-         as float32 (when all are float32) or float64; refused if a weight is not a
-         binary float (e.g. 1/3). Reading accepts Gemm or MatMul + Add with Sigmoid.
+  .onnx  MLP: Gemm [+ Mul by the slope] + Sigmoid or Tanh per hidden layer, Gemm output
+         node [+ Sigmoid or Tanh: the output activation]; weights as float32 (when all
+         are float32) or float64; refused if a weight is not a binary float (e.g. 1/3).
+         Reading accepts what exporters write (Gemm in any form or MatMul + Add; Cast,
+         Identity, Flatten, Reshape, Squeeze, Unsqueeze keeping batch x features) and
+         strips a classifier's post-processing (Softmax, ArgMax, ZipMap, ...), with a
+         note.
   .net   StaticNet: raw little-endian float32, no header, sizes like 784-98-10 given by
          --sizes or read from a name like 784-98-10_epoch-1078_0.net. Every StaticNet
          layer is a sigmoid hidden layer (K = 1/4) and the output node is the identity on
@@ -47,7 +51,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise CliError("--sizes: only for StaticNet .net input")
         options["sizes"] = args.sizes
     try:
-        net = load_network(args.input, **options)
+        notes: list[str] = []
+        net = load_network(args.input, notes=notes, **options)
+        for text in notes:
+            err.write(f"fepproof convert: note: {args.input}: {text}\n")
         if args.name:
             net = replace(net, name=args.name)
         save_network(net, args.output_file)

@@ -136,6 +136,12 @@ def _f32_exact(values: list[Fraction], where: str) -> np.ndarray:
 def save_staticnet(net: Network, path: Path) -> None:
     """Write ``net`` as StaticNet ``.net``; only all-sigmoid (K = 1/4), identity-output
     networks on [0, 1]^d with float32 weights fit the format, else NetworkError."""
+    if not net.activation.is_sigmoid:
+        raise NetworkError(f"activation: StaticNet .net holds sigmoid networks only, got "
+                           f"{net.activation.name} (keep .json, .npz or .onnx)")
+    if net.output_activation is not None:
+        raise NetworkError(f"output_activation: StaticNet .net has no output activation, got "
+                           f"{net.output_activation.name} (keep .json, .npz or .onnx)")
     if net.K != Fraction(1, 4):
         raise NetworkError(f"activation.K: StaticNet uses the standard sigmoid (K = 1/4), "
                            f"got K = {net.K}")
