@@ -108,10 +108,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 1 <= args.max_factor <= 100_000:
         raise CliError(f"--max-factor: need 1 <= R <= 100000, got {args.max_factor}")
     result: dict[str, Any] = {"network": net.name, "widths": list(net.widths),
-                              "K": fmt_exact(net.K)}
+                              "K": fmt_exact(net.K), "activation": net.activation.name}
+    act = "" if net.activation.is_sigmoid else f" ({net.activation.formula})"
+    if net.output_activation is not None:
+        result["output_activation"] = net.output_activation.name
+        act += (f", then {net.output_activation.name} on the outputs (bounded: the linear "
+                f"outputs before it)")
     lines: list[str] = [
         f"network   {net.name}: d = {net.input_dim}, N = {list(net.widths)}, "
-        f"K = {fmt_exact(net.K)}, outputs = {net.n_outputs}"
+        f"K = {fmt_exact(net.K)}{act}, outputs = {net.n_outputs}"
         + ("" if net.n_outputs == 1 else
            f" (bounding {'the max over outputs' if output is None else f'output {output}'})"),
         f"model     {model.describe()}",
