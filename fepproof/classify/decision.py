@@ -202,7 +202,7 @@ def _witness_of(net: Network, x: np.ndarray, best, cfg: DecisionConfig, c: int) 
 
 # ---- the engines ------------------------------------------------------------------------
 def _engine_margin(net: Network, c: int, k: int, box, bound: Fraction, cfg: DecisionConfig,
-                   timeout: float) -> tuple[bool, str]:
+                   timeout: float) -> tuple[bool, str, Witness | None]:
     from ..bounds import fep
     from ..run_verify import run_verify
     from ..verdict import Status
@@ -212,7 +212,7 @@ def _engine_margin(net: Network, c: int, k: int, box, bound: Fraction, cfg: Deci
                          fep(mnet, cfg.failures, cfg.model).value,
                          timeout=max(timeout, 0.2), bracket=False)
     res = run_verify(prob, engine="numeric", jobs=1)
-    return res.verdict is Status.PROVED, res.reason or str(res.verdict)
+    return res.verdict is Status.PROVED, res.reason or str(res.verdict), res.witness
 
 
 # ---- one point --------------------------------------------------------------------------
@@ -307,8 +307,16 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
             return done("unknown", None, f"point timeout ({cfg.point_timeout:g} s) with "
                         f"{len(pending) - n_left} margin(s) left")
         bound = lows[j] * (1 - SLACK)
-        ok, why = _engine_margin(net, c, ks[j], ball, bound, cfg,
-                                 left / max(1, len(pending) - n_left) * 1.5)
+        ok, why, wit = _engine_margin(net, c, ks[j], ball, bound, cfg,
+                                      left / max(1, len(pending) - n_left) * 1.5)
+        if not ok and wit is not None:
+            # the engine's witness breaks |F' - F| <= bound; it refutes the decision only
+            # if the failed argmax changes (replayed on the original network)
+            w = dataclasses.replace(wit, output=None)
+            hit, why2 = replay_decision(net, w, cfg.model, c, ball)
+            if hit:
+                return done("refuted", w, f"failure set {_fmt_set(w.failed)} (engine "
+                            f"witness): {why2}")
         if not ok:
             return done("unknown", None, f"margin against class {ks[j]}: engine: {why}"[:240])
     return done("proved", None, "every margin proved by the verify engine (numeric): "

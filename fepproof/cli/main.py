@@ -35,6 +35,8 @@ COMMAND_HELP = {
               "tolerated",
     "check-certificate": "re-validate a proof certificate independently of the engines "
                          "(exit 0 valid, 1 not)",
+    "accuracy": "certified accuracy of a classifier under neuron failures (decision claims "
+                "per input)",
 }
 COMMANDS = list(COMMAND_HELP)
 
