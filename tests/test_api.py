@@ -206,10 +206,24 @@ def test_check_equals_cli() -> None:
         fepproof.check(ROOT / "cases" / "nothing.toml")
 
 
+CLASSIFIER = {"format": "fepproof-network/1", "name": "cmp",
+              "activation": {"name": "sigmoid", "K": "1"},
+              "input_domain": [[0, 1], [0, 1]],
+              "layers": [{"weights": [["4", "-4"], ["-4", "4"], ["1", "1"]],
+                          "bias": ["0", "0", "-1"]}],
+              "output": {"weights": [["3", "-3", "0.5"], ["-3", "3", "0.5"]],
+                         "bias": ["0", "0"]}}
+
+
+def classifier() -> fepproof.Network:
+    """Two classes: x0 > x1 (class 0) or not; crashing a comparator neuron flips some."""
+    return fepproof.network_from_dict(CLASSIFIER)
+
+
 def _tiny_data(n: int = 12) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(n, 2))
-    return X, (X[:, 0] > X[:, 1]).astype(np.int64)
+    return X, (X[:, 0] <= X[:, 1]).astype(np.int64)
 
 
 def test_accuracy_bad_arguments() -> None:
@@ -231,14 +245,20 @@ def test_accuracy_bad_arguments() -> None:
 def test_accuracy_delegates_to_accuracy_report(tmp_path: Path) -> None:
     report_mod = pytest.importorskip("fepproof.classify.report")
     X, y = _tiny_data()
-    res = fepproof.accuracy(XOR, (X, y), [1], samples=5, point_timeout=5)
-    direct = report_mod.accuracy_report(fepproof.load(XOR), X, y, (1,),
+    net = classifier()
+    res = fepproof.accuracy(net, (X, y), [1], samples=5, point_timeout=5)
+    direct = report_mod.accuracy_report(net, X, y, (1,),
                                         fepproof.FailureModel.crash(), samples=5,
                                         point_timeout=5)
     assert res.n == direct.n == len(X)
     assert (res.clean, res.random_mean, res.random_min) == \
         (direct.clean, direct.random_mean, direct.random_min)
-    assert res.certified == direct.certified
+    assert res.certified == direct.certified and res.counts == direct.counts
+    assert res.clean == 1.0 and res.certified < 1.0  # a crashed comparator flips points
+    with pytest.raises(ValueError, match="^data:"):  # the report's own checks: 1 output
+        fepproof.accuracy(XOR, (X, y), [1])
     np.savez(tmp_path / "d.npz", X=X, y=y)
-    again = fepproof.accuracy(XOR, tmp_path / "d.npz", [1], samples=5, point_timeout=5)
+    fepproof.save_network(net, tmp_path / "cmp.json")
+    again = fepproof.accuracy(tmp_path / "cmp.json", tmp_path / "d.npz", [1], samples=5,
+                              point_timeout=5)
     assert again.clean == res.clean and again.certified == res.certified

@@ -41,7 +41,7 @@ from ..netdigest import file_digest, network_digest
 from .files import NotRegularFile, read_regular
 from .spec import Claim
 
-__all__ = ["CACHE_DIR", "MAX_ENTRY_BYTES", "claim_key", "cache_get", "cache_put",
+__all__ = ["CACHE_DIR", "MAX_ENTRY_BYTES", "claim_key", "cacheable", "cache_get", "cache_put",
            "entry_integrity", "file_digest", "code_digest", "clear"]
 
 CACHE_DIR = ".fepproof-cache"
@@ -63,23 +63,39 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def claim_key(claim: Claim, network: str | None = None, box_file: str | None = None) -> str:
+def claim_key(claim: Claim, network: str | None = None, box_file: str | None = None,
+              data: str | None = None) -> str:
     """The cache key of ``claim``: SHA-256 over the network's bytes (every file it is read
-    from), the input-box file's bytes, the claim, its certificate file's bytes (if it
-    names one), the fepproof version and sources.
+    from), the input-box file's bytes, an accuracy claim's data set bytes, the claim, its
+    certificate file's bytes (if it names one), the fepproof version and sources.
 
-    ``network`` / ``box_file``: those digests when the caller has just computed them
-    (``network_digest(claim.network)``, ``file_digest(claim.input_box_file)``).  Raises
-    ``OSError`` or ``ValueError`` (a special file, a file over the size limit) when a
-    file cannot be hashed."""
+    ``network`` / ``box_file`` / ``data``: those digests when the caller has just computed
+    them (``network_digest(claim.network)``, ``file_digest(claim.input_box_file)``,
+    ``file_digest(claim.data)``).  Raises ``OSError`` or ``ValueError`` (a special file, a
+    file over the size limit) when a file cannot be hashed.
+
+    The runner also uses the key to run identical claims once; it never stores an
+    accuracy claim's verdict (see :func:`cacheable`)."""
     if network is None:
         network = network_digest(claim.network)
     if box_file is None and claim.input_box_file is not None:
         box_file = file_digest(claim.input_box_file)
+    data_set = getattr(claim, "data", None)
+    if data is None and data_set is not None:
+        data = file_digest(data_set)
     material = {"format": FORMAT, "version": __version__, "code": code_digest(),
                 "network": network, "box_file": box_file, "claim": claim.key_data(),
                 "certificate": _certificate_digest(claim)}
+    if data_set is not None:
+        material["data"] = data
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def cacheable(claim: Claim) -> bool:
+    """Whether ``claim``'s verdict may be stored and read back.  An accuracy claim's is
+    not: a cached ``proved`` would have to be re-validated by re-deciding every point of
+    the data set, which is the claim itself, so it is always re-run."""
+    return getattr(claim, "kind", "verify") != "accuracy"
 
 
 def _certificate_digest(claim: Claim) -> str | None:

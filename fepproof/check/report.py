@@ -124,7 +124,7 @@ def junit_xml(outcomes: Sequence[ClaimOutcome], name: str = "fepproof.check") ->
         case = ET.SubElement(suite, "testcase", classname=printable(o.claim.network.name),
                              name=printable(o.claim.name), time=f"{v.seconds:.3f}")
         props = ET.SubElement(case, "properties")
-        values = [("method", f"verify ({o.claim.engine})"), ("expected", o.claim.expect),
+        values = [("method", o.claim.method), ("expected", o.claim.expect),
                   ("status", v.status.value),
                   ("source", os.path.basename(o.outcome.obligation.source)),
                   ("cached", "true" if o.cached else "false")]

@@ -12,8 +12,12 @@ hold them all in memory.  A network changed between hashing and loading is an er
 
 A cached verdict counts only after :func:`revalidate` accepts it: a ``refuted`` one when
 its witness replays with the exact sigmoid (:func:`fepproof.replay.replay`) and exceeds
-the claim's bound; a ``proved`` one is believed on the cache's integrity check alone
-until verdicts carry certificates.
+the claim's bound; a ``proved`` one when its certificate re-validates.
+
+A ``kind = "accuracy"`` claim (:func:`check_accuracy`) is decided from
+:func:`fepproof.classify.report.accuracy_report` on its data set; its verdict is never
+cached (re-validating it would mean deciding every point again), but the data set's
+bytes are part of its key, which also runs identical claims once.
 """
 
 from __future__ import annotations
@@ -32,11 +36,11 @@ from ..exact import fmt_exact
 from ..network import Network
 from ..obligations.model import Obligation, Outcome
 from ..verdict import Status, Verdict
-from .cache import cache_get, cache_put, claim_key
+from .cache import cache_get, cache_put, cacheable, claim_key
 from .spec import Claim, Spec, make_model
 
-__all__ = ["ClaimOutcome", "run_claims", "check_claim", "claim_obligation", "revalidate",
-           "BATCH_BYTES"]
+__all__ = ["ClaimOutcome", "run_claims", "check_claim", "check_accuracy", "claim_obligation",
+           "revalidate", "BATCH_BYTES", "ACCURACY_REPORT"]
 
 BATCH_BYTES = 64 * 2**20
 """Network files loaded at a time in the parent process (at least one network)."""
@@ -191,6 +195,8 @@ def _warm_imports(claims: Sequence[Claim]) -> None:
     """Import the engines' modules once here rather than in every claim process."""
     names = ["numpy.random", "fepproof.bounds", "fepproof.run_verify", "fepproof.numeric",
              "fepproof.numeric.bab", "fepproof.numeric.engine_bab"]
+    if any(c.kind == "accuracy" for c in claims):
+        names += ["fepproof.classify.report"]
     if any(not c.engine.startswith("numeric") for c in claims):  # z3, z3-v1, auto
         names += ["fepproof.smt", "fepproof.smt.leaves"]
     for name in names:
@@ -217,7 +223,8 @@ def _bound_and_failures(claim: Claim, net: Network) -> tuple[Any, tuple[int, ...
 
 def check_claim(claim: Claim) -> Verdict:
     """Decide the claim with the verify engine, on its network and box (the network
-    loaded for this run, or loaded now)."""
+    loaded for this run, or loaded now); an accuracy claim with
+    :func:`check_accuracy`."""
     from ..failures import FailureError
     from ..run_verify import run_verify
     from ..verify_api import VerifyProblem
@@ -229,6 +236,8 @@ def check_claim(claim: Claim) -> Verdict:
             return Verdict(Status.ERROR, claim.describe(), {"reason": loaded.error}, "check")
         return _input_error(claim, loaded.error)
     net = loaded.net
+    if claim.kind == "accuracy":
+        return check_accuracy(claim, net, loaded.box)
     if claim.output is not None and claim.output >= net.n_outputs:
         return _input_error(claim, f"output: the network has {net.n_outputs} output(s); "
                                    f"got {claim.output}")
@@ -356,8 +365,105 @@ def _recheck_certificate(claim: Claim, entry: dict[str, Any], net: Network) -> s
 def claim_obligation(claim: Claim, spec_path: Path) -> Obligation:
     """The claim as an obligation of the obligation runner (and of its JUnit writer)."""
     return Obligation(claim.name, str(claim.network.name), claim.describe(), None,
-                      f"verify ({claim.engine})", claim.expect, lambda: check_claim(claim),
+                      claim.method, claim.expect, lambda: check_claim(claim),
                       None, str(spec_path))
+
+
+# ---- accuracy claims ----------------------------------------------------------------------
+
+ACCURACY_REPORT: Callable[..., Any] | None = None
+"""The function computing an accuracy report (None:
+:func:`fepproof.classify.report.accuracy_report`); tests may substitute one (claim
+processes are forked, so they inherit it)."""
+
+
+def _accuracy_report() -> Callable[..., Any]:
+    if ACCURACY_REPORT is not None:
+        return ACCURACY_REPORT
+    from ..classify.report import accuracy_report
+    return accuracy_report
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.4g}%"
+
+
+def check_accuracy(claim: Claim, net: Network, box: dict[str, Any] | None = None) -> Verdict:
+    """Decide an accuracy claim: the report's certified accuracy (and clean, random mean
+    when the claim states thresholds for them) must reach the claim's thresholds.
+
+    ``proved``: every threshold is met (the certified accuracy is a proved lower bound on
+    the accuracy under any per-input choice of the failures).  ``refuted``: a threshold is
+    missed and cannot be reached: clean and random accuracy are measured, and the
+    certified one stays below ``min_certified`` even if every point the verifier left
+    ``unknown`` were proved.  ``unknown``: only the certified threshold is missed and the
+    unknown points could close the gap (a longer ``timeout`` may decide it)."""
+    import time
+
+    from ..classify.data import DataError, load_dataset
+    from ..failures import FailureError
+
+    start = time.perf_counter()
+    assert claim.data is not None and claim.min_certified is not None
+    try:
+        X, y = load_dataset(claim.data)
+    except DataError as exc:
+        return _input_error(claim, _keyed("data", str(exc)))
+    except OSError as exc:
+        return _input_error(claim, f"data: cannot read {claim.data}: {exc.strerror}")
+    try:
+        model = make_model(claim.model, claim.capacity, claim.capacity_reading,
+                           claim.stuck_value)
+        report = _accuracy_report()(net, X, y, claim.failures, model,
+                                    radius=float(claim.radius), samples=claim.samples,
+                                    point_timeout=max(0.1, min(10.0, claim.timeout / 4)),
+                                    jobs=1)
+    except (FailureError, ValueError) as exc:  # DataError is a ValueError
+        text = str(exc)
+        key = text.split(":", 1)[0] if ":" in text else "data"
+        if key not in ("data", "failures", "model", "radius", "samples", "capacity",
+                       "stuck_value"):
+            key = "data"
+        return _input_error(claim, _keyed(key, text, {"--failures": "failures"}))
+    n = max(1, report.n)
+    unknown = report.counts.get("unknown", 0) / n
+    checks = [("certified", report.certified, claim.min_certified)]
+    if claim.min_clean is not None:
+        checks.append(("clean", report.clean, claim.min_clean))
+    if claim.min_random is not None:
+        checks.append(("random mean", report.random_mean, claim.min_random))
+    # a threshold is compared as the float its decimal reads as (7 of 10 points: 0.7)
+    missed = [(what, v, t) for what, v, t in checks if float(v) < float(t)]
+    numbers = (f"clean {_pct(report.clean)}, random mean {_pct(report.random_mean)} "
+               f"(min {_pct(report.random_min)}, {report.random_samples} sets), worst fixed "
+               f"set in [{_pct(report.worst_fixed[0])}, {_pct(report.worst_fixed[1])}], "
+               f"certified {_pct(report.certified)} on {report.n} points")
+    if not missed:
+        status = Status.PROVED
+        reason = f"every threshold met: {numbers}"
+    else:
+        text = "; ".join(f"{what} accuracy {_pct(v)} < {_pct(float(t))}"
+                         for what, v, t in missed)
+        only_certified = [m[0] for m in missed] == ["certified"]
+        if only_certified and report.certified + unknown >= float(claim.min_certified):
+            status = Status.UNKNOWN
+            text += (f" ({report.counts.get('unknown', 0)} point(s) undecided: proving "
+                     f"them could reach the threshold)")
+        else:
+            status = Status.REFUTED
+        reason = f"{text}; {numbers}"
+    summary = report.to_json()
+    summary.pop("points", None)  # per-point verdicts stay out of the table and JUnit
+    evidence: dict[str, Any] = {
+        "reason": reason, "accuracy": summary,
+        "thresholds": {"min_certified": float(claim.min_certified),
+                       "min_clean": None if claim.min_clean is None else float(claim.min_clean),
+                       "min_random": None if claim.min_random is None
+                       else float(claim.min_random)},
+        "data": str(claim.data), "input_box": copy.deepcopy(box),
+        "widths": list(net.widths)}
+    return Verdict(status, claim.describe(), evidence, "accuracy",
+                   time.perf_counter() - start)
 
 
 # ---- a whole run ------------------------------------------------------------------------
@@ -422,7 +528,9 @@ def run_claims(spec: Spec, claims: Sequence[Claim] | None = None, jobs: int | No
             field = "input_box"
             b = None if claim.input_box_file is None else digest(claim.input_box_file,
                                                                  file_digest)
-            keys[i] = claim_key(claim, d, b)
+            field = "data"
+            data = None if claim.data is None else digest(claim.data, file_digest)
+            keys[i] = claim_key(claim, d, b, data)
         except (OSError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             settled(i, _input_error(claim, f"{field}: cannot read: {why}"))
@@ -440,7 +548,7 @@ def run_claims(spec: Spec, claims: Sequence[Claim] | None = None, jobs: int | No
         todo = []
         for i in batch:
             claim = claims[i]
-            if use_cache:
+            if use_cache and cacheable(claim):
                 start = time.perf_counter()
                 how: list[str] = []
 
@@ -488,6 +596,6 @@ def run_claims(spec: Spec, claims: Sequence[Claim] | None = None, jobs: int | No
                     claim_obligation(claims[j], spec.path), o.verdict), False))
         for o, i in zip(run(obs, jobs=jobs, timeout=kill, progress=done), leaders):
             v = o.verdict
-            if use_cache:
+            if use_cache and cacheable(claims[i]):
                 cache_put(base, keys[i], v.status.value, dict(v.evidence), v.engine, v.seconds)
     return [results[i] for i in range(len(claims))]

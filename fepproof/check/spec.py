@@ -14,6 +14,13 @@ output = 3                           # optional
 input_box = [[-0.5, 2.8]]            # one [lo, hi] for every input, one per input, or a file
 expect = "proved"                    # proved / refuted
 engine = "auto"
+[[claim]]                            # kind = "accuracy": a classifier on a data set
+name = "classifier stays accurate"
+kind = "accuracy"
+network = "models/classifier.onnx"
+data = "data/holdout.npz"            # .npz (X, y) or .csv (label last)
+failures = [1, 1]
+min_certified = 0.9                  # required; min_clean, min_random, radius, samples optional
 ```
 
 Every number is exact (TOML floats are read as the decimal they spell).  A bad spec
@@ -39,12 +46,23 @@ from ..run_verify import ENGINES
 from .files import NotRegularFile, file_kind, read_regular
 
 __all__ = ["SpecError", "Claim", "Spec", "load_spec", "parse_spec", "make_model", "CLAIM_KEYS",
-           "MAX_SPEC_BYTES"]
+           "ACCURACY_KEYS", "MAX_SPEC_BYTES"]
 
 CLAIM_KEYS = ("name", "network", "failures", "model", "capacity", "capacity_reading", "bound",
               "epsilon", "epsilon_prime", "output", "input_box", "expect", "engine", "timeout",
-              "sizes", "stuck_value", "certificate")
-DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k not in ("name", "certificate"))
+              "sizes", "stuck_value", "certificate", "kind", "data", "radius", "samples",
+              "min_certified", "min_clean", "min_random")
+ACCURACY_KEYS = ("kind", "data", "radius", "samples", "min_certified", "min_clean",
+                 "min_random")
+"""Keys of ``kind = "accuracy"`` claims only."""
+VERIFY_ONLY_KEYS = ("bound", "epsilon", "epsilon_prime", "output", "expect", "engine",
+                    "certificate")
+"""Keys an accuracy claim refuses when it states them itself ([defaults] ones are not
+applied to it)."""
+DEFAULT_KEYS = tuple(k for k in CLAIM_KEYS if k not in ("name", "certificate", "kind", "data",
+                                                        "min_certified", "min_clean",
+                                                        "min_random"))
+KINDS = ("verify", "accuracy")
 MODELS = ("crash", "byzantine", "synapse", "stuck-at")
 EXPECT = ("proved", "refuted")
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -93,9 +111,35 @@ class Claim:
     stuck_value: Fraction | None = None
     # a proof certificate (fepproof verify --certificate) re-checked instead of a new run
     certificate: Path | None = None
+    # kind = "accuracy": classification accuracy on a data set under the failures
+    kind: str = "verify"
+    data: Path | None = None
+    radius: Fraction = Fraction(0)
+    samples: int = 100
+    min_certified: Fraction | None = None
+    min_clean: Fraction | None = None
+    min_random: Fraction | None = None
+
+    @property
+    def method(self) -> str:
+        """How the claim is decided (the JUnit ``method`` property)."""
+        return "accuracy" if self.kind == "accuracy" else f"verify ({self.engine})"
 
     def key_data(self) -> dict[str, Any]:
-        """Everything the verdict depends on, except the network's bytes (for the cache)."""
+        """Everything the verdict depends on, except the bytes of the network and of the
+        data set (for the cache and to run identical claims once)."""
+        if self.kind == "accuracy":
+            return {"kind": "accuracy", "failures": list(self.failures), "model": self.model,
+                    "capacity": None if self.capacity is None else fmt_exact(self.capacity),
+                    "capacity_reading": self.capacity_reading, "sizes": self.sizes,
+                    "stuck_value": None if self.stuck_value is None
+                    else fmt_exact(self.stuck_value),
+                    "input_box": None if self.input_box is None else
+                    [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs],
+                    "data": str(self.data), "radius": fmt_exact(self.radius),
+                    "samples": self.samples,
+                    "thresholds": [None if t is None else fmt_exact(t) for t in
+                                   (self.min_certified, self.min_clean, self.min_random)]}
         return {"failures": list(self.failures), "model": self.model,
                 "capacity": None if self.capacity is None else fmt_exact(self.capacity),
                 "capacity_reading": self.capacity_reading,
@@ -106,6 +150,18 @@ class Claim:
                 [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs]}
 
     def describe(self) -> str:
+        if self.kind == "accuracy":
+            cap = "" if self.capacity is None else f", C = {fmt_exact(self.capacity)} " \
+                f"({self.capacity_reading})"
+            want = [f"certified >= {fmt_exact(self.min_certified or 0)}"]
+            if self.min_clean is not None:
+                want.append(f"clean >= {fmt_exact(self.min_clean)}")
+            if self.min_random is not None:
+                want.append(f"random >= {fmt_exact(self.min_random)}")
+            rad = "" if not self.radius else f", radius {fmt_exact(self.radius)}"
+            return (f"{self.network.name} on {self.data.name if self.data else '?'}: accuracy "
+                    f"{', '.join(want)} under {self.model}{cap} failures "
+                    f"{list(self.failures)}{rad}")
         b = "Fep" if self.bound is None else fmt_exact(self.bound)
         cap = "" if self.capacity is None else f", C = {fmt_exact(self.capacity)} " \
             f"({self.capacity_reading})"
@@ -143,6 +199,20 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
             raise SpecError(f"{where}: {key}: unknown key (known: {', '.join(CLAIM_KEYS)})")
     if not isinstance(name, str) or not name.strip():
         raise SpecError(f"{where}: name: required, a non-empty string")
+    kind = raw.get("kind", "verify")
+    if kind not in KINDS:
+        raise SpecError(f"{where}: kind: expected verify or accuracy, got {kind!r}"[:200])
+    if kind == "accuracy":
+        for key in VERIFY_ONLY_KEYS:
+            if key in raw:
+                raise SpecError(f"{where}: {key}: not a key of an accuracy claim (its "
+                                f"thresholds are min_certified, min_clean, min_random)")
+        defaults = {k: v for k, v in defaults.items() if k not in VERIFY_ONLY_KEYS}
+    else:
+        for key in ACCURACY_KEYS:
+            if key in raw and key != "kind":
+                raise SpecError(f"{where}: {key}: only for kind = \"accuracy\" claims")
+        defaults = {k: v for k, v in defaults.items() if k not in ACCURACY_KEYS}
     c = {**defaults, **raw}
     net = c.get("network")
     if not isinstance(net, str) or not net:
@@ -238,9 +308,56 @@ def _claim(raw: dict[str, Any], defaults: dict[str, Any], index: int, base: Path
         if not isinstance(cert, str) or not cert or "\0" in cert:
             raise SpecError(f"{where}: certificate: expected the path of a certificate file")
         cert = Path(cert) if Path(cert).is_absolute() else base / cert
-    return Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
-                 output, box, box_file, expect, engine, float(timeout), sizes, stuck_value,
-                 cert)
+    claim = Claim(name, index, path, tuple(f), model, capacity, reading, bound, eps, epsp,
+                  output, box, box_file, expect, engine, float(timeout), sizes, stuck_value,
+                  cert)
+    if kind == "accuracy":
+        claim = _accuracy(claim, c, where, base)
+    return claim
+
+
+def _fraction_in(c: dict[str, Any], key: str, where: str, lo: Fraction,
+                 hi: Fraction | None) -> Fraction | None:
+    if key not in c:
+        return None
+    v = _num(c[key], where, key)
+    if v < lo or (hi is not None and v > hi):
+        raise SpecError(f"{where}: {key}: expected a number in "
+                        + (f"[{lo}, {hi}]" if hi is not None else f">= {lo}")
+                        + f", got {fmt_exact(v)}"[:80])
+    return v
+
+
+def _accuracy(claim: Claim, c: dict[str, Any], where: str, base: Path) -> Claim:
+    """The accuracy fields of a ``kind = "accuracy"`` claim, validated."""
+    import dataclasses
+
+    data = c.get("data")
+    if not isinstance(data, str) or not data or "\0" in data:
+        raise SpecError(f"{where}: data: required, the path of a .npz or .csv data set "
+                        f"relative to the spec")
+    path = (base / data) if not Path(data).is_absolute() else Path(data)
+    if path.suffix.lower() not in (".npz", ".csv"):
+        raise SpecError(f"{where}: data: {data}: expected a .npz or .csv data set")
+    problem = _network_problem(path)
+    if problem is not None:
+        problem = problem.replace("network file", "data file")
+        raise SpecError(f"{where}: data: {data} {problem}"
+                        + (f" (relative to {base})" if problem == "does not exist" else ""))
+    if "min_certified" not in c:
+        raise SpecError(f"{where}: min_certified: required for an accuracy claim (the "
+                        f"certified accuracy it must reach, in [0, 1])")
+    one, zero = Fraction(1), Fraction(0)
+    radius = _fraction_in(c, "radius", where, zero, None) or zero
+    samples = c.get("samples", 100)
+    if isinstance(samples, bool) or not isinstance(samples, int) \
+            or not 1 <= samples <= 1_000_000:
+        raise SpecError(f"{where}: samples: expected an integer in [1, 1000000]")
+    return dataclasses.replace(
+        claim, kind="accuracy", data=path, radius=radius, samples=samples,
+        min_certified=_fraction_in(c, "min_certified", where, zero, one),
+        min_clean=_fraction_in(c, "min_clean", where, zero, one),
+        min_random=_fraction_in(c, "min_random", where, zero, one))
 
 
 def _network_problem(path: Path) -> str | None:
