@@ -1,5 +1,7 @@
 """Experiments: the paper's Figure 3, tightness families and failure depth, run as
-sweeps on a local process pool or a Dask cluster (:mod:`.sweep`)."""
+sweeps on a local process pool or a Dask cluster (:mod:`.sweep`); accuracy of a
+classifier against the number of failures (:func:`.accuracy.run_accuracy`, which takes a
+network and a data set rather than :class:`ExperimentOptions`)."""
 
 from __future__ import annotations
 
