@@ -521,8 +521,14 @@ class _Reader:
                                f"vectors (batch x features)")
         self.shape, self.rows = shape, True  # rows: batch x features (else transposed)
         chain: set[int] = set()
+        self.stop = ""
         while current not in outputs:
             cons = consumers.get(current, [])
+            if len(cons) > 1:
+                self.stop = (f"{_q(current)} is read by several nodes: "
+                             f"{', '.join(_where(i, g.node[i]) for i in cons[:4])}")
+            elif cons:
+                self.stop = f"{_q(current)} goes to {_where(cons[0], g.node[cons[0]])}"
             if len(cons) != 1:
                 break
             idx = cons[0]
@@ -551,15 +557,16 @@ class _Reader:
         for idx in tail:
             node = g.node[idx]
             where = _where(idx, node)
-            after = (f" after the network's outputs {_q(current)}" if first is None else
-                     f" after the stripped post-processing from {first}")
+            after = (f"after the network's outputs {_q(current)}" if first is None else
+                     f"after the stripped post-processing from {first}")
             if node.op_type not in TAIL_OPS:
                 if node.op_type in SUPPORTED_OPS:
-                    raise NetworkError(f"{where}: follows a node that is not part of an "
-                                       f"MLP{after} (a Softmax or ArgMax in the middle of "
-                                       f"the network, or a layer read twice?)")
+                    raise NetworkError(f"{where}: is not part of the MLP: the chain ends "
+                                       f"where {self.stop} (a Softmax or ArgMax in the "
+                                       f"middle of the network, or a layer read twice?); "
+                                       f"only a classifier's post-processing may follow")
                 raise NetworkError(f"{where}: unsupported ONNX op {_q(node.op_type)} "
-                                   f"({after.strip()}; only a classifier's post-processing "
+                                   f"({after}; only a classifier's post-processing "
                                    f"{', '.join(TAIL_OPS)} is stripped)")
             data_in = [t for t in node.input if t and not self.is_const(t)]
             for t in data_in:
