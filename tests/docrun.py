@@ -19,6 +19,8 @@ The convention (also written down in docs/architecture.md, "Docs that run"):
 * ``<!-- docrun: skip (reason) -->`` on the line before the fence: the block is not run
   (the reason is required; meant for commands that need a cluster or take minutes).
   ``<!-- docrun: slow -->``: the block runs only as a ``@pytest.mark.slow`` test.
+  ``<!-- docrun: requires MODULE[,MODULE] -->``: the block is skipped when one of the
+  Python modules cannot be imported (optional extras such as ``skl2onnx``, ``torch``).
 * Each block runs in a fresh copy of the repository, so commands may write files; a
   ``cd`` carries over to the next command as in a terminal.  A path ``../NAME`` in a
   command refers to ``NAME`` beside the repository, linked into the copy's parent; when
@@ -69,6 +71,7 @@ class Block:
     commands: list[Command]
     skip: str | None = None   # the reason, when marked skip
     slow: bool = False
+    requires: tuple[str, ...] = ()  # modules the block needs (skipped without them)
     error: str | None = None  # convention broken: the test fails with this
 
     @property
@@ -115,8 +118,14 @@ def parse(path: Path, text: str | None = None) -> list[Block]:
                 block.skip = reason[1:-1].strip() or "no reason given"
             elif kind == "slow":
                 block.slow = True
+            elif kind == "requires":
+                mods = tuple(m.strip() for m in rest.split(","))
+                if not mods or not all(re.fullmatch(r"[A-Za-z_][\w.]*", m) for m in mods):
+                    block.error = "docrun: requires needs module names like torch,onnx"
+                block.requires = mods
             else:
-                block.error = f"unknown docrun marker {kind!r} (use skip (reason) or slow)"
+                block.error = (f"unknown docrun marker {kind!r} (use skip (reason), slow or "
+                               f"requires MODULE[,MODULE])")
         _commands(block, body, start + 2)
         blocks.append(block)
     return blocks
@@ -233,6 +242,21 @@ def external_names(block: Block) -> list[str]:
     return sorted(names)
 
 
+def missing_modules(block: Block) -> list[str]:
+    """The modules of the block's ``requires`` marker that cannot be imported here."""
+    import importlib.util
+
+    missing = []
+    for name in block.requires:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
 def missing_external(block: Block) -> list[str]:
     return [n for n in external_names(block) if not (ROOT.parent / n).exists()]
 
@@ -302,7 +326,13 @@ def run_command(cmd: Command, cwd: Path, prev_rc: int, env: dict[str, str],
 
 
 def check_block(block: Block, tmp: Path) -> list[str]:
-    """Run a block; return the differences (empty when every command matches)."""
+    """Run a block; return the differences (empty when every command matches).  A block
+    whose ``requires`` modules are missing is skipped (``pytest.skip``)."""
+    missing = missing_modules(block)
+    if missing:
+        import pytest
+
+        pytest.skip(f"docrun: requires {', '.join(missing)} (not installed)")
     work = prepare_copy(block, tmp)
     env = command_env(make_bindir(tmp))
     state = tmp / ".docrun-cwd"
