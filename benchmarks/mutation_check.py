@@ -67,7 +67,7 @@ P = "proofs/production.py"
 C1 = "proofs/corollary1.py"
 H, RP = "fepproof/harden.py", "fepproof/replication.py"
 EN = "fepproof/obligations/engines.py"
-ENV, SG = "fepproof/smt/envelope.py", "fepproof/numeric/sigmoid.py"
+ENV, SG = "fepproof/smt/envelope.py", "fepproof/numeric/relax.py"
 WC, RPL = "fepproof/witness_check.py", "fepproof/replay.py"
 CS, CC = "fepproof/check/spec.py", "fepproof/check/cache.py"
 ND = "fepproof/netdigest.py"
@@ -271,7 +271,7 @@ CATALOGUE: tuple[Mutation, ...] = (
              "phi' range misses its peak at 0 (unsound slope bound)", (), "",
              ("tests/test_numeric.py",), "tests"),
     Mutation("sigmoid.diff_range_ends", SG,
-             "for s in (slo, shi, np.clip(-dhi / 2, slo, shi))]", "for s in (slo, shi)]",
+             "S = np.stack([slo, shi, np.clip(-dhi / 2, slo, shi),", "S = np.stack([slo, shi, slo,",
              "phi(s + d) - phi(s): the interior maximum dropped", (), "",
              ("tests/test_numeric.py",), "tests"),
     # ---- witness checks and replay ------------------------------------------------------

@@ -18,6 +18,7 @@ from fepproof.experiments.networks import gaussian_network
 from fepproof.network import Network, network_from_dict, network_to_dict
 from fepproof.numeric.bab import BabOptions, run_bab
 from fepproof.numeric.engine_bab import verify_bab
+from fepproof.numeric.floatnet import FloatNet
 from fepproof.numeric.leaf import (
     FAILED,
     MAYBE,
@@ -28,7 +29,6 @@ from fepproof.numeric.leaf import (
     leaf_uppers,
     root_leaf,
 )
-from fepproof.numeric.upper import FloatNet
 from fepproof.replay import replay
 from fepproof.smt.leaves import verify_z3_bab
 from fepproof.verdict import Status

@@ -30,13 +30,21 @@ CHANGED = {
     "engine": "numeric",
     "sizes": "2-2-1",
     "stuck_value": Fraction(1, 2),
+    "kind": "accuracy",
+    "radius": Fraction(1, 100),
+    "samples": 7,
+    "min_certified": Fraction(9, 10),
+    "min_clean": Fraction(9, 10),
+    "min_random": Fraction(9, 10),
 }
 # Fields that do not change a definitive verdict: the claim's name and position, what the
 # user expects (compared after the verdict), the time limit (a timeout is never cached) and
 # epsilon / epsilon_prime (the verdict depends on their difference, the bound, above).
 # The network, input-box and certificate *files* are covered byte by byte below.
+# (the data set of an accuracy claim, like the network, is hashed byte by byte; its path
+# is in the key too)
 NOT_VERDICT = {"name", "index", "expect", "timeout", "epsilon", "epsilon_prime", "network",
-               "input_box_file", "certificate"}
+               "input_box_file", "certificate", "data"}
 
 
 def _spec(tmp_path, box_file=False, network="net.json"):

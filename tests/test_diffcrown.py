@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from fepproof.numeric import diffcrown
 from fepproof.numeric.diffcrown import diff_crown, planes
+from fepproof.numeric.floatnet import FloatNet
 from fepproof.numeric.leaf import FAILED, MAYBE, OK, leaf_ranges, root_leaf
-from fepproof.numeric.stable import diff_range
-from fepproof.numeric.upper import FloatNet
+from fepproof.numeric.relax import diff_range
 from tests.test_bab import MODELS, _grid, _issue_net, brute, random_leaf, small_nets
 
 NEURON_MODELS = [m for m in MODELS if m.kind != "synapse"]
@@ -40,7 +40,7 @@ boxes = st.tuples(st.floats(-30, 30), st.floats(0, 20), st.floats(-10, 10),
 @settings(max_examples=60, deadline=None)
 @given(b=boxes, si=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
 def test_diff_range_encloses_the_sigmoid_difference(b, si, seed):
-    """stable.diff_range (one batched gdiff call on its six candidate points) contains
+    """relax.diff_range (one batched gdiff call on its six candidate points) contains
     phi(s + d) - phi(s) at the corners, the candidate points and random points of the
     box, in 700-digit mpmath."""
     slope = SLOPES[si]
@@ -281,6 +281,16 @@ def test_leaf_bound_covers_sampled_errors_on_mid_size_nets(model, scale):
                 assert _sampled_error(fn, X, failed, model, rng).max() <= ub * (1 + 1e-9)
 
 
-def test_status_codes_match_the_leaf_module():
+def test_one_status_vocabulary_for_the_engine_and_the_checker():
+    """The failure status codes are defined once (the checker's, fepproof.certificate.bound)
+    and only imported by the numeric engine's modules."""
+    import re
+    from pathlib import Path
+
+    from fepproof.certificate import bound
     from fepproof.numeric import leaf
-    assert (diffcrown.FAILED, diffcrown.OK, diffcrown.MAYBE) == (leaf.FAILED, leaf.OK, leaf.MAYBE)
+    assert (leaf.FAILED, leaf.OK, leaf.MAYBE) == (bound.FAILED, bound.OK, bound.MAYBE)
+    assert (diffcrown.FAILED, diffcrown.MAYBE) == (bound.FAILED, bound.MAYBE)
+    literal = re.compile(r"^(FAILED|OK|MAYBE)(, *(FAILED|OK|MAYBE))* *= *-?\d", re.M)
+    for path in Path(leaf.__file__).parent.glob("*.py"):
+        assert not literal.search(path.read_text()), path

@@ -113,7 +113,7 @@ def test_decide_mode_search_stops_at_a_refuting_witness(monkeypatch):
     then refuted by the replayed witness as before."""
     import importlib
 
-    from fepproof.numeric.upper import FloatNet
+    from fepproof.numeric.floatnet import FloatNet
     search_mod = importlib.import_module("fepproof.numeric.search")
     net = _issue_net(8, [16, 16], seed=0)
     fn = FloatNet.make(net, (1, 1), CRASH, None)

@@ -128,19 +128,7 @@ class Claim:
     def key_data(self) -> dict[str, Any]:
         """Everything the verdict depends on, except the bytes of the network and of the
         data set (for the cache and to run identical claims once)."""
-        if self.kind == "accuracy":
-            return {"kind": "accuracy", "failures": list(self.failures), "model": self.model,
-                    "capacity": None if self.capacity is None else fmt_exact(self.capacity),
-                    "capacity_reading": self.capacity_reading, "sizes": self.sizes,
-                    "stuck_value": None if self.stuck_value is None
-                    else fmt_exact(self.stuck_value),
-                    "input_box": None if self.input_box is None else
-                    [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs],
-                    "data": str(self.data), "radius": fmt_exact(self.radius),
-                    "samples": self.samples,
-                    "thresholds": [None if t is None else fmt_exact(t) for t in
-                                   (self.min_certified, self.min_clean, self.min_random)]}
-        return {"failures": list(self.failures), "model": self.model,
+        key = {"failures": list(self.failures), "model": self.model,
                 "capacity": None if self.capacity is None else fmt_exact(self.capacity),
                 "capacity_reading": self.capacity_reading,
                 "bound": None if self.bound is None else fmt_exact(self.bound),
@@ -148,6 +136,11 @@ class Claim:
                 "stuck_value": None if self.stuck_value is None else fmt_exact(self.stuck_value),
                 "input_box": None if self.input_box is None else
                 [[fmt_exact(lo), fmt_exact(hi)] for lo, hi in self.input_box.pairs]}
+        key.update(kind=self.kind, data=None if self.data is None else str(self.data),
+                   radius=fmt_exact(self.radius), samples=self.samples,
+                   thresholds=[None if t is None else fmt_exact(t) for t in
+                               (self.min_certified, self.min_clean, self.min_random)])
+        return key
 
     def describe(self) -> str:
         if self.kind == "accuracy":

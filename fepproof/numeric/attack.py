@@ -3,7 +3,7 @@ values, for one failure set on one sub-box.
 
 The objective is one signed output of F_fail - F_neu, evaluated in *difference form*:
 the error of each layer is propagated as delta = W e (plus synapse terms) and
-e = phi(s + delta) - phi(s) by :func:`.stable.gdiff`, so a 1e-20 deviation that a 1e20
+e = phi(s + delta) - phi(s) by :func:`.relax.gdiff`, so a 1e-20 deviation that a 1e20
 output weight amplifies is not lost to cancellation (degenerate networks).
 Gradients come from a backward pass through that difference form (forward differences,
 d + k + 1 batched evaluations, for synapse failures); the ascent is a projected
@@ -36,8 +36,8 @@ from .faultview import (
     sent_deviation,
     synapse_extra,
 )
-from .stable import dphi, gdiff, phi
-from .upper import FloatNet
+from .floatnet import FloatNet
+from .relax import dphi, gdiff, phi
 
 __all__ = ["Attack", "diff_forward", "attack", "to_witness"]
 

@@ -51,8 +51,8 @@ from ..replay import replay
 from ..verdict import Witness
 from .attack import Attack, attack, to_witness
 from .faultview import control_scale, neuron_kind
+from .floatnet import FloatNet
 from .leaf import FAILED, MAYBE, OK, Leaf, LeafBound, leaf_upper, leaf_uppers, root_leaf
-from .upper import FloatNet
 
 __all__ = ["BabOptions", "BabResult", "run_bab", "ATOL"]
 

@@ -22,34 +22,15 @@ from __future__ import annotations
 import numpy as np
 
 from .faultview import Window, failed_offsets, sent_alpha
-from .stable import REL, TINY, dphi, pad, phi
-from .upper import FloatNet
+from .floatnet import FloatNet
+from .relax import chord_slope, dphi, lines, phi
+from .rounding import PADR, TINY, pad
 
 __all__ = ["joint_crown"]
 
-PADR = 10 * REL
-
-
-def _lines(lo: np.ndarray, hi: np.ndarray, a: np.ndarray, slope: float
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """[cl, cu] with a s + cl <= phi(s) <= a s + cu on [lo, hi] (padded)."""
-    a = np.clip(a, 0.0, slope / 4)
-    disc = np.sqrt(np.maximum(1.0 - 4.0 * a / slope, 0.0))
-    cands = [lo, hi]
-    for sgn in (1.0, -1.0):
-        p = np.clip(0.5 * (1 + sgn * disc), 1e-300, 1 - 1e-16)
-        cands.append(np.clip(np.log(p / (1 - p)) / slope, lo, hi))
-    vals = [phi(c, slope) - a * c for c in cands]
-    mag = 1.0 + a * np.maximum(np.abs(lo), np.abs(hi))
-    return pad(np.minimum.reduce(vals), np.maximum.reduce(vals), mag)
-
-
 def _slopes(lo: np.ndarray, hi: np.ndarray, slope: float, how: str) -> np.ndarray:
-    w = hi - lo
     if how == "chord":
-        ok = w > 1e-12 * (1 + np.abs(lo) + np.abs(hi))
-        return np.where(ok, (phi(hi, slope) - phi(lo, slope)) / np.where(ok, w, 1.0),
-                        dphi(lo, slope))
+        return chord_slope(lo, hi, slope, dphi(lo, slope))
     if how == "mid":
         return dphi(0.5 * (lo + hi), slope)
     return dphi(np.clip(0.0, lo, hi), slope)  # the end nearer 0 (largest slope)
@@ -85,14 +66,14 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
             Lf = np.zeros_like(Lf)
         # relax y = phi(s) (nominal) and y' = phi(s') (failed copy)
         a = _slopes(slo[m], shi[m], fn.slope, how)
-        cl, cu = _lines(slo[m], shi[m], a, fn.slope)
+        cl, cu = lines(slo[m], shi[m], a, fn.slope)
         c = np.where(Ly > 0, Ly * cu, Ly * cl)
         const += c.sum(axis=1)
         mag += np.abs(c).sum(axis=1)
         Ls = Ly * a
         if m > first:
             af = _slopes(flo[m], fhi[m], fn.slope, how)
-            fl, fu = _lines(flo[m], fhi[m], af, fn.slope)
+            fl, fu = lines(flo[m], fhi[m], af, fn.slope)
             c = np.where(Lf > 0, Lf * fu, Lf * fl)
             const += c.sum(axis=1)
             mag += np.abs(c).sum(axis=1)

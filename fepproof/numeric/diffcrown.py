@@ -41,35 +41,17 @@ magnitude; the curvature terms are enlarged by 1e-6 relative.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from ..certificate.bound import FAILED, MAYBE
 from .faultview import failed_offsets, sent_alpha
-from .stable import REL, TINY, gdiff, phi
-from .upper import FloatNet, topk_sum
+from .floatnet import FloatNet, topk_sum
+from .relax import dd_phi_max, gdiff, phi
+from .rounding import PADR, REL, TINY
 
 __all__ = ["planes", "diff_crown", "dd_phi_max", "lift", "bdot"]
 
-PADR = 10 * REL
 NS, ND = 17, 5  # grid points along s and delta (measured: finer grids gain < 0.3 %)
-ZPEAK = math.log(2.0 + math.sqrt(3.0))  # |sigma''| peaks at z = +-ZPEAK
-FAILED, OK, MAYBE = 1, -1, 0  # leaf.py's status codes (leaf imports this module)
-
-
-def _abs_dd_sigma(z: np.ndarray) -> np.ndarray:
-    """|sigma''(z)| = e (1 - e) / (1 + e)^3, e = exp(-|z|): no cancellation (written as
-    sigma (1 - sigma) (1 - 2 sigma) it is 0 in float64 from |z| ~ 37 on)."""
-    e = np.exp(-np.abs(z))
-    return e * (1.0 - e) / (1.0 + e) ** 3
-
-
-def dd_phi_max(a: np.ndarray, b: np.ndarray, slope: float) -> np.ndarray:
-    """Upper bound of |phi''| over [a, b] (phi(s) = sigma(slope s)), padded."""
-    za, zb = slope * a, slope * b
-    vals = [_abs_dd_sigma(za), _abs_dd_sigma(zb),
-            _abs_dd_sigma(np.clip(ZPEAK, za, zb)), _abs_dd_sigma(np.clip(-ZPEAK, za, zb))]
-    return slope * slope * np.maximum.reduce(vals) * (1 + 1e-6) + TINY
 
 
 def planes(slo: np.ndarray, shi: np.ndarray, dlo: np.ndarray, dhi: np.ndarray,

@@ -26,9 +26,10 @@ from ..network import Network
 from ..replay import replay
 from ..verdict import Status, Witness
 from ..verify_api import Progress, VerifyProblem, VerifyResult
+from .floatnet import FloatNet
 from .scenario import DEV_SHRINK, VAL_SHRINK, Scenario, run
 from .search import SearchResult, count_scenarios, search
-from .upper import FloatNet, UpperResult, certified_upper
+from .upper import UpperResult, certified_upper
 
 __all__ = ["verify_numeric", "NumericWork", "choose_engine", "build_witness",
            "Z3_MAX_NEURONS", "Z3_MAX_INPUTS", "Z3_MAX_SCENARIOS"]

@@ -24,9 +24,9 @@ from .attack import Attack, attack
 from .bab import BabOptions, BabResult, run_bab
 from .engine import _closed_form
 from .faultview import has_sign, neuron_kind
+from .floatnet import FloatNet
 from .leaf import Leaf, LeafBound
 from .search import search
-from .upper import FloatNet
 
 __all__ = ["verify_bab", "seed_attacks"]
 

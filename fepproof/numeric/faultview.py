@@ -15,8 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..failures import FailureModel
-from .stable import pad
-from .upper import FloatNet
+from .floatnet import FloatNet
+from .rounding import pad
 
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",

@@ -21,7 +21,7 @@ the interval bound, the smaller kept), with three changes:
   e - lam delta: the lam delta path is cut for it.
 * Pre-activation constraints intersect the nominal range [slo, shi]; an empty
   intersection means the leaf holds no point (its bound is 0).
-* Scale-aware rounding.  The sigmoid helpers of :mod:`.stable` have a few ulps of
+* Scale-aware rounding.  The sigmoid facts of :mod:`.relax` have a few ulps of
   *relative* error (no cancellation, also for phi(s + d) - phi(s)), and every sum is
   padded by ``REL`` times the sum of the absolute values of its terms (carried along as
   ``mag``), which bounds float64 rounding (n u sum|terms|, u = 2^-53, n <= 1e6) with a
@@ -56,14 +56,12 @@ from ..certificate.bound import FAILED, MAYBE, OK, normalise_status
 from .crown import joint_crown
 from .diffcrown import bdot, diff_crown, lift
 from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviation
-from .stable import REL, TINY, diff_range, dphi_range, pad, phi
-from .upper import FloatNet, syn_term, topk_sum
+from .floatnet import FloatNet, syn_term, topk_sum
+from .relax import chord_lines, diff_range, dphi_range, phi
+from .rounding import PADR, REL, TINY, pad
 
 __all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_uppers", "leaf_ranges", "root_leaf", "FAILED",
            "OK", "MAYBE"]
-
-PADR = 10 * REL  # pad of back-substituted sums relative to their magnitude
-
 
 @dataclass(slots=True)
 class Leaf:
@@ -258,22 +256,6 @@ class _St:
         return self._live[m]
 
 
-def _phi_lines(slo: np.ndarray, shi: np.ndarray, slope: float):
-    """phi(s) = lam s + c, c in [clo, chi] on [slo, shi] (lam: the chord; see upper.py)."""
-    w = shi - slo
-    ok = w > 1e-12 * (1 + np.abs(slo) + np.abs(shi))
-    lam = np.where(ok, (phi(shi, slope) - phi(slo, slope)) / np.where(ok, w, 1.0), 0.0)
-    lam = np.clip(lam, 0.0, slope / 4)
-    disc = np.sqrt(np.maximum(1.0 - 4.0 * lam / slope, 0.0))
-    cands = [slo, shi]
-    for sgn in (1.0, -1.0):
-        p = np.clip(0.5 * (1 + sgn * disc), 1e-300, 1 - 1e-16)
-        cands.append(np.clip(np.log(p / (1 - p)) / slope, slo, shi))
-    vals = [phi(c, slope) - lam * c for c in cands]
-    mag = 1.0 + lam * np.maximum(np.abs(slo), np.abs(shi))
-    return lam, *pad(np.minimum.reduce(vals), np.maximum.reduce(vals), mag)
-
-
 def _nominal_crown(fn: FloatNet, st: _St, lo: np.ndarray, hi: np.ndarray, t: int):
     """Nominal pre-activation bounds of layer t by back-substituted chord lines."""
     n = fn.Ws[t].shape[0]
@@ -434,7 +416,7 @@ def leaf_ranges(fn: FloatNet, leaf: Leaf | list[Leaf], budget: float | None = No
                 return None
             empty |= gone  # such a leaf's bound is 0: carry on with a stand-in range
             slo, shi = np.minimum(slo, shi), np.maximum(slo, shi)
-        nl, nc0, nc1 = _phi_lines(slo, shi, fn.slope)
+        nl, nc0, nc1 = chord_lines(slo, shi, fn.slope)
         st.nlam.append(nl)
         st.nclo.append(nc0)
         st.nchi.append(nc1)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sigmoid import phi
-from .upper import FloatNet
+from .floatnet import FloatNet
+from .relax import phi
 
 __all__ = ["Scenario", "Run", "run", "run_many"]
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .floatnet import FloatNet
 from .scenario import Scenario, run, run_many
-from .upper import FloatNet
 
 __all__ = ["SearchResult", "search", "count_scenarios", "ENUM_LIMIT"]
 

@@ -113,7 +113,7 @@ def verify_z3_bab(problem: VerifyProblem, progress: Progress | None = None,
                   options=None) -> VerifyResult:
     """Branch and bound with z3 on the leaves (neuron failures only)."""
     from ..numeric.engine_bab import verify_bab
-    from ..numeric.upper import FloatNet
+    from ..numeric.floatnet import FloatNet
     net, model = problem.net, problem.model
     if not model.fails_neurons:
         raise ValueError("kind: the z3 engine encodes neuron failures only")
