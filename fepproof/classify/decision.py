@@ -271,11 +271,17 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
         xlo, xhi = (x, x) if cfg.radius == 0 else (np.nextafter(x - cfg.radius, -np.inf),
                                                    np.nextafter(x + cfg.radius, np.inf))
         mlo, _ = rn.margins_enumerated(xlo, xhi, c, cfg.failures, cfg.model)
+        if cfg.radius > 0 and cfg.model.fixed_value is not None and not (mlo > 0).all():
+            mvf = rn.ball_margins_mvf(x, cfg.radius, c, cfg.failures, cfg.model)
+            if mvf is not None:
+                mlo = np.maximum(mlo, mvf)
         ok_cols = (mlo > 0).all(axis=0)
         if ok_cols.all():
             return done("proved", None, f"all {mlo.shape[0]} failure sets: rigorous interval "
-                        "margins > 0" + (" over the ball" if cfg.radius else ""))
+                        "margins > 0" + (" over the ball (interval and mean-value forms)"
+                                         if cfg.radius else ""))
         pending = [j for j in range(mlo.shape[1]) if not ok_cols[j]]
+        bad_sets = np.flatnonzero(~(mlo > 0).all(axis=1))
         order = np.argsort(mlo.min(axis=1))[:cfg.search_sets]
         candidates = [set_of_index(net.widths, cfg.failures, int(s)) for s in order]
     else:
@@ -288,6 +294,17 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
         ok, why = replay_decision(net, w, cfg.model, c, ball)
         if ok:
             return done("refuted", w, f"failure set {_fmt_set(w.failed)}: {why}")
+
+    # -- prove: bisect the ball for each set not yet proved (fixed-value models) ---------
+    if cfg.radius > 0 and cfg.model.fixed_value is not None and \
+            n_sets(net.widths, cfg.failures) <= cfg.limit:
+        stop = time.monotonic() + 0.7 * max(0.0, deadline - time.monotonic())
+        if all(rn.prove_set_over_box(x, cfg.radius, c,
+                                     set_of_index(net.widths, cfg.failures, int(s)),
+                                     cfg.model, stop) for s in bad_sets):
+            return done("proved", None, f"all {n_sets(net.widths, cfg.failures)} failure "
+                        "sets: rigorous margins > 0 over the ball (interval and mean-value "
+                        "forms, bisecting the ball)")
 
     # -- prove: the engines, one margin network each -------------------------------------
     if cfg.radius == 0:

@@ -42,7 +42,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, ctx, fmpq
 
-from ..certificate.rigor import down, frac_interval, lower, up, upper
+from ..certificate.rigor import down, frac_interval, lower, mul_interval, sum_up, up, upper
 from ..failures import CapacityReading, FailureModel
 from ..network import Network
 
@@ -282,6 +282,184 @@ class RigorNet:
             rows = classes == c
             mlo[rows], mhi[rows] = self.affine(lo[rows], hi[rows], self.margin_parts(int(c)))
         return mlo, mhi
+
+    # ---- the mean-value form over a ball (fixed-value models) --------------------------
+    def _dphi(self, slo: np.ndarray, shi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Enclosure of phi' over [slo, shi], elementwise: phi' is even and decreasing in
+        |s| (sigmoid and tanh), so its minimum is at the end farther from 0 and its
+        maximum at the point of the interval closest to 0 (ball arithmetic, outward)."""
+        far = np.where(np.abs(slo) > np.abs(shi), slo, shi)
+        near = np.clip(0.0, slo, shi)
+        lo = np.fromiter((self._dphi1(float(v))[0] for v in far.ravel()), np.float64,
+                         far.size).reshape(far.shape)
+        hi = np.fromiter((self._dphi1(float(v))[1] for v in near.ravel()), np.float64,
+                         near.size).reshape(near.shape)
+        return np.maximum(lo, 0.0), hi
+
+    def _dphi1(self, x: float) -> tuple[float, float]:
+        key = ("d", x)
+        hit = self._memo.get(key)  # type: ignore[call-overload]
+        if hit is None:
+            if math.isinf(x):
+                hit = (0.0, 0.0)
+            else:
+                old = ctx.prec
+                ctx.prec = 80
+                try:
+                    if self._tanh:
+                        th = (self._k * arb(x)).tanh()
+                        ball = self._k * (1 - th * th)
+                    else:
+                        sg = 1 / (1 + (-(self._t * arb(x))).exp())
+                        ball = self._t * sg * (1 - sg)
+                finally:
+                    ctx.prec = old
+                hit = (lower(ball), upper(ball))
+            self._memo[key] = hit  # type: ignore[index]
+        return hit
+
+    def ball_margins_mvf(self, x: np.ndarray, radius: float, c: int,
+                         failures: Sequence[int], model: FailureModel,
+                         max_elems: int = 4_000_000) -> np.ndarray | None:
+        """Lower bounds (S, M - 1) of the margins F'_c - F'_k over the ball of radius
+        ``radius`` around x for every failure set of a fixed-value model, by the mean
+        value form g(X) >= g(x) - radius * sum_i sup |dg/dx_i|: g(x) from the enclosure
+        at x, the gradient enclosed by backward interval propagation with phi' enclosed
+        over each pre-activation's interval over the ball (failed neurons send a
+        constant, so their derivative is 0).  None when the arrays would be too large."""
+        assert model.fixed_value is not None
+        widths = self.net.widths
+        S = n_sets(widths, failures)
+        K = self.net.n_outputs - 1
+        if S * K * max(max(widths), x.size) > max_elems:
+            return None
+        center_lo, _ = self.margins_enumerated(x, x, c, failures, model)
+        xlo, xhi = down(x - radius), up(x + radius)
+        lo, hi = np.atleast_2d(xlo), np.atleast_2d(xhi)
+        dlist, masks = [], []
+        for parts, n, f in zip(self.hidden, widths, failures, strict=True):
+            slo, shi = self.affine(lo, hi, parts)
+            dlist.append(self._dphi(slo, shi))     # (P_l, N_l): one row per prefix
+            lo, hi = self.activate(slo, shi)
+            cs = combos(n, f)
+            mask = np.zeros((len(cs), n), dtype=bool)
+            np.put_along_axis(mask, cs, True, axis=1)
+            masks.append(mask)
+            if f:
+                P = lo.shape[0]
+                m = np.tile(mask, (P, 1))
+                v = frac_interval(model.fixed_value)
+                lo = np.where(m, v[0], np.repeat(lo, len(cs), axis=0))
+                hi = np.where(m, v[1], np.repeat(hi, len(cs), axis=0))
+        sizes = [len(m) for m in masks]
+        Wm = self.margin_parts(c)[0]
+        glo = np.broadcast_to(Wm, (S,) + Wm.shape).copy()
+        ghi = glo.copy()
+        rad = np.spacing(np.abs(self.margin_parts(c)[0]))
+        glo, ghi = down(glo - rad), up(ghi + rad)
+        for l in range(len(widths) - 1, -1, -1):
+            below = math.prod(sizes[l + 1:])
+            dlo, dhi = dlist[l]
+            dlo = np.repeat(dlo, sizes[l] * below, axis=0)[:, None, :]
+            dhi = np.repeat(dhi, sizes[l] * below, axis=0)[:, None, :]
+            glo, ghi = mul_interval(glo, ghi, dlo, dhi)
+            failed = np.repeat(np.tile(masks[l], (S // (sizes[l] * below), 1)), below,
+                               axis=0)[:, None, :]
+            glo, ghi = np.where(failed, 0.0, glo), np.where(failed, 0.0, ghi)
+            parts_t = self._transposed(l)
+            n_in = parts_t[0].shape[0]
+            a, b = self.affine(glo.reshape(-1, glo.shape[-1]), ghi.reshape(-1, ghi.shape[-1]),
+                               parts_t)
+            glo, ghi = a.reshape(S, K, n_in), b.reshape(S, K, n_in)
+        sup = np.maximum(np.abs(glo), np.abs(ghi))
+        bound = up(sum_up(sup, axis=-1) * radius)
+        return down(center_lo - bound)
+
+    def box_margins_one_set(self, mid: np.ndarray, rad: np.ndarray, c: int,
+                            failed: Sequence[Sequence[int]], model: FailureModel
+                            ) -> tuple[np.ndarray, np.ndarray]:
+        """Lower bounds (B, M - 1) of the margins under one fixed-value failure set over
+        the boxes [mid - rad, mid + rad] (rows), the larger of the interval bound and the
+        mean-value form; and the per-dimension terms sup |dg/dx_i| rad_i (B, M - 1, d)
+        that say where to split."""
+        assert model.fixed_value is not None
+        v = frac_interval(model.fixed_value)
+        B = mid.shape[0]
+        xlo, xhi = down(mid - rad), up(mid + rad)
+        lo, hi, clo, chi = xlo, xhi, mid, mid
+        ds = []
+        for l, parts in enumerate(self.hidden):
+            slo, shi = self.affine(lo, hi, parts)
+            ds.append(self._dphi(slo, shi))
+            lo, hi = self.activate(slo, shi)
+            clo, chi = self.activate(*self.affine(clo, chi, parts))
+            idx = list(failed[l])
+            if idx:
+                for arr, val in ((lo, v[0]), (hi, v[1]), (clo, v[0]), (chi, v[1])):
+                    arr[:, idx] = val
+        parts = self.margin_parts(c)
+        naive_lo, _ = self.affine(lo, hi, parts)
+        center_lo, _ = self.affine(clo, chi, parts)
+        Wm = parts[0]
+        K = Wm.shape[0]
+        glo = np.broadcast_to(down(Wm - np.spacing(np.abs(Wm))), (B,) + Wm.shape).copy()
+        ghi = np.broadcast_to(up(Wm + np.spacing(np.abs(Wm))), (B,) + Wm.shape).copy()
+        for l in range(len(self.hidden) - 1, -1, -1):
+            dlo, dhi = ds[l]
+            glo, ghi = mul_interval(glo, ghi, dlo[:, None, :], dhi[:, None, :])
+            idx = list(failed[l])
+            if idx:
+                glo[:, :, idx] = 0.0
+                ghi[:, :, idx] = 0.0
+            pt = self._transposed(l)
+            n_in = pt[0].shape[0]
+            a, b = self.affine(glo.reshape(-1, glo.shape[-1]), ghi.reshape(-1, ghi.shape[-1]),
+                               pt)
+            glo, ghi = a.reshape(B, K, n_in), b.reshape(B, K, n_in)
+        terms = up(np.maximum(np.abs(glo), np.abs(ghi)) * rad[:, None, :])
+        mvf = down(center_lo - sum_up(terms, axis=-1))
+        return np.maximum(naive_lo, mvf), terms
+
+    def prove_set_over_box(self, x: np.ndarray, radius: float, c: int,
+                           failed: Sequence[Sequence[int]], model: FailureModel,
+                           deadline: float, max_boxes: int = 20_000) -> bool:
+        """True when every margin under the fixed-value set ``failed`` is proved > 0 over
+        the ball of radius ``radius`` around x, by bisecting the ball (the dimension with
+        the largest mean-value term first); False when out of boxes or time."""
+        import time as _time
+        d = x.size
+        mids = [np.asarray(x, dtype=np.float64)]
+        rads = [np.full(d, float(radius))]
+        used = 0
+        while mids:
+            if _time.monotonic() > deadline or used > max_boxes:
+                return False
+            mid, rad = np.array(mids[:64]), np.array(rads[:64])
+            del mids[:64], rads[:64]
+            used += len(mid)
+            low, terms = self.box_margins_one_set(mid, rad, c, failed, model)
+            for b in np.flatnonzero(~(low > 0).all(axis=1)):
+                k = int(np.argmin(low[b]))
+                i = int(np.argmax(terms[b, k]))
+                half = rad[b, i] / 2
+                for sgn in (-1.0, 1.0):
+                    m = mid[b].copy()
+                    m[i] = m[i] + sgn * half
+                    r = rad[b].copy()
+                    r[i] = up(half + 2 * np.spacing(abs(m[i]) + half))
+                    mids.append(m)
+                    rads.append(r)
+        return True
+
+    def _transposed(self, l: int):
+        key = ("T", l)
+        hit = self._margin.get(key)  # type: ignore[call-overload]
+        if hit is None:
+            W = self.net.layers[l].weights
+            cols = list(zip(*W))
+            hit = _affine_parts(cols, [Fraction(0)] * len(cols))
+            self._margin[key] = hit  # type: ignore[index]
+        return hit
 
     # ---- ball arithmetic for undecided sets -------------------------------------------
     def arb_margins(self, x: Sequence[float], c: int, failed: Sequence[Sequence[int]],
