@@ -9,11 +9,56 @@ window [ulo_j, uhi_j] of each neuron's control u (sent-value splits).  The leaf'
 are the tuples (x, S, u) satisfying all four; the union of two children always equals
 the parent, so the maximum of the leaves' bounds bounds the whole problem.
 
-The derivation is that of :mod:`.upper` (its module docstring, steps 1-5: CROWN-style
-back-substitution of the *difference* network with the coupled |r| <= h |delta| pass and
-the interval bound, the smaller kept), with three changes:
+Why the bound is sound (the derivation for a leaf with every failure undecided; also in
+docs/numeric.md).  Write s^l for the nominal
+pre-activations of hidden layer l, e^l = y~^l - y^l for the error of its outputs and
+delta^l = W^l e^(l-1) + u^l for the error of its pre-activations (u^l: extra terms
+delivered by Byzantine synapses; e^0 = 0 since inputs do not fail).  The output error is
+delta^(L+1) (the output node is linear).
 
-* Failure status.  Where :mod:`.upper` adds the f largest gains (failed - correct) of a
+1. Interval bound propagation of the nominal pre-activations over the input box gives
+   s^l in [slo, shi] (interval arithmetic on a box, padded outward, :mod:`.rounding`),
+   intersected with a CROWN-style bound: phi(s) = lam s + c with c in an interval that is
+   exact for the chord slope lam (phi(s) - lam s is extreme at the ends or where
+   phi' = lam), back-substituted down to the input box.
+2. A correct neuron has e_j = phi(s_j + delta_j) - phi(s_j) = kappa_j delta_j with
+   kappa_j = phi'(xi) for some xi between s_j and s_j + delta_j (mean value theorem), so
+   kappa_j lies in the range of phi' over [slo + min(dlo, 0), shi + max(dhi, 0)] — the
+   per-neuron slope bound: at most K, far less where the neuron saturates.  With
+   lambda_j the midpoint of that range, e_j = lambda_j delta_j + r_j, |r_j| <= half the
+   range times max |delta_j|; r_j is also clipped with the exact secant range of
+   phi(s + d) - phi(s) (see :mod:`.relax`).
+3. A failed neuron has e_j in a known interval, its model's deviation interval
+   (:meth:`FailureModel.deviation_interval_f` over the nominal range [phi(slo), phi(shi)]:
+   crash [-phi(shi), -phi(slo)]; Byzantine deviation [-C, C]; value
+   [-C - phi(shi), C - phi(slo)]; stuck at v [v - phi(shi), v - phi(slo)]); writing it as
+   e_j = lambda_j delta_j + r_j keeps the algebra linear with r_j in that interval minus
+   lambda_j [dlo, dhi].
+4. Unrolling, every delta^t is exactly sum_(m<t) G^(m) r^m + sum_m H^(m) u^m with
+   back-substituted matrices G (CROWN-style linear relaxation of the difference between
+   the nominal and the failed network).  Each row is bounded term by term: a correct
+   neuron contributes at most max(g r_lo, g r_hi); a failed one at most the same with the
+   failed interval; a failure set of exactly f_m neurons (the problem's reading: the
+   given per-layer sizes) gains at most the sum of the f_m largest differences
+   failed - correct (negative ones included when they must be).  Synapses:
+   any f_m failed synapses add at most the f_m largest |h_j| * D_ji (D_ji = C, or
+   C + |w_ji| sup|y_i| in the value reading).
+4b. Coupled alternative for each layer's r-terms: |r_j| <= h_j |delta_j| (h_j: half the
+   slope range), |delta^m| <= |W^m| |e^(m-1)| + |u^m|, a correct neuron has
+   |e_i| <= kmax_i |delta_i| and a failed one |e_i| <= fabs_i; so sum_j |g_j| |r_j| is
+   bounded by a backward pass of non-negative weights in which ONE failure set (the f
+   largest weighted fabs) serves every neuron j at once, instead of each neuron taking
+   its own worst set.  Failed neurons of layer m then add the f largest positive
+   g_j r_j.  Per layer the smaller of the two bounds is used (both hold for every
+   failure set, so the sum of the minima does too).
+5. The same quantities are also bounded by plain interval arithmetic on e^(t-1) with the
+   top-f_l incoming contributions; both bounds are sound, the smaller is kept.
+6. The input box is split (branch and bound); the bound is the maximum over the leaves,
+   whose union is the box.
+
+On a leaf the derivation changes in three ways:
+
+* Failure status.  Where step 4 adds the f largest gains (failed - correct) of a
   layer, a leaf adds every FAILED neuron's gain plus the ``free`` largest gains among the
   MAYBE neurons; OK neurons add none.  A FAILED neuron's output does not depend on its
   input, so the coupled pass stops at it (its |e| <= fabs, no kmax |delta| term), and
@@ -62,6 +107,7 @@ from .rounding import PADR, REL, TINY, pad
 
 __all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_uppers", "leaf_ranges", "root_leaf", "FAILED",
            "OK", "MAYBE"]
+
 
 @dataclass(slots=True)
 class Leaf:
