@@ -349,18 +349,19 @@ class FailureModel:
         validate_witness(self, witness, network, failures)
 
     # ---- text --------------------------------------------------------------------
-    def describe(self) -> str:
+    def describe(self, activation: str = "sigmoid") -> str:
+        """One line for the user; ``activation``: the network's (a stuck tanh neuron
+        deviates by up to 1 + |v|, a stuck sigmoid neuron by max(v, 1 - v))."""
         if self.kind is FailureKind.CRASH:
             return "crash (failed neurons send 0; deviation < sup phi = 1)"
         if self.kind is FailureKind.STUCK_AT:
             v = self.stuck_value
             assert v is not None
-            if v < 0:  # only a tanh neuron can be stuck below 0
+            if v < 0 or activation == "tanh":  # only a tanh neuron can be stuck below 0
                 return (f"stuck-at {fmt_exact(v)} (failed neurons send {fmt_exact(v)}; "
-                        f"deviation < 1 + |v| = {fmt_exact(1 - v)})")
+                        f"deviation < 1 + |v| = {fmt_exact(1 + abs(v))})")
             return (f"stuck-at {fmt_exact(v)} (failed neurons send {fmt_exact(v)}; "
-                    f"deviation < max(v, 1 - v) = {fmt_exact(self.C)}, sigmoid; "
-                    f"1 + v, tanh)")
+                    f"deviation < max(v, 1 - v) = {fmt_exact(self.C)})")
         cap = fmt_exact(self.C)
         if self.kind is FailureKind.BYZANTINE:
             if self.reading is CapacityReading.DEVIATION:

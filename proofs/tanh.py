@@ -39,7 +39,7 @@ IDENTITY = sp.Eq(sp.tanh(k * x), 2 / (1 + sp.exp(-2 * k * x)) - 1)
 @obligation(
     id="tanh.sigmoid_identity", result="tanh networks", method="sympy identity",
     expected="proved",
-    statement_text="tanh(Kx) = 2 sigmoid(2Kx) - 1 for every real x and K",
+    statement_text="typed in: tanh(Kx) = 2 sigmoid(2Kx) - 1 for every real x and K",
     statement=IDENTITY)
 def sigmoid_identity():
     residual = sp.simplify((IDENTITY.lhs - IDENTITY.rhs).rewrite(sp.exp))
@@ -58,7 +58,7 @@ def _rewire_statement(m: int = 3, n: int = 2):
 @obligation(
     id="tanh.layer_rewiring", result="tanh networks", method="sympy identity",
     expected="proved",
-    statement_text="a layer receiving y = 2y' - 1 computes W y + b = (2W) y' + (b - W 1) "
+    statement_text="typed in: a layer receiving y = 2y' - 1 computes W y + b = (2W) y' + (b - W 1) "
                    "(symbolic 3 x 2 layer)")
 def layer_rewiring():
     lhs, rhs = _rewire_statement()

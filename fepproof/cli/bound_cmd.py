@@ -119,7 +119,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"K = {fmt_exact(net.K)}{act}, outputs = {net.n_outputs}"
         + ("" if net.n_outputs == 1 else
            f" (bounding {'the max over outputs' if output is None else f'output {output}'})"),
-        f"model     {model.describe()}",
+        f"model     {model.describe(net.activation.name)}",
     ]
     try:
         if model.fails_synapses:

@@ -29,7 +29,8 @@ COMMAND_HELP = {
     "latex": "LaTeX documents of the checked derivations, the obligations, or one network's "
              "bound",
     "convert": "convert a network between .json, .npz, .onnx and StaticNet .net",
-    "experiment": "reproduce Figure 3, run the tightness / depth sweeps and accuracy under failures (PNG, SVG, CSV)",
+    "experiment": "reproduce Figure 3, run the tightness / depth sweeps and accuracy under "
+                  "failures (PNG, SVG, CSV)",
     "check": "check a project's own networks against the claims of its fepproof.toml (CI)",
     "harden": "replicate neurons (Corollary 1) until a failure distribution is provably "
               "tolerated",

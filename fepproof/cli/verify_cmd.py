@@ -186,7 +186,7 @@ def _text(res: VerifyResult, net_name: str, box_source: str = "default",
     from ..abbrev import abbreviate
     p = res.problem
     lines = [f"network   {net_name}: N = {list(p.net.widths)}, failures {list(p.failures)}, "
-             f"{p.model.describe()}",
+             f"{p.model.describe(p.net.activation.name)}",
              f"box       {box_line(p.net, box_source)}",
              f"claim     {_lhs(res)} <= {fmt_exact(p.bound)}  ~ {fmt_decimal(p.bound)}",
              f"Fep       {fmt_exact(p.fep)}  ~ {fmt_decimal(p.fep)}",
