@@ -19,6 +19,7 @@ of the linear outputs is the classifier's decision.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 import zlib
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from ..network import Layer, Network
 from ..replay import replay
 from ..simulate import failed_outputs, forward
 from ..verdict import Witness
+from .crown import crown_margin_lower, set_masks
 from .intervals import RigorNet, n_sets, set_of_index
 
 __all__ = ["DecisionConfig", "PointResult", "decide_point", "margin_network",
@@ -272,13 +274,17 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
                                                    np.nextafter(x + cfg.radius, np.inf))
         mlo, _ = rn.margins_enumerated(xlo, xhi, c, cfg.failures, cfg.model)
         if cfg.radius > 0 and cfg.model.fixed_value is not None and not (mlo > 0).all():
+            mlo = np.maximum(mlo, crown_margin_lower(net, xlo, xhi, c,
+                                                     _masks(net.widths, cfg.failures),
+                                                     cfg.model))
+        if cfg.radius > 0 and cfg.model.fixed_value is not None and not (mlo > 0).all():
             mvf = rn.ball_margins_mvf(x, cfg.radius, c, cfg.failures, cfg.model)
             if mvf is not None:
                 mlo = np.maximum(mlo, mvf)
         ok_cols = (mlo > 0).all(axis=0)
         if ok_cols.all():
             return done("proved", None, f"all {mlo.shape[0]} failure sets: rigorous interval "
-                        "margins > 0" + (" over the ball (interval and mean-value forms)"
+                        "margins > 0" + (" over the ball (interval, linear and mean-value forms)"
                                          if cfg.radius else ""))
         pending = [j for j in range(mlo.shape[1]) if not ok_cols[j]]
         bad_sets = np.flatnonzero(~(mlo > 0).all(axis=1))
@@ -338,6 +344,11 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
             return done("unknown", None, f"margin against class {ks[j]}: engine: {why}"[:240])
     return done("proved", None, "every margin proved by the verify engine (numeric): "
                 "|F' - F| <= a rigorous lower bound of the nominal margin")
+
+
+@functools.lru_cache(maxsize=8)
+def _masks(widths: tuple[int, ...], failures: tuple[int, ...]) -> list[np.ndarray]:
+    return set_masks(widths, failures)
 
 
 def _frac_lower(ball) -> Fraction:
