@@ -283,7 +283,7 @@ def test_leaf_bound_covers_sampled_errors_on_mid_size_nets(model, scale):
 
 def test_one_status_vocabulary_for_the_engine_and_the_checker():
     """The failure status codes are defined once (the checker's, fepproof.certificate.bound)
-    and only imported by the numeric engine's modules."""
+    and only imported by the engines' modules (numeric and z3)."""
     import re
     from pathlib import Path
 
@@ -292,5 +292,6 @@ def test_one_status_vocabulary_for_the_engine_and_the_checker():
     assert (leaf.FAILED, leaf.OK, leaf.MAYBE) == (bound.FAILED, bound.OK, bound.MAYBE)
     assert (diffcrown.FAILED, diffcrown.MAYBE) == (bound.FAILED, bound.MAYBE)
     literal = re.compile(r"^(FAILED|OK|MAYBE)(, *(FAILED|OK|MAYBE))* *= *-?\d", re.M)
-    for path in Path(leaf.__file__).parent.glob("*.py"):
+    numeric = Path(leaf.__file__).parent
+    for path in [*numeric.glob("*.py"), *(numeric.parent / "smt").glob("*.py")]:
         assert not literal.search(path.read_text()), path

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..certificate.bound import FAILED, MAYBE, OK
 from ..failures import FailureModel
 from ..network import Network
 from .envelope import max_slope, phi_enclosure, round_down, round_up
@@ -20,7 +21,6 @@ from .envelope import max_slope, phi_enclosure, round_down, round_up
 __all__ = ["Interval", "LayerBounds", "nominal_bounds", "fault_bounds", "FaultBounds",
            "OK", "FAILED", "MAYBE", "status_from_sets", "crude_bounds"]
 
-OK, FAILED, MAYBE = 0, 1, 2
 G = 2 ** 24
 Interval = tuple[Fraction, Fraction]
 
