@@ -55,6 +55,7 @@ class DecisionConfig:
     table: bool = True  # also return the per-set rows (exhaustive worst fixed set)
     search_sets: int = 24  # failure sets tried by the signed search
     search_steps: int = 12
+    engine: str = "numeric"  # the verify engine for margins the bounds leave open
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _engine_margin(net: Network, c: int, k: int, box, bound: Fraction, cfg: Deci
     prob = VerifyProblem(mnet, cfg.failures, cfg.model, bound,
                          fep(mnet, cfg.failures, cfg.model).value,
                          timeout=max(timeout, 0.2), bracket=False)
-    res = run_verify(prob, engine="numeric", jobs=1)
+    res = run_verify(prob, engine=cfg.engine, jobs=1)
     return res.verdict is Status.PROVED, res.reason or str(res.verdict), res.witness
 
 
@@ -342,7 +343,7 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
                             f"witness): {why2}")
         if not ok:
             return done("unknown", None, f"margin against class {ks[j]}: engine: {why}"[:240])
-    return done("proved", None, "every margin proved by the verify engine (numeric): "
+    return done("proved", None, f"every margin proved by the verify engine ({cfg.engine}): "
                 "|F' - F| <= a rigorous lower bound of the nominal margin")
 
 

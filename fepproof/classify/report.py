@@ -170,7 +170,7 @@ def accuracy_report(net: Network, X: np.ndarray, y: np.ndarray, failures: Sequen
                     seed: int = 0, point_timeout: float = 10.0, jobs: int = 1,
                     scheduler: str | None = None,
                     progress: Callable[[str], None] | None = None,
-                    limit: int = 200_000) -> AccuracyReport:
+                    limit: int = 200_000, engine: str = "numeric") -> AccuracyReport:
     """Clean, random-injection, worst-fixed-set and certified accuracy of the classifier
     ``net`` (argmax of its outputs) on (X, y) (module docstring)."""
     t0 = time.monotonic()
@@ -189,8 +189,10 @@ def accuracy_report(net: Network, X: np.ndarray, y: np.ndarray, failures: Sequen
     if jobs < 1:
         raise ValueError(f"jobs: must be >= 1, got {jobs}")
     n = X.shape[0]
+    if engine not in ("numeric", "z3", "auto"):
+        raise ValueError(f"engine: expected numeric, z3 or auto, got {engine!r}")
     cfg = DecisionConfig(tuple(failures), model, float(radius), int(limit),
-                         float(point_timeout), int(seed))
+                         float(point_timeout), int(seed), engine=engine)
     res = _run_points(net, cfg, X, y, jobs, scheduler, progress)
     points = tuple(PointVerdict(i, int(y[i]), res[i].predicted, res[i].verdict,
                                 res[i].witness, res[i].reason, res[i].seconds)

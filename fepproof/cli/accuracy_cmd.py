@@ -62,6 +62,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=integer(1, 10**8), default=200_000, metavar="N",
                    help="enumerate every failure set at a point when there are at most N "
                         "(default 200000)")
+    p.add_argument("--engine", choices=["numeric", "z3", "auto"], default="numeric",
+                   help="the verify engine for the margins F_c - F_k that the linear and "
+                        "interval bounds leave open (default numeric)")
     p.add_argument("--jobs", type=integer(1, 64), default=1, metavar="N",
                    help="worker processes, one point at a time each (default 1)")
     p.add_argument("--scheduler", metavar="ADDR",
@@ -100,7 +103,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rep = accuracy_report(net, X, y, failures, model, radius=radius,
                               samples=args.samples, seed=args.seed,
                               point_timeout=args.point_timeout, jobs=args.jobs,
-                              scheduler=args.scheduler, progress=say, limit=args.limit)
+                              scheduler=args.scheduler, progress=say, limit=args.limit,
+                              engine=args.engine)
     except (ValueError, OSError) as exc:
         raise CliError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) \
             from None
