@@ -1,11 +1,13 @@
 """Train a tiny tanh network in torch on the XOR of two inputs and export it to ONNX.
 
-    python cases/torch_tiny.py tiny.onnx
+    python cases/torch_tiny.py tiny.onnx [xor.npz]
 
 ``nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1),
 nn.Sigmoid())`` trained on the four corners of [0, 1]^2, exported with the TorchScript
 exporter (``dynamo=False``; pass ``--dynamo`` for the newer one).  The final Sigmoid
-becomes fepproof's output activation.  Needs the ``torch`` extra.
+becomes fepproof's output activation.  With a second path, also writes the four corners
+and their labels there (the data set ``fepproof accuracy`` reads).  Needs the ``torch``
+extra.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 from torch import nn
 
 
-def main(path: str, dynamo: bool = False) -> None:
+def main(path: str, dynamo: bool = False, data: str | None = None) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 4), nn.Tanh(),
                           nn.Linear(4, 1), nn.Sigmoid())
@@ -40,8 +42,13 @@ def main(path: str, dynamo: bool = False) -> None:
     out = model(X).detach().squeeze(1)
     print(f"loss {loss.item():.3f}, outputs {[round(v, 2) for v in out.tolist()]}, "
           f"wrote {path}")
+    if data is not None:
+        import numpy as np
+        np.savez(data, X=X.numpy().astype(np.float64), y=y.squeeze(1).numpy().astype(int))
+        print(f"wrote {data}")
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--dynamo"]
-    main(args[0] if args else "tiny.onnx", "--dynamo" in sys.argv[1:])
+    main(args[0] if args else "tiny.onnx", "--dynamo" in sys.argv[1:],
+         args[1] if len(args) > 1 else None)

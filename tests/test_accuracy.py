@@ -346,3 +346,29 @@ def test_cli_on_the_digits_case() -> None:
     assert "points" in err  # progress lines
     code, out, _ = run_cli("accuracy", "--help")
     assert code == 0 and "certified" in out and "worst fixed" in out
+
+
+def test_a_one_output_network_is_a_binary_classifier():
+    """One output F: class 1 when F > 0, as the argmax of the exact outputs (0, F)."""
+    from fractions import Fraction
+
+    from fepproof.classify.decision import as_classifier
+    from fepproof.network import Activation, Layer, Network
+    hidden = Layer(((Fraction(2), Fraction(-1)), (Fraction(1), Fraction(1))),
+                   (Fraction(0), Fraction(-1, 2)))
+    net = Network((hidden,), Layer(((Fraction(3), Fraction(-2)),), (Fraction(1, 3),)),
+                  Activation("tanh", Fraction(1)), ((-1, 1), (-1, 1)), "bin",
+                  Activation("sigmoid", Fraction(1, 4)))
+    two = as_classifier(net)
+    assert two.n_outputs == 2 and two.output.weights[0] == (0, 0)
+    assert two.output.weights[1] == net.output.weights[0]
+    assert as_classifier(two) is two
+    X = np.random.default_rng(1).uniform(-1, 1, (40, 2))
+    F = forward(net, X)[1][:, 0]
+    y = (F > 0).astype(int)
+    rep = accuracy_report(net, X, y, (1,), FailureModel.crash())
+    same = accuracy_report(two, X, y, (1,), FailureModel.crash())
+    assert rep.clean == 1.0 and rep.n == 40
+    assert (rep.counts, rep.certified, rep.worst_fixed) == \
+        (same.counts, same.certified, same.worst_fixed)
+    assert [p.verdict for p in rep.points] == [p.verdict for p in same.points]

@@ -38,7 +38,7 @@ from ..verdict import Witness
 from .crown import crown_margin_lower, set_masks
 from .intervals import RigorNet, n_sets, set_of_index
 
-__all__ = ["DecisionConfig", "PointResult", "decide_point", "margin_network",
+__all__ = ["DecisionConfig", "PointResult", "as_classifier", "decide_point", "margin_network",
            "fixed_enumerable", "replay_decision"]
 
 SLACK = Fraction(1, 10**9)  # relative slack between the nominal margin and the claim
@@ -77,6 +77,19 @@ def fixed_enumerable(net: Network, cfg: DecisionConfig) -> bool:
     """Fixed-value model (crash, stuck-at) with at most ``limit`` failure sets."""
     return cfg.model.fixed_value is not None and \
         n_sets(net.widths, cfg.failures) <= cfg.limit
+
+
+def as_classifier(net: Network) -> Network:
+    """A network with one output read as a binary classifier: class 1 when the output is
+    > 0 (after a sigmoid output activation: > 1/2), class 0 otherwise; that is the argmax
+    of the two outputs (0, F), written exactly.  Networks with several outputs are
+    returned as they are."""
+    if net.n_outputs != 1:
+        return net
+    row, b = net.output.weights[0], net.output.bias[0]
+    out = Layer((tuple(Fraction(0) for _ in row), row), (Fraction(0), b))
+    return Network(net.layers, out, net.activation, net.input_domain, net.name,
+                   net.output_activation)
 
 
 def margin_network(net: Network, c: int, k: int,

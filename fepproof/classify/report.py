@@ -32,7 +32,14 @@ from ..network import Network
 from ..simulate import failed_outputs, forward
 from ..verdict import Witness
 from .data import check_dataset
-from .decision import DecisionConfig, PointResult, decide_point, fixed_enumerable, random_sets
+from .decision import (
+    DecisionConfig,
+    PointResult,
+    as_classifier,
+    decide_point,
+    fixed_enumerable,
+    random_sets,
+)
 from .intervals import RigorNet, n_sets, set_of_index
 
 __all__ = ["PointVerdict", "AccuracyReport", "accuracy_report"]
@@ -176,6 +183,7 @@ def accuracy_report(net: Network, X: np.ndarray, y: np.ndarray, failures: Sequen
     t0 = time.monotonic()
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     y = np.asarray(y).astype(np.int64)
+    net = as_classifier(net)  # one output: a binary classifier (class 1 when F > 0)
     check_dataset(X, y, net.input_dim, net.n_outputs)
     if not model.fails_neurons:
         raise ValueError("model: accuracy reports cover neuron failures (crash, byzantine, "

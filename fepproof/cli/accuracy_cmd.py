@@ -85,6 +85,7 @@ def _radius(text: str) -> float:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..classify import DataError, accuracy_report, check_dataset, load_dataset
+    from ..classify.decision import as_classifier
     net = load(args.network)
     model = model_from_args(args)
     failures = failures_from_args(net, args.failures, model)
@@ -93,6 +94,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         model.check_activation(net)
     except ValueError as exc:
         raise CliError(str(exc).replace("stuck_value:", "--stuck-value:")) from None
+    if net.n_outputs == 1:
+        net = as_classifier(net)
+        if not args.quiet:
+            err.write("fepproof accuracy: note: one output, read as a binary classifier: "
+                      "class 1 when the output is > 0 (> 1/2 after a sigmoid)\n")
     try:
         X, y = load_dataset(args.data)
         check_dataset(X, y, net.input_dim, net.n_outputs)
