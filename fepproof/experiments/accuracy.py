@@ -90,9 +90,10 @@ def run_accuracy(net: Network, X: np.ndarray, y: np.ndarray, max_failures: int,
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("failed neurons per hidden layer f")
         ax.set_ylabel("accuracy")
-        ax.set_title(f"Accuracy under {model.describe().split(' (')[0]} failures: "
+        ax.set_title(f"Accuracy under {model.describe().split(' (')[0]} failures\n"
                      f"{net.name}, N = {list(net.widths)}"
-                     + (f", {data_name}" if data_name else "") + f", n = {rows[0]['n']}")
+                     + (f", {data_name}" if data_name else "") + f", n = {rows[0]['n']}",
+                     fontsize=10)
         ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)
         for path in save_figure(fig, outdir, "accuracy"):
