@@ -12,6 +12,7 @@ output activation).  ok: max |diff| <= 1e-6.  Needs the ``sklearn`` and ``torch`
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 import warnings
@@ -19,20 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fepproof.netio import load_network
-from fepproof.simulate import forward
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fepproof.netio import load_network  # noqa: E402
+from fepproof.simulate import forward  # noqa: E402
+from tests.test_onnx_exporters import _sk_logits  # noqa: E402  (sklearn's forward pass)
 
 TOL = 1e-6
 
 
-def _sk_logits(clf, X):
-    h = X
-    act = np.tanh if clf.activation == "tanh" else (lambda s: 1 / (1 + np.exp(-s)))
-    for i, (W, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
-        h = h @ W + b
-        if i < len(clf.coefs_) - 1:
-            h = act(h)
-    return h
 
 
 def sklearn_rows(tmp: Path):

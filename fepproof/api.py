@@ -203,12 +203,10 @@ def _jobs(value: Any, field: str = "jobs", hi: int = MAX_JOBS) -> int:
 def _writable(path: Any, field: str) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise ArgumentError(f"{field}: expected a file path, got {type(path).__name__}")
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ArgumentError(f"{field}: {path} is a directory")
-    if not parent.is_dir():
-        raise ArgumentError(f"{field}: directory {parent} does not exist")
+    from .fsutil import unwritable_reason
+    why = unwritable_reason(path)
+    if why:
+        raise ArgumentError(f"{field}: {why}")
     return os.fspath(path)
 
 

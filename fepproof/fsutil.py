@@ -83,3 +83,15 @@ def read_limited(path: str | os.PathLike[str], limit: int | None = None) -> byte
         data = fh.read(limit + 1)  # a file growing while read is still bounded
     check_size(len(data), str(path), limit)
     return data
+
+
+def unwritable_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be written as a new or replaced file (a directory, or in a
+    directory that does not exist), checked before a long run; None when it can."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        return f"{path} is a directory"
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    return None

@@ -255,8 +255,8 @@ def test_accuracy_delegates_to_accuracy_report(tmp_path: Path) -> None:
         (direct.clean, direct.random_mean, direct.random_min)
     assert res.certified == direct.certified and res.counts == direct.counts
     assert res.clean == 1.0 and res.certified < 1.0  # a crashed comparator flips points
-    with pytest.raises(ValueError, match="^data:"):  # the report's own checks: 1 output
-        fepproof.accuracy(XOR, (X, y), [1])
+    with pytest.raises(ValueError, match="^data:"):  # the report's own checks: a label
+        fepproof.accuracy(net, (X, y + 5), [1])        # outside the outputs
     np.savez(tmp_path / "d.npz", X=X, y=y)
     fepproof.save_network(net, tmp_path / "cmp.json")
     again = fepproof.accuracy(tmp_path / "cmp.json", tmp_path / "d.npz", [1], samples=5,

@@ -337,13 +337,10 @@ def witness_record(res: VerifyResult, net_name: str, box: dict) -> dict:
 
 def _check_writable(path: str, flag: str = "--witness-out") -> None:
     """Refuse an output path that cannot be written, before the run."""
-    from pathlib import Path
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise CliError(f"{flag}: {path} is a directory")
-    if not parent.is_dir():
-        raise CliError(f"{flag}: directory {parent} does not exist")
+    from ..fsutil import unwritable_reason
+    why = unwritable_reason(path)
+    if why:
+        raise CliError(f"{flag}: {why}")
 
 
 def _write_certificate(args: argparse.Namespace, res: VerifyResult) -> str:
