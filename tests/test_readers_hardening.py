@@ -24,7 +24,7 @@ from fepproof.network import MAX_PARAMETERS, Activation, Layer, Network, Network
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from fepproof.interop import onnx_io, staticnet  # noqa: E402
+from fepproof.interop import onnx_checks, onnx_io, staticnet  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -113,7 +113,7 @@ def test_oversized_onnx_refused_from_the_dims_before_converting(
     def never(*_: object) -> None:
         raise AssertionError("a tensor was converted before the size check")
 
-    monkeypatch.setattr(onnx_io._Tensor, "array", never)
+    monkeypatch.setattr(onnx_checks._Tensor, "array", never)
     with pytest.raises(NetworkError, match=r"'W'.*more than 4000000 numbers"):
         load_network(tmp_path / "big.onnx")
 

@@ -13,7 +13,7 @@ keeps track of the data's shape (batch x features, or transposed):
   network's output activation (a graph whose only affine map ends in Sigmoid gets the
   identity output node instead, as StaticNet);
 * where the data has several consumers or reaches a classifier's post-processing
-  (:data:`fepproof.interop.onnx_io.TAIL_OPS`), the rest of the graph must be that
+  (:data:`fepproof.interop.onnx_checks.TAIL_OPS`), the rest of the graph must be that
   post-processing and computed from the network's outputs only: it is stripped, and the
   reader returns a note saying so.
 
@@ -32,7 +32,7 @@ import numpy as np
 
 from ..netio import parse_json_exact
 from ..network import MAX_LAYERS, MAX_PARAMETERS, Activation, Layer, Network, NetworkError
-from .onnx_io import (
+from .onnx_checks import (
     _FLOAT_CASTS,
     _META,
     ACTIVATION_OPS,
