@@ -157,3 +157,21 @@ def test_cli_verifies_a_tanh_network_and_names_what_it_refuses(tmp_path):
                  "byzantine", "--capacity", "1", "--capacity-reading", "value"], out, err)
     assert code == 2 and err.getvalue().count("\n") == 1
     assert "--capacity-reading" in err.getvalue() and "tanh" in err.getvalue()
+
+
+def test_check_decides_claims_on_a_tanh_network_and_revalidates_the_cache(tmp_path,
+                                                                        monkeypatch):
+    """A fepproof.toml with tanh claims: a tight one proved (its certificate stored and
+    re-checked from the cache on the next run) and one refuted by a replayed witness."""
+    save_network(_net(), tmp_path / "t.json")
+    (tmp_path / "fepproof.toml").write_text(
+        '[[claim]]\nname = "holds"\nnetwork = "t.json"\nfailures = [1, 1]\n'
+        'bound = "3"\nexpect = "proved"\ntimeout = 300\n\n'
+        '[[claim]]\nname = "too tight"\nnetwork = "t.json"\nfailures = [1, 1]\n'
+        'bound = "1/10"\nexpect = "refuted"\ntimeout = 300\n')
+    monkeypatch.chdir(tmp_path)
+    for cached in (0, 2):
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["check", "--json"], out, err)
+        data = json.loads(out.getvalue())
+        assert code == 0 and data["passed"] == 2 and data["cached"] == cached, out.getvalue()
