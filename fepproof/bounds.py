@@ -62,6 +62,13 @@ class FepResult:
     sound_terms: tuple[Fraction, ...]
     output: int | None = None
     notes: tuple[str, ...] = field(default=())
+    C: Fraction | None = None  # the C of ``value`` (None: ``model.C``)
+
+    @property
+    def paper_C(self) -> Fraction:
+        """The C that ``value`` and ``terms`` use: the model's, except for a tanh neuron
+        stuck at v, whose largest deviation 1 + |v| is the C of the formula."""
+        return self.model.C if self.C is None else self.C
 
     @property
     def value_float(self) -> float:
@@ -133,7 +140,8 @@ def fep(net: Network, failures: Sequence[int], model: FailureModel | None = None
     note = model.erratum_note()
     notes = [] if note is None else [note]
     return FepResult(sum(terms, Fraction(0)), tuple(terms), f, model, D, net.K, net.widths,
-                     wm, sum(sound_terms, Fraction(0)), tuple(sound_terms), output, tuple(notes))
+                     wm, sum(sound_terms, Fraction(0)), tuple(sound_terms), output, tuple(notes),
+                     C)
 
 
 def fep_formula(C: Fraction, f: Sequence[int], N: Sequence[int], K: Fraction,

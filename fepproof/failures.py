@@ -372,11 +372,14 @@ class FailureModel:
             return f"synapse, capacity C = {cap}, reading 'deviation' (|delivered - w*y| <= C)"
         return f"synapse, capacity C = {cap}, reading 'value' (|delivered| <= C)"
 
-    def capacity_origin(self) -> str:
+    def capacity_origin(self, activation: str = "sigmoid") -> str:
         """Where the C of the closed forms comes from (no capacity) or what it bounds (the
-        capacity reading), for the documents."""
+        capacity reading), for the documents (``activation``: the network's)."""
         if self.kind is FailureKind.CRASH:
             return "crash: C is the activation's maximum, 1"
+        if self.kind is FailureKind.STUCK_AT and activation == "tanh":
+            return (f"stuck at v = {fmt_exact(self.stuck_value or 0)}: C = 1 + |v|, the "
+                    "largest deviation of a stuck tanh neuron; obligation tanh.deviation")
         if self.kind is FailureKind.STUCK_AT:
             return (f"stuck at v = {fmt_exact(self.stuck_value or 0)}: C = max(v, 1 - v), "
                     "the largest deviation of a stuck neuron; obligation stuck_at.sound_deviation")

@@ -175,3 +175,14 @@ def test_check_decides_claims_on_a_tanh_network_and_revalidates_the_cache(tmp_pa
         code = main(["check", "--json"], out, err)
         data = json.loads(out.getvalue())
         assert code == 0 and data["passed"] == 2 and data["cached"] == cached, out.getvalue()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.describe()[:22])
+def test_the_latex_document_of_a_tanh_network_prints_its_own_arithmetic(model):
+    """The document's terms are filled in with the C the bound uses (a tanh neuron stuck
+    at v: 1 + |v|) and checked against the checker's terms as it is written."""
+    from fepproof.latex.network_doc import network_document
+    text = network_document(_net(), (1, 1), model).render()
+    assert "\\tanh(Kx)" in text
+    C = fep(_net(), (1, 1), model).paper_C
+    assert f"$C = {C}$" in text or f"C = \\frac{{{C.numerator}}}{{{C.denominator}}}" in text

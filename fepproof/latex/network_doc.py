@@ -201,8 +201,8 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
             + ("$\\varphi_K(x) = \\tanh(Kx)$" if net.activation.name == "tanh" else
                "$\\varphi_K(x) = \\sigma(4Kx)$")
             + f" with $K = {number(res.K).latex()}$, "
-            f"transmission capacity $C = {number(model.C).latex()}$"
-            + f" ({escape(model.capacity_origin())})"
+            f"transmission capacity $C = {number(res.paper_C).latex()}$"
+            + f" ({escape(model.capacity_origin(net.activation.name))})"
             + ".")
     _network_table(doc, net, res)
     doc.section("Theorem 2: the bound Fep")
@@ -210,7 +210,7 @@ def network_document(net: Network, failures: Sequence[int], model: FailureModel 
     doc.text("Theorem 2 for this depth, then each layer's term with the network's numbers "
              "filled in:")
     doc.equation("\\mathrm{Fep} = " + " + ".join(to_latex(t) for t in syms.terms))
-    doc.align(_sum_rows("\\mathrm{Fep}", syms, res, model.C, res.terms, res.value))
+    doc.align(_sum_rows("\\mathrm{Fep}", syms, res, res.paper_C, res.terms, res.value))
     doc.raw(f"\\textbf{{Fep}} $= {with_decimal(res.value)}$.")
     if not res.is_bound:
         doc.text("The paper's Fep uses C per failed neuron; in this reading a failed neuron "
