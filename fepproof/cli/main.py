@@ -43,8 +43,9 @@ COMMANDS = list(COMMAND_HELP)
 
 DESCRIPTION = """\
 fepproof checks the results of "When Neurons Fail" (El Mhamdi & Guerraoui) and applies
-them to concrete sigmoid networks: exact closed-form bounds (Fep, Theorems 1-5),
-tolerance frontiers, machine-checked proofs, and verification of a given network.
+them to concrete sigmoid and tanh networks: exact closed-form bounds (Fep, Theorems 1-5),
+tolerance frontiers, machine-checked proofs, verification of a given network, and the
+accuracy of a classifier under failures.
 
 exit codes: 0 ok, 1 not tolerated / refuted / failed, 2 usage or input error, 3 unknown
 """
