@@ -126,7 +126,7 @@ def wrong():
 
 def test_timeout_is_unknown_and_errors_are_errors(tmp_path):
     obs = discover([_write(tmp_path, SLOW)])
-    outs = {o.obligation.id: o for o in run(obs, jobs=2, timeout=8.0)}
+    outs = {o.obligation.id: o for o in run(obs, jobs=2, timeout=20.0)}
     assert outs["x.sleeps"].verdict.status.value == "unknown"
     assert "timeout" in outs["x.sleeps"].verdict.evidence["reason"]
     assert not outs["x.sleeps"].passed
@@ -172,7 +172,7 @@ def test_decorator_validates():
 
 def test_junit_one_testcase_per_obligation(tmp_path, refuted_outcomes):
     obs = discover([_write(tmp_path, SLOW)])
-    outs = list(refuted_outcomes) + run(obs, jobs=2, timeout=8.0)
+    outs = list(refuted_outcomes) + run(obs, jobs=2, timeout=20.0)
     path = tmp_path / "junit.xml"
     write_junit(outs, path)
     root = ET.parse(path).getroot()
