@@ -59,6 +59,17 @@ def set_masks(widths: Sequence[int], failures: Sequence[int]) -> list[np.ndarray
     return out
 
 
+_FORM: list = [None, None]  # (network, its sigmoid form): one rewrite per network
+
+
+def _form(net: Network) -> Network:
+    """:func:`sigmoid_form` of ``net``, rewritten once for the many points of a report
+    (the float view of the form is then converted once too)."""
+    if _FORM[0] is not net:
+        _FORM[:] = [net, sigmoid_form(net)]
+    return _FORM[1]
+
+
 def _value(v: Fraction) -> tuple[float, float]:
     f = float(v)
     return (f, f) if Fraction(f) == v else (float(np.nextafter(f, -np.inf)),
@@ -93,7 +104,7 @@ def crown_margin_lower(net: Network, lo: np.ndarray, hi: np.ndarray, c: int,
     fixed-value ``model``."""
     if model.fixed_value is None:
         raise ValueError("model: linear margin bounds need a model that fixes the sent value")
-    form, fmodel = sigmoid_form(net), sigmoid_model(net, model)
+    form, fmodel = _form(net), sigmoid_model(net, model)
     assert fmodel.fixed_value is not None
     vlo, vhi = _value(fmodel.fixed_value)
     slope = float(form.activation.slope)
