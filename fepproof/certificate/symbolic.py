@@ -1,12 +1,15 @@
-"""A tighter leaf bound for leaves whose failure set is decided: linear forms in the input.
+"""A tighter leaf bound for leaves whose failure set is decided: linear forms.
 
 Every quantity q of both copies (nominal pre-activations s and outputs y, differences
-d = W e and e = y' - y) is kept as ``q(x) in A x + [lo, hi]`` for every x of the leaf's
-box, so the correlations through x survive (interval propagation loses them):
+d = W e and e = y' - y) is kept as ``q in A z + [lo, hi]`` where z = (x, eps): the input
+x ranges over the leaf's box and each eps_k over [-1, 1].  Every relaxation below adds
+its offset as a fresh symbol eps_k (one per neuron and relaxation; :func:`_noise`)
+instead of an interval, so offsets that later sums weigh with opposite signs cancel, as
+in a back-substituted (CROWN-style) bound; only rounding errors go to [lo, hi]:
 
 * sums ``W q + b``: A' = fl(W_lo A); the constant collects W_lo's interval product with
   [lo, hi], the weight enclosures' width times q's range, and the product's rounding
-  (at most 4 (n + 2) u |W_lo| |A| |x|, Higham's bound for a matrix product, doubled for
+  (at most 4 (n + 2) u |W_lo| |A| |z|, Higham's bound for a matrix product, doubled for
   computing the bound itself);
 * y = phi(s): one slope a (the chord of phi over the range of s) with offsets
   ``phi(s) - a s in [ol, ou]`` on that range, computed in ball arithmetic at the range's
@@ -17,8 +20,9 @@ box, so the correlations through x survive (interval propagation loses them):
 * a failed neuron's e = sent - y, with y's form (crash, stuck-at, value reading) or none
   (deviation reading: e = C u).
 
-Ranges used by the relaxations are the forms' ranges over the box intersected with the
-interval bounds of :mod:`.bound` and the leaf's windows.  Soundness rests on the same
+Ranges used by the relaxations are the forms' ranges over the leaf intersected with
+plain interval products of the previous layer's ranges, the exact ranges of each
+neuron's difference (:mod:`.bound`) and the leaf's windows.  Soundness rests on the same
 helpers as :mod:`.bound` (:mod:`.rigor`).
 """
 
@@ -27,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from flint import arb, ctx
 
-from .bound import FAILED, Enclosed, LeafState
+from .bound import FAILED, Enclosed, LeafState, _affine, _failed
 from .rigor import PREC, U, down, lower, mul_interval, sum_down, sum_up, up, upper
 
 __all__ = ["symbolic_bound"]
@@ -128,6 +132,24 @@ def _width(A, lo, hi, xlo, xhi):
     return b - a
 
 
+def _noise(f, col: int):
+    """The form f = A x + [lo, hi] rewritten A x + R eps + c with fresh symbols eps in
+    [-1, 1] (columns col, col + 1, ...): c = fl((lo + hi) / 2), R = diag(r) with
+    r >= max(hi - c, c - lo), so every value of the form is still taken.  Offsets kept as
+    symbols cancel where later sums combine them with opposite signs (as the back-
+    substituted bound does), instead of adding up in absolute value."""
+    A, lo, hi = f
+    n = lo.shape[0]
+    with np.errstate(all="ignore"):
+        c = 0.5 * lo + 0.5 * hi
+        r = np.maximum(up(hi - c), up(c - lo))
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(r))):
+        return f
+    A = A.copy()
+    A[np.arange(n), col + np.arange(n)] = r
+    return A, c, c.copy()
+
+
 FORMS = ("interval", "mean value", "chords")
 
 
@@ -135,26 +157,33 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
     """An upper bound of max |F_k - F_S,k| on a leaf whose failure set is decided (every
     neuron FAILED or OK); +inf when the arithmetic overflowed.  ``forms``: which forms of a
     correct neuron's difference to choose from (all by default; fewer only in tests)."""
-    xlo, xhi = st.lo, st.hi
-    d = xlo.shape[0]
+    d0 = st.lo.shape[0]
+    widths = [W[0].shape[0] for W in P.Ws]
+    d = d0 + 2 * sum(widths)  # the inputs, then two noise symbols per hidden neuron
+    xlo = np.concatenate([st.lo, -np.ones(d - d0)])
+    xhi = np.concatenate([st.hi, np.ones(d - d0)])
     xabs = np.maximum(np.abs(xlo), np.abs(xhi))
-    y = (np.eye(d), np.zeros(d), np.zeros(d))
-    yr = (xlo, xhi)
+    y = (np.eye(d0, d), np.zeros(d0), np.zeros(d0))
+    col = d0
+    yr = (st.lo, st.hi)
     e = er = None
     for l in range(len(P.Ws)):
         W, b = P.Ws[l], P.bs[l]
         A, slo, shi = _lin(W, *y, *yr, xabs)
         s = (A, down(slo + b[0]), up(shi + b[1]))
         sr = _range(*s, xlo, xhi)
-        sr = (np.maximum(sr[0], st.plo[l]), np.minimum(sr[1], st.phi[l]))
+        ia = _affine(W, b, *yr)
+        sr = (np.maximum(np.maximum(sr[0], ia[0]), st.plo[l]),
+              np.minimum(np.minimum(sr[1], ia[1]), st.phi[l]))
         if np.any(sr[0] > sr[1]):
             return 0.0
         n = sr[0].shape[0]
         chords = [_chord(P.sig, float(a), float(c)) for a, c in zip(*sr)]
         a = np.array([c[0] for c in chords])
         Ay, ylo, yhi = _scale(a, *s, xabs)
-        yf = (Ay, down(ylo + np.array([c[1] for c in chords])),
-              up(yhi + np.array([c[2] for c in chords])))
+        yf = _noise((Ay, down(ylo + np.array([c[1] for c in chords])),
+                     up(yhi + np.array([c[2] for c in chords]))), col)
+        col += n
         yfr = _range(*yf, xlo, xhi)
         ylo_i, yhi_i = (np.maximum(yfr[0], [P.sig.phi(float(v))[0] for v in sr[0]]),
                         np.minimum(yfr[1], [P.sig.phi(float(v))[1] for v in sr[1]]))
@@ -164,6 +193,8 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
         if e is not None:
             dA, dlo, dhi = _lin(W, *e, *er, xabs)
             dr = _range(dA, dlo, dhi, xlo, xhi)
+            ia = _affine(W, (0.0, 0.0), *er)
+            dr = (np.maximum(dr[0], ia[0]), np.minimum(dr[1], ia[1]))
             okj = np.flatnonzero(status != FAILED)
             cands = []
             if "interval" in forms:
@@ -198,6 +229,9 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
                 rows = okj[pick[okj] == k]
                 A_e[rows], elo[rows], ehi[rows] = c[0][rows], c[1][rows], c[2][rows]
         for j in np.flatnonzero(status == FAILED):
+            exact_lo[j], exact_hi[j] = _failed(
+                P, ylo_i[j], yhi_i[j], -1.0 if st.ulo is None else st.ulo[l][j],
+                1.0 if st.uhi is None else st.uhi[l][j])
             if P.fixed is not None:  # e = v - y
                 A_e[j], elo[j], ehi[j] = -yf[0][j], down(P.fixed[0] - yf[2][j]), \
                     up(P.fixed[1] - yf[1][j])
@@ -209,7 +243,8 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
                 elo[j], ehi[j] = clo, chi
             else:  # e = C u - y
                 A_e[j], elo[j], ehi[j] = -yf[0][j], down(clo - yf[2][j]), up(chi - yf[1][j])
-        e = (A_e, elo, ehi)
+        e = _noise((A_e, elo, ehi), col)
+        col += n
         er = _range(*e, xlo, xhi)
         er = (np.maximum(er[0], exact_lo), np.minimum(er[1], exact_hi))
         y, yr = yf, (ylo_i, yhi_i)
