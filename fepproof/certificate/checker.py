@@ -15,7 +15,9 @@ What a valid certificate establishes (the checker's three steps):
    :func:`.bound.leaf_bound` is at most the claimed bound on each leaf.  A leaf whose
    bound is above it may be split further by the checker (failure, input and
    sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
-   the certificate invalid, and the report names it.
+   the certificate invalid, and the report names it.  Leaves are closed independently
+   of each other, so they may be closed on several forked processes (``jobs``); their
+   results are still taken in tree order.
 
 The trusted base is this package, the network reader, :class:`FailureModel` and the exact
 sigmoid form of a tanh network (:mod:`fepproof.sigmoid_form`); the
@@ -24,9 +26,13 @@ engines that produced the tree are not trusted (``docs/architecture.md``).
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing as mp
 import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -46,6 +52,7 @@ from .tree import TreeError, split
 
 __all__ = ["CheckReport", "CertificateInvalid", "check_certificate", "check_document"]
 
+_FORK = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
 CLAIM_KEYS = ("network_sha256", "model", "failures", "input_box", "output", "bound")
 MAX_NODES = 20_000_000
 
@@ -167,13 +174,123 @@ def _refine(P: Enclosed, st: LeafState, infl: list[np.ndarray]
     return None if best is None else split(st, best[1])
 
 
+class _Run:
+    """What closing a leaf needs (inherited by forked workers); ``budget`` counts the
+    extra leaves of all processes."""
+
+    def __init__(self, P: Enclosed, limit: float, bound: Fraction, max_extra: int,
+                 budget: Any):
+        self.P, self.infl, self.limit, self.bound = P, _influence(P), limit, bound
+        self.max_extra, self.budget = max_extra, budget
+
+    def take_extra(self) -> bool:
+        with self.budget.get_lock():
+            ok = self.budget.value + 2 <= self.max_extra
+            self.budget.value += 2 * ok
+        return ok
+
+
+def _leaves(tree: list, root: LeafState) -> Iterator[tuple[LeafState, int, int]]:
+    """Each leaf of the tree as (its state, its number, its node), applying the splits
+    from the root; the tree must be consumed exactly."""
+    stack, pos, leaves = [root], 0, 0
+    while stack:
+        st = stack.pop()
+        if pos >= len(tree):
+            raise CertificateInvalid(f"tree: ends after {pos} nodes with leaves left open")
+        node = tree[pos]
+        pos += 1
+        if node == ["L"]:
+            yield st, leaves, pos - 1
+            leaves += 1
+            continue
+        try:
+            a, b = split(st, node)
+        except TreeError as exc:
+            raise CertificateInvalid(f"tree node {pos - 1}: {exc}") from None
+        stack += [b, a]
+    if pos != len(tree):
+        raise CertificateInvalid(f"tree: {len(tree) - pos} nodes after the last leaf")
+
+
+def _close(run: _Run, st: LeafState, leaf: int, node: int) -> float | str:
+    """The largest bound of the leaf's pieces, splitting it while the budget allows; or
+    the message naming why it cannot be closed."""
+    local, worst = [st], 0.0
+    while local:
+        s = local.pop()
+        u = leaf_bound(run.P, s)
+        if u > run.limit and not any(s.free):  # decided failures: the linear forms
+            u = min(u, symbolic_bound(run.P, s))
+        if u <= run.limit:
+            worst = max(worst, u)
+            continue
+        kids = _refine(run.P, s, run.infl) if np.isfinite(u) else None
+        if kids is None or not run.take_extra():
+            extra = run.budget.value
+            return (f"leaf {leaf} (tree node {node}): the checker's bound {float(up(u)):.9g} "
+                    f"exceeds the claimed bound {float(run.bound):.9g}"
+                    + (f" after {extra} extra leaves" if extra else ""))
+        local += [kids[1], kids[0]]
+    return worst
+
+
+_RUN: _Run | None = None
+
+
+def _close_all(items: list[tuple[LeafState, int, int]]) -> list[float | str]:
+    assert _RUN is not None
+    return [_close(_RUN, *it) for it in items]
+
+
+def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
+                  progress: Callable[[str], None] | None) -> tuple[int, float]:
+    """Close every leaf, in order; with ``jobs`` > 1 on that many forked processes, in
+    chunks (a bounded number in flight), each result still taken in tree order."""
+    global _RUN
+    count, worst, last = 0, 0.0, time.monotonic()
+
+    def take(results: list[float | str]) -> None:
+        nonlocal count, worst, last
+        for r in results:
+            if isinstance(r, str):
+                raise CertificateInvalid(r)
+            count, worst = count + 1, max(worst, r)
+        if progress is not None and time.monotonic() - last > 1.0:
+            last = time.monotonic()
+            progress(f"check-certificate: {count} leaves checked, {run.budget.value} extra")
+
+    if jobs <= 1 or _FORK.get_start_method() != "fork":
+        for it in leaves:
+            take([_close(run, *it)])
+        return count, worst
+    _RUN = run
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=_FORK) as pool:
+            pending: deque = deque()
+            while True:
+                chunk = list(itertools.islice(leaves, 64))
+                if chunk:
+                    pending.append(pool.submit(_close_all, chunk))
+                if pending and (len(pending) > 4 * jobs or not chunk):
+                    take(pending.popleft().result())
+                if not chunk and not pending:
+                    return count, worst
+    finally:
+        _RUN = None
+
+
 def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                    expect: dict[str, Any] | None = None, max_extra: int = 20_000,
-                   progress: Callable[[str], None] | None = None) -> CheckReport:
-    """Check a certificate already read (see the module docstring)."""
+                   jobs: int = 1, progress: Callable[[str], None] | None = None
+                   ) -> CheckReport:
+    """Check a certificate already read (see the module docstring); ``jobs`` > 1 closes
+    the leaves on that many processes (the same verdict; where the extra-leaf budget runs
+    out, possibly another leaf named)."""
     t0 = time.monotonic()
     claim = doc["claim"]
     leaves = extra = 0
+    worst = 0.0
     try:
         if expect is not None:
             for k, v in expect.items():
@@ -190,52 +307,17 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         closed = sound_fep(net, model, list(claim["failures"]), out) <= bound
         net, model = sigmoid_form(net), form_model
         P = Enclosed.make(net, model, out)
-        infl = _influence(P)
         limit = frac_interval(bound)[0]  # leaf bounds must be <= this float <= bound
         tree = doc["tree"]
         if len(tree) > MAX_NODES:
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
-        stack = [root]
-        pos = 0
-        worst = 0.0
-        last = time.monotonic()
-        while stack:
-            st = stack.pop()
-            if pos >= len(tree):
-                raise CertificateInvalid(f"tree: ends after {pos} nodes with leaves left open")
-            node = tree[pos]
-            pos += 1
-            if node != ["L"]:
-                try:
-                    a, b = split(st, node)
-                except TreeError as exc:
-                    raise CertificateInvalid(f"tree node {pos - 1}: {exc}") from None
-                stack += [b, a]
-                continue
-            leaves += 1
-            local = [] if closed else [st]
-            while local:
-                s = local.pop()
-                u = leaf_bound(P, s)
-                if u > limit and not any(s.free):  # decided failures: the linear forms
-                    u = min(u, symbolic_bound(P, s))
-                if u <= limit:
-                    worst = max(worst, u)
-                    continue
-                kids = _refine(P, s, infl) if extra < max_extra and np.isfinite(u) else None
-                if kids is None:
-                    raise CertificateInvalid(
-                        f"leaf {leaves - 1} (tree node {pos - 1}): the checker's bound "
-                        f"{float(up(u)):.9g} exceeds the claimed bound {float(bound):.9g}"
-                        + (f" after {extra} extra leaves" if extra else ""))
-                extra += 2
-                local += [kids[1], kids[0]]
-            if progress is not None and time.monotonic() - last > 1.0:
-                last = time.monotonic()
-                progress(f"check-certificate: {leaves} leaves checked, node {pos} of "
-                         f"{len(tree)}, {extra} extra leaves")
-        if pos != len(tree):
-            raise CertificateInvalid(f"tree: {len(tree) - pos} nodes after the last leaf")
+        run = _Run(P, limit, bound, max_extra, _FORK.Value("q", 0))
+        leaf_iter = _leaves(tree, root)
+        if closed:  # the tree is only checked for its shape
+            leaves = sum(1 for _ in leaf_iter)
+        else:
+            leaves, worst = _check_leaves(run, leaf_iter, jobs, progress)
+        extra = run.budget.value
     except CertificateInvalid as exc:
         return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {}, leaves,
                            extra, seconds=time.monotonic() - t0)

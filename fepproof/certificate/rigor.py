@@ -5,7 +5,8 @@ The soundness argument, once (the rest of the checker only calls these helpers):
 * **Elementary float operations.**  IEEE 754 float64 ``+ - *`` (numpy's elementwise
   operations) are correctly rounded: the exact result r of one operation on floats lies
   within one ulp of the computed value c, so ``down(c) <= r <= up(c)`` where ``down`` and
-  ``up`` step one float toward -inf / +inf (:func:`numpy.nextafter`).  Overflow gives
+  ``up`` step one float toward -inf / +inf (:func:`numpy.nextafter`; :func:`math.nextafter`
+  for the ends of a ball).  Overflow gives
   +-inf, which stays a valid bound on its side; a NaN (inf - inf, 0 * inf) makes the
   bound unusable and is reported as +inf by :func:`bound_or_inf`.
 * **Sums.**  For any order of pairwise additions (numpy's pairwise and SIMD summation
@@ -31,6 +32,7 @@ library with a stable release on PyPI.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -110,13 +112,13 @@ def bound_or_inf(x: float) -> float:
 def lower(b: arb) -> float:
     """A float <= every point of the ball (-inf for a ball that is NaN)."""
     v = float(b.lower())
-    return -_INF if v != v else float(down(v))
+    return -_INF if v != v else math.nextafter(v, -_INF)
 
 
 def upper(b: arb) -> float:
     """A float >= every point of the ball (+inf for a ball that is NaN)."""
     v = float(b.upper())
-    return _INF if v != v else float(up(v))
+    return _INF if v != v else math.nextafter(v, _INF)
 
 
 class Sigmoid:

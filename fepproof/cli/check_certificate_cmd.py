@@ -32,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-extra", type=integer(0, 10_000_000), default=20_000, metavar="N",
                    help="leaves the checker may add by splitting leaves it cannot close "
                         "(default 20000; 0: check the tree exactly as given)")
+    p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
+                   help="check independent subtrees of the proof on N processes (default 2, "
+                        "as verify; the verdict does not depend on it)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         rep = check_certificate(args.network, args.certificate, max_extra=args.max_extra,
-                                progress=progress)
+                                jobs=args.jobs, progress=progress)
     except (CertificateUnreadable, NotARegularFile, NetworkError) as exc:
         raise CliError(str(exc)) from None
     except FileNotFoundError as exc:
