@@ -15,6 +15,8 @@ verify time.  Also the README's MNIST example (claim = Fep).
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import sys
 import tempfile
@@ -43,10 +45,10 @@ MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sta
     "784-98-10_epoch-2919_100.net"
 
 
-def _check(path, net, f, model, bound, tree, max_extra):
+def _check(path, net, f, model, bound, tree, max_extra, jobs):
     claim = make_claim(path, model, list(f), list(net.input_domain), None, bound)
     t = time.monotonic()
-    rep = check_document({"claim": claim, "tree": tree}, path, max_extra=max_extra)
+    rep = check_document({"claim": claim, "tree": tree}, path, max_extra=max_extra, jobs=jobs)
     return rep, time.monotonic() - t
 
 
@@ -56,11 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--max-extra", type=int, default=20_000)
+    ap.add_argument("--check-jobs", type=int, default=2,
+                    help="processes of the checker (default 2, as verify and check-certificate)")
     ap.add_argument("--no-mnist", action="store_true")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp())
     print(f"{'row':<20} {'seed':>4} {'verify s':>8} {'no tree s':>9} {'nodes':>6} "
-          f"{'claim':>6} {'valid':>5} {'check s':>8} {'extra':>6}")
+          f"{'claim':>6} {'valid':>5} {'check s':>8} {'extra':>6} {'cert kB':>7}")
     for key in args.rows.split(","):
         d, widths, f, mname = ROWS[key]
         model = MODELS[mname]
@@ -77,13 +81,15 @@ def main(argv: list[str] | None = None) -> int:
             res = verify_bab(problem, None, BabOptions(jobs=2))
             t_tree = time.monotonic() - t
             upper = Fraction(float(res.upper))
+            kb = len(gzip.compress(json.dumps(res.proof_tree).encode())) / 1000
             for label, bound in (("Fep", fe), ("1.2x", upper * Fraction(6, 5)),
                                  ("1.05x", upper * Fraction(21, 20)),
                                  ("1.02x", upper * Fraction(51, 50))):
-                rep, tc = _check(path, net, f, model, bound, res.proof_tree, args.max_extra)
+                rep, tc = _check(path, net, f, model, bound, res.proof_tree, args.max_extra,
+                                 args.check_jobs)
                 print(f"{key:<20} {seed:>4} {t_tree:>8.1f} {t_plain:>9.1f} "
                       f"{len(res.proof_tree):>6} {label:>6} {str(rep.valid):>5} {tc:>8.1f} "
-                      f"{rep.extra_leaves:>6}", flush=True)
+                      f"{rep.extra_leaves:>6} {kb:>7.0f}", flush=True)
     if not args.no_mnist and MNIST.exists():
         net = load_network(MNIST)
         fe = fep(net, (2, 0)).value
@@ -93,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         tv = time.monotonic() - t
         cert = tmp / "mnist.cert"
         size = certificate_for(res, MNIST, cert)
-        rep, tc = _check(MNIST, net, (2, 0), MODELS["crash"], fe, res.proof_tree, 0)
+        rep, tc = _check(MNIST, net, (2, 0), MODELS["crash"], fe, res.proof_tree, 0,
+                         args.check_jobs)
         print(f"{'MNIST 784-98-10':<20} {'-':>4} {tv:>8.1f} {'-':>9} {len(res.proof_tree):>6} "
               f"{'Fep':>6} {str(rep.valid):>5} {tc:>8.1f} {rep.extra_leaves:>6}  "
               f"({res.verdict.value}, certificate {size} bytes)")

@@ -291,6 +291,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
     claim = doc["claim"]
     leaves = extra = 0
     worst = 0.0
+    run = None
     try:
         if expect is not None:
             for k, v in expect.items():
@@ -319,6 +320,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
             leaves, worst = _check_leaves(run, leaf_iter, jobs, progress)
         extra = run.budget.value
     except CertificateInvalid as exc:
+        extra = run.budget.value if run is not None else 0
         return CheckReport(False, str(exc), claim if isinstance(claim, dict) else {}, leaves,
                            extra, seconds=time.monotonic() - t0)
     if closed:
