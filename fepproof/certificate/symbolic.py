@@ -78,7 +78,17 @@ def _ball(lo: float, hi: float) -> arb:
 
 
 def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
-    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u]."""
+    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u] (memoised per (l, u):
+    leaves that differ only in their failures share their first layer's ranges)."""
+    hit = sig.memo.get((l, u))
+    if hit is None:
+        hit = sig.memo[(l, u)] = _chord_new(sig, l, u)
+        if len(sig.memo) > 1_000_000:
+            sig.memo.clear()
+    return hit
+
+
+def _chord_new(sig, l: float, u: float) -> tuple[float, float, float]:
     if not u - l > 1e-12 * (1 + abs(l)):
         return 0.0, sig.phi(l)[0], sig.phi(u)[1]
     a = (sig.phi(u)[0] - sig.phi(l)[0]) / (u - l)
