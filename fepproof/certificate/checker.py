@@ -26,6 +26,7 @@ engines that produced the tree are not trusted (``docs/architecture.md``).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
@@ -174,6 +175,15 @@ def _refine(P: Enclosed, st: LeafState, infl: list[np.ndarray]
     return None if best is None else split(st, best[1])
 
 
+class _Count:
+    """The extra-leaf count of one process (the interface of a shared ``mp.Value``)."""
+
+    value = 0
+
+    def get_lock(self) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
+
+
 class _Run:
     """What closing a leaf needs (inherited by forked workers); ``budget`` counts the
     extra leaves of all processes."""
@@ -260,10 +270,16 @@ def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
             last = time.monotonic()
             progress(f"check-certificate: {count} leaves checked, {run.budget.value} extra")
 
-    if jobs <= 1 or _FORK.get_start_method() != "fork":
+    try:
+        shared = _FORK.Value("q", 0) if jobs > 1 and _FORK.get_start_method() == "fork" \
+            else None
+    except OSError:  # no shared memory here: one process
+        shared = None
+    if shared is None:
         for it in leaves:
             take([_close(run, *it)])
         return count, worst
+    run.budget = shared
     _RUN = run
     try:
         with ProcessPoolExecutor(jobs, mp_context=_FORK) as pool:
@@ -312,7 +328,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         tree = doc["tree"]
         if len(tree) > MAX_NODES:
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
-        run = _Run(P, limit, bound, max_extra, _FORK.Value("q", 0))
+        run = _Run(P, limit, bound, max_extra, _Count())
         leaf_iter = _leaves(tree, root)
         if closed:  # the tree is only checked for its shape
             leaves = sum(1 for _ in leaf_iter)
