@@ -298,14 +298,16 @@ def test_random_mutations_are_rejected_or_still_prove_a_true_claim(proved, data)
 
 def test_checking_on_two_processes_gives_the_same_report(proved):
     """Leaves closed on forked workers: the same verdicts, leaves and messages as one
-    process, for a valid certificate, a bound below the worst case, a truncated tree and
-    a leaf the extra-leaf budget cannot close."""
+    process, for a valid certificate, a bound below the worst case, a truncated tree, a
+    leaf the extra-leaf budget cannot close, and a leaf that fails before a bad node."""
     net, path, model, f, worst, doc = proved
-    cases = [copy.deepcopy(doc) for _ in range(4)]
+    cases = [copy.deepcopy(doc) for _ in range(5)]
     cases[1]["claim"]["bound"] = str(Fraction(worst) * Fraction(999, 1000))
     cases[2]["tree"].pop()
     cases[3]["claim"]["bound"] = str(Fraction(worst) * Fraction(1001, 1000))
-    for d, extra in zip(cases, (0, 0, 0, 40), strict=True):
+    cases[4]["claim"]["bound"] = cases[1]["claim"]["bound"]  # a low bound and a bad node
+    cases[4]["tree"][-1] = ["f", 9, 0]
+    for d, extra in zip(cases, (0, 0, 0, 40, 0), strict=True):
         one = check_document(d, path, max_extra=extra, jobs=1)
         two = check_document(d, path, max_extra=extra, jobs=2)
         assert (one.valid, one.leaves) == (two.valid, two.leaves)

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -132,8 +133,7 @@ def _claim(claim: dict[str, Any], net_path: str | os.PathLike[str]):
     if bound < 0:
         raise CertificateInvalid("claim.bound: negative")
     widths = list(net.widths)
-    free = [int(v) for v in f]
-    root = LeafState(lo, hi, [np.zeros(n, dtype=np.int8) for n in widths], free,
+    root = LeafState(lo, hi, [np.zeros(n, dtype=np.int8) for n in widths], [int(v) for v in f],
                      [np.full(n, -np.inf) for n in widths], [np.full(n, np.inf) for n in widths],
                      [np.full(n, -1.0) for n in widths] if model.free_value else None,
                      [np.full(n, 1.0) for n in widths] if model.free_value else None)
@@ -175,15 +175,6 @@ def _refine(P: Enclosed, st: LeafState, infl: list[np.ndarray]
     return None if best is None else split(st, best[1])
 
 
-class _Count:
-    """The extra-leaf count of one process (the interface of a shared ``mp.Value``)."""
-
-    value = 0
-
-    def get_lock(self) -> contextlib.nullcontext:
-        return contextlib.nullcontext()
-
-
 class _Run:
     """What closing a leaf needs (inherited by forked workers); ``budget`` counts the
     extra leaves of all processes."""
@@ -200,16 +191,16 @@ class _Run:
         return ok
 
 
-def _leaves(tree: list, root: LeafState) -> Iterator[tuple[LeafState, int, int]]:
+def _leaves(tree: list, root: LeafState) -> Iterator[tuple[LeafState | None, Any, int]]:
     """Each leaf of the tree as (its state, its number, its node), applying the splits
-    from the root; the tree must be consumed exactly."""
+    from the root; where the tree is malformed, (None, the message, 0) ends it."""
     stack, pos, leaves = [root], 0, 0
     while stack:
         st = stack.pop()
         if pos >= len(tree):
-            raise CertificateInvalid(f"tree: ends after {pos} nodes with leaves left open")
-        node = tree[pos]
-        pos += 1
+            yield None, f"tree: ends after {pos} nodes with leaves left open", 0
+            return
+        node, pos = tree[pos], pos + 1
         if node == ["L"]:
             yield st, leaves, pos - 1
             leaves += 1
@@ -217,15 +208,18 @@ def _leaves(tree: list, root: LeafState) -> Iterator[tuple[LeafState, int, int]]
         try:
             a, b = split(st, node)
         except TreeError as exc:
-            raise CertificateInvalid(f"tree node {pos - 1}: {exc}") from None
+            yield None, f"tree node {pos - 1}: {exc}", 0
+            return
         stack += [b, a]
     if pos != len(tree):
-        raise CertificateInvalid(f"tree: {len(tree) - pos} nodes after the last leaf")
+        yield None, f"tree: {len(tree) - pos} nodes after the last leaf", 0
 
 
-def _close(run: _Run, st: LeafState, leaf: int, node: int) -> float | str:
+def _close(run: _Run, st: LeafState | None, leaf: Any, node: int) -> float | str:
     """The largest bound of the leaf's pieces, splitting it while the budget allows; or
-    the message naming why it cannot be closed."""
+    the message naming why it cannot be closed (or why the tree is malformed)."""
+    if st is None:
+        return leaf
     local, worst = [st], 0.0
     while local:
         s = local.pop()
@@ -249,8 +243,7 @@ _RUN: _Run | None = None
 
 
 def _close_all(items: list[tuple[LeafState, int, int]]) -> list[float | str]:
-    assert _RUN is not None
-    return [_close(_RUN, *it) for it in items]
+    return [_close(_RUN, *it) for it in items]  # type: ignore[arg-type]
 
 
 def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
@@ -328,10 +321,14 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         tree = doc["tree"]
         if len(tree) > MAX_NODES:
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
-        run = _Run(P, limit, bound, max_extra, _Count())
+        one = SimpleNamespace(value=0, get_lock=contextlib.nullcontext)  # one process
+        run = _Run(P, limit, bound, max_extra, one)
         leaf_iter = _leaves(tree, root)
         if closed:  # the tree is only checked for its shape
-            leaves = sum(1 for _ in leaf_iter)
+            for st, msg, _ in leaf_iter:
+                if st is None:
+                    raise CertificateInvalid(msg)
+                leaves += 1
         else:
             leaves, worst = _check_leaves(run, leaf_iter, jobs, progress)
         extra = run.budget.value
