@@ -530,3 +530,19 @@ def test_a_closed_form_claim_still_needs_a_well_formed_tree(tmp_path):
     assert check_document({"claim": claim, "tree": [["L"]]}, net).valid
     for tree in ([["L"], ["L"]], [["x", 0, 0.5], ["L"]], [["f", 1, 0], ["L"], ["L"]]):
         assert not check_document({"claim": claim, "tree": tree}, net).valid, tree
+
+
+def test_a_node_closed_whole_still_has_its_subtree_checked_for_form(proved):
+    """A loose claim closes near the root (no leaf below is bounded), but a corrupted
+    node deep in the tree is still found, and a bound below the worst case is not
+    closed anywhere."""
+    net, path, model, f, worst, doc = proved
+    fe = fep(net, f, model).sound
+    loose = copy.deepcopy(doc)
+    loose["claim"]["bound"] = str(min(Fraction(worst) * 2, fe * Fraction(99, 100)))
+    assert Fraction(loose["claim"]["bound"]) < fe  # not the closed form
+    rep = check_document(loose, path, max_extra=0)
+    assert rep.valid and rep.leaves == sum(1 for n in doc["tree"] if n == ["L"])
+    bad = copy.deepcopy(loose)
+    bad["tree"][-1] = ["x", 7, 0.5]
+    assert "tree node" in check_document(bad, path, max_extra=0).message

@@ -15,7 +15,9 @@ What a valid certificate establishes (the checker's three steps):
    :func:`.bound.leaf_bound` is at most the claimed bound on each leaf.  A leaf whose
    bound is above it may be split further by the checker (failure, input and
    sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
-   the certificate invalid, and the report names it.  Leaves are closed independently
+   the certificate invalid, and the report names it.  A node of the tree's first
+   levels whose region the interval bound already closes is not looked into further
+   (its subtree is still walked for its form).  Leaves are closed independently
    of each other, so they may be closed on several forked processes (``jobs``); their
    results are still taken in tree order.
 
@@ -191,35 +193,48 @@ class _Run:
         return ok
 
 
-def _leaves(tree: list, root: LeafState) -> Iterator[tuple[LeafState | None, Any, int]]:
+TOP = 10  # the tree's first levels are tried whole (at most 2^10 - 1 interval bounds)
+
+
+def _leaves(tree: list, root: LeafState, try_close: Callable[[LeafState], float | None] | None
+            ) -> Iterator[tuple[Any, Any, int]]:
     """Each leaf of the tree as (its state, its number, its node), applying the splits
-    from the root; where the tree is malformed, (None, the message, 0) ends it."""
-    stack, pos, leaves = [root], 0, 0
+    from the root; where the tree is malformed, (None, the message, 0) ends it.  A node of
+    the first ``TOP`` levels that ``try_close`` bounds whole comes as (its bound, None,
+    its node), and its subtree is walked for its form only."""
+    stack, pos, leaves = [(root, 0, False)], 0, 0
     while stack:
-        st = stack.pop()
+        st, depth, done = stack.pop()
         if pos >= len(tree):
             yield None, f"tree: ends after {pos} nodes with leaves left open", 0
             return
         node, pos = tree[pos], pos + 1
         if node == ["L"]:
-            yield st, leaves, pos - 1
+            if not done:
+                yield st, leaves, pos - 1
             leaves += 1
             continue
+        u = try_close(st) if not done and try_close is not None and depth < TOP else None
+        if u is not None:
+            yield u, None, pos - 1
+            done = True
         try:
             a, b = split(st, node)
         except TreeError as exc:
             yield None, f"tree node {pos - 1}: {exc}", 0
             return
-        stack += [b, a]
+        stack += [(b, depth + 1, done), (a, depth + 1, done)]
     if pos != len(tree):
         yield None, f"tree: {len(tree) - pos} nodes after the last leaf", 0
 
 
-def _close(run: _Run, st: LeafState | None, leaf: Any, node: int) -> float | str:
+def _close(run: _Run, st: Any, leaf: Any, node: int) -> float | str:
     """The largest bound of the leaf's pieces, splitting it while the budget allows; or
     the message naming why it cannot be closed (or why the tree is malformed)."""
     if st is None:
         return leaf
+    if not isinstance(st, LeafState):  # a node the walk already bounded whole
+        return st
     local, worst = [st], 0.0
     while local:
         s = local.pop()
@@ -323,14 +338,16 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
         one = SimpleNamespace(value=0, get_lock=contextlib.nullcontext)  # one process
         run = _Run(P, limit, bound, max_extra, one)
-        leaf_iter = _leaves(tree, root)
-        if closed:  # the tree is only checked for its shape
-            for st, msg, _ in leaf_iter:
+        if closed:  # the tree is only checked for its form
+            for st, msg, _ in _leaves(tree, root, None):
                 if st is None:
                     raise CertificateInvalid(msg)
-                leaves += 1
         else:
-            leaves, worst = _check_leaves(run, leaf_iter, jobs, progress)
+            def whole(st: LeafState) -> float | None:
+                u = leaf_bound(P, st)
+                return u if u <= limit else None
+            _, worst = _check_leaves(run, _leaves(tree, root, whole), jobs, progress)
+        leaves = sum(1 for node in tree if node == ["L"])
         extra = run.budget.value
     except CertificateInvalid as exc:
         extra = run.budget.value if run is not None else 0

@@ -131,7 +131,6 @@ class Sigmoid:
         self.t = arb(fmpq(t.numerator, t.denominator))
         self._phi: dict[float, tuple[float, float]] = {}
         self._diff: dict[tuple, tuple[float, float]] = {}
-        self.memo: dict[tuple, tuple[float, float, float]] = {}  # chords (symbolic.py)
 
     def phi(self, x: float) -> tuple[float, float]:
         """[lo, hi] containing phi(x) for the float x."""

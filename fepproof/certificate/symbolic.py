@@ -78,17 +78,7 @@ def _ball(lo: float, hi: float) -> arb:
 
 
 def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
-    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u] (memoised per (l, u):
-    leaves that differ only in their failures share their first layer's ranges)."""
-    hit = sig.memo.get((l, u))
-    if hit is None:
-        hit = sig.memo[(l, u)] = _chord_new(sig, l, u)
-        if len(sig.memo) > 1_000_000:
-            sig.memo.clear()
-    return hit
-
-
-def _chord_new(sig, l: float, u: float) -> tuple[float, float, float]:
+    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u]."""
     if not u - l > 1e-12 * (1 + abs(l)):
         return 0.0, sig.phi(l)[0], sig.phi(u)[1]
     a = (sig.phi(u)[0] - sig.phi(l)[0]) / (u - l)
@@ -135,11 +125,6 @@ def _dphi(sig, l: float, u: float) -> tuple[float, float]:
         return lower(d(far)), upper(d(near))
     finally:
         ctx.prec = old
-
-
-def _width(A, lo, hi, xlo, xhi):
-    a, b = _range(A, lo, hi, xlo, xhi)
-    return b - a
 
 
 def _noise(f, col: int):
@@ -232,7 +217,7 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
                 cands.append(_add(y2, (-yf[0], -yf[2], -yf[1]), xabs))
             if not cands:
                 return np.inf
-            widths = np.array([_width(*c, xlo, xhi) for c in cands])
+            widths = np.array([np.subtract(*_range(*c, xlo, xhi)[::-1]) for c in cands])
             widths[~np.isfinite(widths)] = np.inf
             pick = np.argmin(widths, axis=0)
             for k, c in enumerate(cands):
