@@ -17,8 +17,9 @@ engines: the network's SHA-256 (over every byte it is read from), the claim, the
 tree's coverage of every failure set, input point, pre-activation and sent value, and an
 outward-rounded bound on every leaf (ball arithmetic for the sigmoid).
 
-A leaf the checker's own bound cannot close is split further, up to --max-extra extra
-leaves; past that the certificate is not accepted (the claim may still be true).
+Nodes of the tree's first levels are first tried whole. A leaf the checker's own bound
+cannot close is split further, up to --max-extra extra leaves; past that the
+certificate is not accepted (the claim may still be true).
 
 exit codes: 0 valid, 1 invalid (one line naming the first item that fails),
             2 usage error or unreadable network/certificate
@@ -33,8 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leaves the checker may add by splitting leaves it cannot close "
                         "(default 20000; 0: check the tree exactly as given)")
     p.add_argument("--jobs", type=integer(1, 64), default=2, metavar="N",
-                   help="check independent subtrees of the proof on N processes (default 2, "
-                        "as verify; the verdict does not depend on it)")
+                   help="bound the proof's leaves on N processes (default 2, as verify; the "
+                        "verdict does not depend on it)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
