@@ -59,17 +59,6 @@ def set_masks(widths: Sequence[int], failures: Sequence[int]) -> list[np.ndarray
     return out
 
 
-_FORM: list = [None, None]  # (network, its sigmoid form): one rewrite per network
-
-
-def _form(net: Network) -> Network:
-    """:func:`sigmoid_form` of ``net``, rewritten once for the many points of a report
-    (the float view of the form is then converted once too)."""
-    if _FORM[0] is not net:
-        _FORM[:] = [net, sigmoid_form(net)]
-    return _FORM[1]
-
-
 def _value(v: Fraction) -> tuple[float, float]:
     f = float(v)
     return (f, f) if Fraction(f) == v else (float(np.nextafter(f, -np.inf)),
@@ -98,13 +87,14 @@ def _backsub(A: np.ndarray, t: int, Ws, bs, lines, lo: np.ndarray, hi: np.ndarra
 
 def crown_margin_lower(net: Network, lo: np.ndarray, hi: np.ndarray, c: int,
                        masks: Sequence[np.ndarray], model: FailureModel,
-                       batch: int = 1024) -> np.ndarray:
+                       batch: int = 1024, form: Network | None = None) -> np.ndarray:
     """Lower bounds (S, M - 1) of the margins F'_c - F'_k (k != c, in class order) over
     the input box [lo, hi], for the failure sets ``masks`` (per layer (S, N_l)) of a
-    fixed-value ``model``."""
+    fixed-value ``model`` (``form``: ``net``'s sigmoid form, if the caller has it)."""
     if model.fixed_value is None:
         raise ValueError("model: linear margin bounds need a model that fixes the sent value")
-    form, fmodel = _form(net), sigmoid_model(net, model)
+    form = sigmoid_form(net) if form is None else form
+    fmodel = sigmoid_model(net, model)
     assert fmodel.fixed_value is not None
     vlo, vhi = _value(fmodel.fixed_value)
     slope = float(form.activation.slope)

@@ -290,7 +290,7 @@ def decide_point(rn: RigorNet, x: np.ndarray, label: int, cfg: DecisionConfig
         if cfg.radius > 0 and cfg.model.fixed_value is not None and not (mlo > 0).all():
             mlo = np.maximum(mlo, crown_margin_lower(net, xlo, xhi, c,
                                                      _masks(net.widths, cfg.failures),
-                                                     cfg.model))
+                                                     cfg.model, form=rn.form))
         if cfg.radius > 0 and cfg.model.fixed_value is not None and not (mlo > 0).all():
             mvf = rn.ball_margins_mvf(x, cfg.radius, c, cfg.failures, cfg.model)
             if mvf is not None:

@@ -34,6 +34,7 @@ others are re-evaluated in ball arithmetic at 256 bits (:func:`arb_margins`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -45,6 +46,7 @@ from flint import arb, ctx, fmpq
 from ..certificate.rigor import down, frac_interval, lower, mul_interval, sum_up, up, upper
 from ..failures import CapacityReading, FailureModel
 from ..network import Network
+from ..sigmoid_form import sigmoid_form
 
 __all__ = ["RigorNet", "combos", "n_sets", "set_of_index"]
 
@@ -110,6 +112,12 @@ class RigorNet:
         self._t = 4 * self._k
         self._memo: dict[float, tuple[float, float]] = {}
         self._arb_weights: list | None = None
+
+    @functools.cached_property
+    def form(self) -> Network:
+        """The network's exact sigmoid form (itself for a logistic network), rewritten
+        once for the many points of a report."""
+        return sigmoid_form(self.net)
 
     # ---- affine maps and activations --------------------------------------------
     @staticmethod
