@@ -262,9 +262,10 @@ def _close_all(items: list[tuple[LeafState, int, int]]) -> list[float | str]:
 
 
 def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
-                  progress: Callable[[str], None] | None) -> tuple[int, float]:
-    """Close every leaf, in order; with ``jobs`` > 1 on that many forked processes, in
-    chunks (a bounded number in flight), each result still taken in tree order."""
+                  progress: Callable[[str], None] | None) -> float:
+    """Close every leaf, in order, and return the largest bound; with ``jobs`` > 1 on that
+    many forked processes, in chunks (a bounded number in flight), each result still
+    taken in tree order."""
     global _RUN
     count, worst, last = 0, 0.0, time.monotonic()
 
@@ -286,7 +287,7 @@ def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
     if shared is None:
         for it in leaves:
             take([_close(run, *it)])
-        return count, worst
+        return worst
     run.budget = shared
     _RUN = run
     try:
@@ -299,7 +300,7 @@ def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
                 if pending and (len(pending) > 4 * jobs or not chunk):
                     take(pending.popleft().result())
                 if not chunk and not pending:
-                    return count, worst
+                    return worst
     finally:
         _RUN = None
 
@@ -346,7 +347,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
             def whole(st: LeafState) -> float | None:
                 u = leaf_bound(P, st)
                 return u if u <= limit else None
-            _, worst = _check_leaves(run, _leaves(tree, root, whole), jobs, progress)
+            worst = _check_leaves(run, _leaves(tree, root, whole), jobs, progress)
         leaves = sum(1 for node in tree if node == ["L"])
         extra = run.budget.value
     except CertificateInvalid as exc:

@@ -153,8 +153,7 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
     neuron FAILED or OK); +inf when the arithmetic overflowed.  ``forms``: which forms of a
     correct neuron's difference to choose from (all by default; fewer only in tests)."""
     d0 = st.lo.shape[0]
-    widths = [W[0].shape[0] for W in P.Ws]
-    d = d0 + 2 * sum(widths)  # the inputs, then two noise symbols per hidden neuron
+    d = d0 + 2 * sum(W[0].shape[0] for W in P.Ws)  # the inputs, two symbols per neuron
     xlo = np.concatenate([st.lo, -np.ones(d - d0)])
     xhi = np.concatenate([st.hi, np.ones(d - d0)])
     xabs = np.maximum(np.abs(xlo), np.abs(xhi))
@@ -217,7 +216,8 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
                 cands.append(_add(y2, (-yf[0], -yf[2], -yf[1]), xabs))
             if not cands:
                 return np.inf
-            widths = np.array([np.subtract(*_range(*c, xlo, xhi)[::-1]) for c in cands])
+            ranges = [_range(*c, xlo, xhi) for c in cands]
+            widths = np.array([hi - lo for lo, hi in ranges])
             widths[~np.isfinite(widths)] = np.inf
             pick = np.argmin(widths, axis=0)
             for k, c in enumerate(cands):
