@@ -151,7 +151,7 @@ def test_replay_checks_the_recorded_verdict(witness: Path, tmp_path: Path) -> No
     # a proved run's witness is a point of the bracket: its error is not above the claim
     proved = tmp_path / "p.json"
     code, _, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric", "--quiet",
-                     "--timeout", "10", "--witness-out", proved)
+                     "--timeout", "300", "--witness-out", proved)  # a safety net
     assert code == 0
     code, out, _ = run("replay", FIG1, proved, "--json")
     data = json.loads(out)
