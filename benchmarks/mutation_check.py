@@ -68,6 +68,7 @@ C1 = "proofs/corollary1.py"
 H, RP = "fepproof/harden.py", "fepproof/replication.py"
 EN = "fepproof/obligations/engines.py"
 ENV, SG = "fepproof/smt/envelope.py", "fepproof/numeric/relax.py"
+BS = "fepproof/numeric/backsub.py"
 WC, RPL = "fepproof/witness_check.py", "fepproof/replay.py"
 CS, CC = "fepproof/check/spec.py", "fepproof/check/cache.py"
 ND = "fepproof/netdigest.py"
@@ -274,6 +275,15 @@ CATALOGUE: tuple[Mutation, ...] = (
              "S = np.stack([slo, shi, np.clip(-dhi / 2, slo, shi),", "S = np.stack([slo, shi, slo,",
              "phi(s + d) - phi(s): the interior maximum dropped", (), "",
              ("tests/test_numeric.py",), "tests"),
+    Mutation("backsub.product_rounding", BS,
+             "        self.mag += bdot(np.abs(A) @ np.abs(W), zmax)\n", "",
+             "back-substitution: the rounding of the products A W left uncovered", (), "",
+             ("tests/test_backsub.py",), "tests"),
+    Mutation("backsub.offset_side", BS,
+             "        c = np.where(A > 0, A * lift(hi), A * lift(lo))\n",
+             "        c = A * lift(lo)\n",
+             "back-substitution: a relaxation's offset taken at its lower end only", (), "",
+             ("tests/test_backsub.py",), "tests"),
     # ---- witness checks and replay ------------------------------------------------------
     Mutation("witness.synapse_delta_range", WC, "if not lo <= d <= hi:",
              "if not lo <= d <= 2 * hi:", "a failed synapse may change its term by 2 C", (),

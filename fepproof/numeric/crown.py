@@ -13,18 +13,18 @@ are free parameters (alpha-CROWN's idea).  They are chosen from candidate settin
 chord; the derivative at the interval's midpoint; the derivative at the end nearer 0) and
 the smallest bound is kept, each being sound; no gradient is taken.
 
-Rounding: every sum is padded by ``PADR`` times the sum of the absolute values of its
-terms (carried as ``mag``), as in :mod:`.leaf` (whose docstring has the argument).
+Rounding: the back-substitution of :mod:`.backsub` (whose docstring has the argument).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .backsub import BackSub
 from .faultview import Window, failed_offsets, sent_alpha
 from .floatnet import FloatNet
 from .relax import chord_slope, dphi, lines, phi
-from .rounding import PADR, TINY, pad
+from .rounding import pad
 
 __all__ = ["joint_crown"]
 
@@ -42,55 +42,37 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
     L = fn.L
     E = np.eye(fn.Ws[L].shape[0])[fn.rows]
     Wo = E @ fn.Ws[L]
-    Ly = np.vstack([-Wo, Wo])      # on nominal y_(L-1); rows: +obj, -obj
-    Lf = -Ly.copy()                # on failed y'_(L-1)
-    const = np.zeros(Ly.shape[0])
-    mag = np.zeros(Ly.shape[0])
+    Ly = np.vstack([-Wo, Wo])[None]  # on nominal y_(L-1); rows: +obj, -obj; one leaf
+    Lf = -Ly                         # on failed y'_(L-1)
+    bs = BackSub(Ly.shape[:-1])
     first = min((m for m in range(L) if failed[m].any()), default=L)
     alpha = sent_alpha(fn)
     for m in range(L - 1, -1, -1):
         fm = failed[m]
         if fm.any():
-            lam = Lf[:, fm]
+            lam = Lf[..., fm]
             ylo, yhi = pad(phi(slo[m][fm], fn.slope), phi(shi[m][fm], fn.slope))
             win = windows[m]
             plo, phi_ = failed_offsets(fn, ylo, yhi,
                                        None if win is None else (win[0][fm], win[1][fm]))
-            Ly[:, fm] += alpha * lam
-            c = np.where(lam > 0, lam * phi_, lam * plo)
-            const += c.sum(axis=1)
-            mag += np.abs(c).sum(axis=1)
-            Lf[:, fm] = 0.0
-        if m <= first:
-            Ly = Ly + Lf
-            Lf = np.zeros_like(Lf)
+            Ly[..., fm] += alpha * lam
+            bs.offset(lam, plo[None], phi_[None])
+            Lf[..., fm] = 0.0
+        if Lf is not None and m <= first:  # the copies coincide from here on
+            Ly, Lf = Ly + Lf, None
         # relax y = phi(s) (nominal) and y' = phi(s') (failed copy)
         a = _slopes(slo[m], shi[m], fn.slope, how)
-        cl, cu = lines(slo[m], shi[m], a, fn.slope)
-        c = np.where(Ly > 0, Ly * cu, Ly * cl)
-        const += c.sum(axis=1)
-        mag += np.abs(c).sum(axis=1)
-        Ls = Ly * a
-        if m > first:
+        Ls = bs.relax(Ly, a[None], *(c[None] for c in lines(slo[m], shi[m], a, fn.slope)))
+        zmax = (np.ones((1, fn.Ws[m].shape[1])) if m > 0
+                else np.maximum(np.abs(lo), np.abs(hi))[None])
+        Ly = bs.affine(Ls, fn.Ws[m], fn.bs[m], zmax)
+        if Lf is not None:
             af = _slopes(flo[m], fhi[m], fn.slope, how)
-            fl, fu = lines(flo[m], fhi[m], af, fn.slope)
-            c = np.where(Lf > 0, Lf * fu, Lf * fl)
-            const += c.sum(axis=1)
-            mag += np.abs(c).sum(axis=1)
-            Lsf = Lf * af
-        else:
-            Lsf = np.zeros_like(Lf)
-        W, b = fn.Ws[m], fn.bs[m]
-        cb = (Ls + Lsf) @ b
-        const += cb
-        mag += (np.abs(Ls) + np.abs(Lsf)) @ np.abs(b)
-        Ly = Ls @ W
-        Lf = Lsf @ W
-    Lx = Ly + Lf  # both copies read the same input
-    x = np.where(Lx > 0, hi, lo)
-    val = const + (Lx * x).sum(axis=1)
-    mag += (np.abs(Lx) * np.maximum(np.abs(lo), np.abs(hi))).sum(axis=1)
-    up = val + PADR * mag + TINY
+            Lsf = bs.relax(Lf, af[None],
+                           *(c[None] for c in lines(flo[m], fhi[m], af, fn.slope)))
+            Lf = bs.affine(Lsf, fn.Ws[m], fn.bs[m], zmax)
+    bs.input(Ly if Lf is None else Ly + Lf, lo[None], hi[None])  # both copies read x
+    up = bs.upper()[0]
     M = len(fn.rows)
     return np.maximum(up[:M], up[M:])
 

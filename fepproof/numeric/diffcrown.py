@@ -34,22 +34,23 @@ bounded per cell by the maxima of |phi''| over the cell's ranges of s and s + de
 by max|phi'''| |delta| = slope^3 |delta| / 8 (|sigma'''| <= 1/8, reached at 0), so a zero
 or tiny delta adds no interpolation error.
 
-Rounding: as in :mod:`.leaf`, every sum is padded by ``PADR`` times the sum of the
-absolute values of its terms (``mag``), and the grid values by ``REL`` times their
-magnitude; the curvature terms are enlarged by 1e-6 relative.
+Rounding: the back-substitution is :mod:`.backsub`'s (whose docstring has the
+argument); the grid values are padded by ``REL`` times their magnitude and the curvature
+terms enlarged by 1e-6 relative.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..certificate.bound import FAILED, MAYBE
+from ..certificate.bound import FAILED, MAYBE, OK
+from .backsub import BackSub, lift
 from .faultview import failed_offsets, sent_alpha
 from .floatnet import FloatNet, topk_sum
 from .relax import dd_phi_max, gdiff, phi
-from .rounding import PADR, REL, TINY
+from .rounding import REL, TINY
 
-__all__ = ["planes", "diff_crown", "dd_phi_max", "lift", "bdot"]
+__all__ = ["planes", "diff_crown", "dd_phi_max", "err_max"]
 
 NS, ND = 17, 5  # grid points along s and delta (measured: finer grids gain < 0.3 %)
 
@@ -147,27 +148,15 @@ def diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
         return np.where(np.isfinite(out), out, np.inf)
 
 
-def lift(v: np.ndarray) -> np.ndarray:
-    """A per-leaf vector (B, n) lifted to broadcast against row matrices (B, R, n)."""
-    return v[:, None, :]
-
-
-def bdot(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Row sums of M (B, R, n) weighted by the per-leaf vector v (B, n): (B, R)."""
-    return np.matmul(M, v[:, :, None])[..., 0]
-
-
 def _diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
                 plane_cache: dict | None) -> np.ndarray:
     cache = {} if plane_cache is None else plane_cache
     leaf = st.leaf
     alpha = sent_alpha(fn)
-    Wt = fn.Ws[t]
     A = np.broadcast_to(A, (len(leaf.lo),) + np.shape(A)[-2:])
-    Le = A @ Wt
-    mag = bdot(np.abs(A) @ np.abs(Wt), _emax(st, t - 1))
-    Ly = np.zeros_like(Le)
-    const = np.zeros(Le.shape[:-1])
+    bs = BackSub(A.shape[:-1])
+    Le = bs.affine(A, fn.Ws[t], None, err_max(st, t - 1))  # on e^(t-1)
+    Ly = np.zeros_like(Le)                               # on y^(t-1)
     for m in range(t - 1, -1, -1):
         status = leaf.status[m]
         failed = status == FAILED
@@ -175,60 +164,49 @@ def _diff_crown(fn: FloatNet, st, A: np.ndarray, t: int,
         if m not in cache:
             cache[m] = planes(st.slo[m], st.shi[m], st.dlo[m], st.dhi[m], fn.slope)
         aL, bL, cl, aU, bU, cu = cache[m]
-        if failed.any():
+        if failed.any():  # e = (alpha - 1) y + o
             lam = Le[..., failed]
             ylo = phi(st.slo[m][:, failed], fn.slope)
             yhi = phi(st.shi[m][:, failed], fn.slope)
             ylo, yhi = ylo - REL * ylo - TINY, yhi + REL * yhi + TINY
             win = leaf.window(m)
-            olo, ohi = failed_offsets(fn, ylo, yhi,
-                                      None if win is None else (win[0][:, failed],
-                                                                win[1][:, failed]))
-            c = np.where(lam > 0, lam * lift(ohi), lam * lift(olo))
-            const += c.sum(axis=-1)
-            mag += np.abs(c).sum(axis=-1)
+            bs.offset(lam, *failed_offsets(fn, ylo, yhi,
+                                           None if win is None else (win[0][:, failed],
+                                                                     win[1][:, failed])))
             Ly[..., failed] += (alpha - 1.0) * lam
             Le[..., failed] = 0.0
         if maybe.any() and leaf.free[m] > 0:
             Lm = Le[..., maybe]
             fe = np.where(Lm > 0, Lm * lift(st.fehi[m][:, maybe]), Lm * lift(st.felo[m][:, maybe]))
             eo = np.where(Lm > 0, Lm * lift(st.elo[m][:, maybe]), Lm * lift(st.ehi[m][:, maybe]))
-            gain = fe - eo
-            const += topk_sum(gain, leaf.free[m])
-            mag += np.abs(fe).sum(axis=-1) + np.abs(eo).sum(axis=-1)
+            bs.add(topk_sum(fe - eo, leaf.free[m]),
+                   np.abs(fe).sum(axis=-1) + np.abs(eo).sum(axis=-1))
         pos = Le > 0
-        c = np.where(pos, Le * lift(cu), Le * lift(cl))
-        const += c.sum(axis=-1)
-        mag += np.abs(c).sum(axis=-1)
-        c = np.where(Ly > 0, Ly * lift(st.nchi[m]), Ly * lift(st.nclo[m]))
-        const += c.sum(axis=-1)
-        mag += np.abs(c).sum(axis=-1)
-        Cs = Le * np.where(pos, lift(aU), lift(aL)) + Ly * lift(st.nlam[m])
+        bs.offset(Le, cl, cu)  # e between the planes, y = phi(s) between the chord lines
+        Cs = Le * np.where(pos, lift(aU), lift(aL)) + bs.relax(Ly, st.nlam[m], st.nclo[m],
+                                                                st.nchi[m])
         Cd = Le * np.where(pos, lift(bU), lift(bL))
-        W, bias = fn.Ws[m], fn.bs[m]
-        const += Cs @ bias
-        mag += np.abs(Cs) @ np.abs(bias)
-        Wabs = np.abs(W)
         if m == 0:
-            Lx = Cs @ W
-            x = np.where(Lx > 0, lift(leaf.hi), lift(leaf.lo))
-            const += (Lx * x).sum(axis=-1)
             xmax = np.maximum(np.abs(leaf.lo), np.abs(leaf.hi))
-            mag += bdot(np.abs(Cs) @ Wabs, xmax)
+            bs.input(bs.affine(Cs, fn.Ws[0], fn.bs[0], xmax), leaf.lo, leaf.hi)
             break
-        mag += bdot(np.abs(Cs) @ Wabs, _ymax(st, m - 1, fn.slope)) \
-            + bdot(np.abs(Cd) @ Wabs, _emax(st, m - 1))
-        Ly = Cs @ W
-        Le = Cd @ W
-    return const + PADR * mag + TINY
+        Ly = bs.affine(Cs, fn.Ws[m], fn.bs[m], _ymax(st, m - 1, fn.slope))
+        Le = bs.affine(Cd, fn.Ws[m], None, err_max(st, m - 1))
+    return bs.upper()
 
 
 def _ymax(st, m: int, slope: float) -> np.ndarray:
     return np.minimum(phi(st.shi[m], slope) * (1 + REL) + TINY, 1.0)
 
 
-def _emax(st, m: int) -> np.ndarray:
+def err_max(st, m: int) -> np.ndarray:
+    """Bound of |e| = |y' - y| over layer m's neurons: the correct neuron's difference
+    range, and the failed deviation where the neuron may fail (zeros for m < 0: the
+    input is exact)."""
     if m < 0:
         return np.zeros((len(st.leaf.lo), 0))
-    return np.maximum.reduce([np.abs(st.elo[m]), np.abs(st.ehi[m]),
-                              np.abs(st.felo[m]), np.abs(st.fehi[m])])
+    e = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
+    if not st.fails(m):
+        return e
+    f = np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m]))
+    return np.where(st.leaf.status[m] != OK, np.maximum(e, f), e)

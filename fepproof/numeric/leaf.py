@@ -72,7 +72,9 @@ On a leaf the derivation changes in three ways:
   ``mag``), which bounds float64 rounding (n u sum|terms|, u = 2^-53, n <= 1e6) with a
   wide margin; absolute pads are ``TINY`` = 1e-300 (underflow).  A 1e-20 deviation is
   therefore not swamped by a fixed absolute pad (degenerate networks such as
-  x -> sigma(1e-20 y) -> 1e20 z, tests/test_bab.py).
+  x -> sigma(1e-20 y) -> 1e20 z, tests/test_bab.py).  Every back-substitution (steps
+  1, 4, 4b, 5, the joint and differential bounds) runs through :mod:`.backsub`, which
+  also covers the rounding of the float products of its rows.
 
 For neuron failures the differential bound of :mod:`.diffcrown` (back-substitution in
 the variables (y, e) with planes in (s, delta), which converges as the box shrinks, where
@@ -98,12 +100,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..certificate.bound import FAILED, MAYBE, OK, normalise_status
+from .backsub import BackSub, bdot, lift
 from .crown import joint_crown
-from .diffcrown import bdot, diff_crown, lift
+from .diffcrown import diff_crown, err_max
 from .faultview import failed_deviation, has_sign, neuron_kind, synapse_deviation
 from .floatnet import FloatNet, syn_term, topk_sum
 from .relax import chord_lines, diff_range, dphi_range, phi
-from .rounding import PADR, REL, TINY, pad
+from .rounding import REL, TINY, pad
 
 __all__ = ["Leaf", "LeafBound", "leaf_upper", "leaf_uppers", "leaf_ranges", "root_leaf", "FAILED",
            "OK", "MAYBE"]
@@ -306,24 +309,17 @@ def _nominal_crown(fn: FloatNet, st: _St, lo: np.ndarray, hi: np.ndarray, t: int
     """Nominal pre-activation bounds of layer t by back-substituted chord lines."""
     n = fn.Ws[t].shape[0]
     B = lo.shape[0]
-    A0 = np.vstack([fn.Ws[t], -fn.Ws[t]])
-    A = np.broadcast_to(A0, (B,) + A0.shape)
-    Aabs = np.abs(A)
+    A = np.broadcast_to(np.vstack([fn.Ws[t], -fn.Ws[t]]), (B, 2 * n, fn.Ws[t].shape[1]))
+    bs = BackSub((B, 2 * n))
     const = np.broadcast_to(np.concatenate([fn.bs[t], -fn.bs[t]]), (B, 2 * n))
-    mag = np.abs(const)
+    bs.add(const, np.abs(const))
     for m in range(t - 1, -1, -1):
-        cm = np.maximum(np.abs(st.nclo[m]), np.abs(st.nchi[m]))
-        const = const + np.where(A > 0, A * lift(st.nchi[m]), A * lift(st.nclo[m])).sum(axis=-1)
-        mag = mag + bdot(Aabs, cm)
-        A = A * lift(st.nlam[m])
-        Aabs = Aabs * lift(st.nlam[m])
-        mag = mag + Aabs @ np.abs(fn.bs[m])
-        const = const + A @ fn.bs[m]
-        A = A @ fn.Ws[m]
-        Aabs = Aabs @ np.abs(fn.Ws[m])
-    xmax = np.maximum(np.abs(lo), np.abs(hi))
-    up = const + np.where(A > 0, A * lift(hi), A * lift(lo)).sum(axis=-1)
-    up = up + PADR * (mag + bdot(Aabs, xmax)) + TINY
+        A = bs.relax(A, st.nlam[m], st.nclo[m], st.nchi[m])
+        zmax = (np.ones((B, fn.Ws[m].shape[1])) if m > 0
+                else np.maximum(np.abs(lo), np.abs(hi)))
+        A = bs.affine(A, fn.Ws[m], fn.bs[m], zmax)
+    bs.input(A, lo, hi)
+    up = bs.upper()
     return -up[:, n:], up[:, :n]
 
 
@@ -352,10 +348,12 @@ def _abs_pass(fn: FloatNet, st: _St, V: np.ndarray, m: int) -> np.ndarray:
 
 
 def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
-    total = syn_term(fn, st, A, t)
-    mag = total.copy()
-    G = A @ fn.Ws[t]
-    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
+    bs = BackSub(A.shape[:-1])
+    syn = syn_term(fn, st, A, t)
+    bs.add(syn, syn)
+    if t == 0:
+        return bs.upper()
+    G = bs.affine(A, fn.Ws[t], None, err_max(st, t - 1))  # on e^(t-1)
     for m in range(t - 1, -1, -1):
         live = st.live(m)
         pos = G > 0
@@ -376,44 +374,43 @@ def _crown_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
             rmax = 2 * np.maximum(rmax, np.maximum.reduce(
                 [np.abs(st.rflo[m]), np.abs(st.rfhi[m]), np.abs(st.felo[m]),
                  np.abs(st.fehi[m])]))
+        tmag = bdot(np.abs(G), rmax)
         if m > 0 or not st.neurons:
-            V = (np.abs(G) + REL * Gabs) * lift(st.half[m]) * live
-            coupled = _abs_pass(fn, st, V, m)
+            coupled = _abs_pass(fn, st, np.abs(G) * lift(st.half[m]) * live, m)
             if fail is not None:
                 coupled = coupled + st.extra(m, np.maximum(fail, 0.0))
-            mag = mag + coupled
+            tmag = tmag + coupled
             term = np.minimum(term, coupled)
-        total = total + term
-        mag = mag + bdot(Gabs, rmax)
-        H = G * lift(st.lam[m]) * live
-        Habs = Gabs * lift(st.lam[m]) * live
-        total = total + syn_term(fn, st, H, m)
-        mag = mag + syn_term(fn, st, Habs, m)
+        bs.add(term, tmag)
+        H = G * lift(st.lam[m]) * live  # e = lam delta + r: the rows on delta^m
+        syn = syn_term(fn, st, H, m)
+        bs.add(syn, syn)
         if m > 0:
-            G = H @ fn.Ws[m]
-            Gabs = Habs @ np.abs(fn.Ws[m])
-    return total + PADR * mag + TINY
+            G = bs.affine(H, fn.Ws[m], None, err_max(st, m - 1))
+    return bs.upper()
 
 
 def _interval_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
-    total = syn_term(fn, st, A, t)
+    bs = BackSub(A.shape[:-1])
+    syn = syn_term(fn, st, A, t)
+    bs.add(syn, syn)
     if t == 0:
-        return total + PADR * total + TINY
-    G = A @ fn.Ws[t]
-    Gabs = np.abs(A) @ np.abs(fn.Ws[t])
+        return bs.upper()
     m = t - 1
+    G = bs.affine(A, fn.Ws[t], None, err_max(st, m))
     live = st.live(m)
     pos = G > 0
     corr = np.where(pos, G * lift(st.ehi[m]), G * lift(st.elo[m])) * live
     rmax = np.maximum(np.abs(st.elo[m]), np.abs(st.ehi[m]))
-    total = total + corr.sum(axis=-1)
+    total = corr.sum(axis=-1)
     if st.fails(m):
         fail = np.where(pos, G * lift(st.fehi[m]), G * lift(st.felo[m]))
         s = st.leaf.status[m]
         total = total + fail[..., s == FAILED].sum(axis=-1) + topk_sum(
             (fail - corr)[..., s == MAYBE], st.leaf.free[m])
         rmax = 2 * np.maximum(rmax, np.maximum(np.abs(st.felo[m]), np.abs(st.fehi[m])))
-    return total + PADR * (bdot(Gabs, rmax) + np.abs(total)) + TINY
+    bs.add(total, bdot(np.abs(G), rmax) + np.abs(total))
+    return bs.upper()
 
 
 def _delta_upper(fn: FloatNet, st: _St, A: np.ndarray, t: int) -> np.ndarray:
