@@ -14,12 +14,13 @@ back-substitution applied to +s and -s of each earlier layer (layer 1's is exact
 rounding).  A tanh network is bounded on its exact sigmoid form
 (:mod:`fepproof.sigmoid_form`), where a crash is a neuron stuck at 1/2.
 
-Rounding: float64 throughout; every back-substituted sum is padded by ``PADR`` times the
-sum of the absolute values of its terms plus ``TINY`` (:mod:`fepproof.numeric.rounding`,
-the engines' rule), which also covers rounding each rational weight to a float
-(2^-53 relative).  The lower bounds returned are therefore sound for the network given
-by its rational weights; they are at least as tight as interval propagation on the
-layers after the first, and much tighter over small balls.
+Rounding: float64 throughout; the back-substitution is the engines' own
+(:mod:`fepproof.numeric.backsub`, whose pads cover every sum and every product of the
+rows with a layer's weights), which also covers rounding each rational weight to a float
+(2^-53 relative, an error of the same form as a product's).  The lower bounds returned
+are therefore sound for the network given by its rational weights; they are at least as
+tight as interval propagation on the layers after the first, and much tighter over
+small balls.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ import numpy as np
 
 from ..failures import FailureModel
 from ..network import Network
+from ..numeric.backsub import BackSub
 from ..numeric.relax import chord_lines
-from ..numeric.rounding import PADR, TINY
 from ..sigmoid_form import sigmoid_form, sigmoid_model
 from .intervals import combos
 
@@ -65,24 +66,22 @@ def _value(v: Fraction) -> tuple[float, float]:
                                             float(np.nextafter(f, np.inf)))
 
 
-def _backsub(A: np.ndarray, t: int, Ws, bs, lines, lo: np.ndarray, hi: np.ndarray
-             ) -> np.ndarray:
+def _backsub(A: np.ndarray, t: int, Ws, bs, lines, lo: np.ndarray, hi: np.ndarray,
+             ymax: float) -> np.ndarray:
     """Lower bound (S, R) of A . s_t over the box (A: rows (S, R, n_t) on layer t's
-    pre-activations, t = 0 the first hidden layer, t = L the output)."""
-    const = A @ bs[t]
-    mag = np.abs(A) @ np.abs(bs[t])
-    G = A @ Ws[t]
-    for m in range(t - 1, -1, -1):
-        lam, cl, cu = lines[m]
-        const = const + np.where(G > 0, G * cl[:, None, :], G * cu[:, None, :]).sum(axis=-1)
-        mag = mag + (np.abs(G) * np.maximum(np.abs(cl), np.abs(cu))[:, None, :]).sum(axis=-1)
-        A = G * lam[:, None, :]
-        const = const + A @ bs[m]
-        mag = mag + np.abs(A) @ np.abs(bs[m])
-        G = A @ Ws[m]
-    low = const + np.where(G > 0, G * lo, G * hi).sum(axis=-1)
-    mag = mag + (np.abs(G) * np.maximum(np.abs(lo), np.abs(hi))).sum(axis=-1)
-    return low - PADR * mag - TINY
+    pre-activations, t = 0 the first hidden layer, t = L the output; ``ymax`` bounds
+    every hidden output): minus the back-substituted upper bound of -A . s_t."""
+    bsub = BackSub(A.shape[:-1])
+    xmax = np.broadcast_to(np.maximum(np.abs(lo), np.abs(hi)), A.shape[:1] + lo.shape)
+    U = -A
+    for m in range(t, -1, -1):
+        if m < t:
+            lam, cl, cu = lines[m]
+            U = bsub.relax(U, lam, cl, cu)
+        zmax = xmax if m == 0 else np.full(A.shape[:1] + (Ws[m].shape[1],), ymax)
+        U = bsub.affine(U, Ws[m], bs[m], zmax)
+    bsub.input(U, np.broadcast_to(lo, xmax.shape), np.broadcast_to(hi, xmax.shape))
+    return -bsub.upper()
 
 
 def crown_margin_lower(net: Network, lo: np.ndarray, hi: np.ndarray, c: int,
@@ -97,6 +96,7 @@ def crown_margin_lower(net: Network, lo: np.ndarray, hi: np.ndarray, c: int,
     fmodel = sigmoid_model(net, model)
     assert fmodel.fixed_value is not None
     vlo, vhi = _value(fmodel.fixed_value)
+    ymax = max(1.0, abs(vlo), abs(vhi))  # correct outputs lie in (0, 1), failed ones at v
     slope = float(form.activation.slope)
     Ws = [W for W, _ in form.float_layers] + [form.float_output[0]]
     bs = [b for _, b in form.float_layers] + [form.float_output[1]]
@@ -115,12 +115,12 @@ def crown_margin_lower(net: Network, lo: np.ndarray, hi: np.ndarray, c: int,
         for t in range(form.depth):
             n = Ws[t].shape[0]
             eye = np.broadcast_to(np.vstack([np.eye(n), -np.eye(n)]), (B, 2 * n, n))
-            low = _backsub(eye, t, Ws, bs, lines, lo, hi)
+            low = _backsub(eye, t, Ws, bs, lines, lo, hi, ymax)
             slo, shi = low[:, :n], -low[:, n:]
             lam, cl, cu = chord_lines(slo, np.maximum(slo, shi), slope)
             failed = part[t]
             lines.append((np.where(failed, 0.0, lam), np.where(failed, vlo, cl),
                           np.where(failed, vhi, cu)))
         A = np.broadcast_to(rows, (B,) + rows.shape)
-        out[start:start + B] = _backsub(A, form.depth, Ws, bs, lines, lo, hi)
+        out[start:start + B] = _backsub(A, form.depth, Ws, bs, lines, lo, hi, ymax)
     return out
