@@ -543,3 +543,23 @@ def test_a_node_closed_whole_still_has_its_subtree_checked_for_form(proved):
     bad = copy.deepcopy(loose)
     bad["tree"][-1] = ["x", 7, 0.5]
     assert "tree node" in check_document(bad, path, max_extra=0).message
+
+
+def test_a_decided_node_is_closed_whole_only_below_the_claim(tmp_path):
+    """One neuron, which the crash of one neuron decides at the root: the root is tried
+    whole with the linear forms.  A claim below the worst case 3 sigma(2) ~ 2.642 (at
+    x = 1) is rejected, one above it accepted."""
+    from fepproof.network import network_from_dict
+    net = network_from_dict({
+        "name": "one", "activation": {"name": "sigmoid", "K": "1/4"},
+        "layers": [{"weights": [[4]], "bias": [-2]}], "output": {"weights": [[3]], "bias": [0]},
+        "input_domain": [[0, 1]]})
+    path = tmp_path / "one.json"
+    save_network(net, path)
+    model = FailureModel.crash()
+    tree = [["x", 0, 0.5], ["L"], ["L"]]
+    assert fep(net, (1,), model).sound > Fraction(27, 10)  # not the closed form
+    for bound, valid in ((Fraction(5, 2), False), (Fraction(27, 10), True)):
+        rep = check_document({"claim": _claim(path, net, (1,), model, bound), "tree": tree},
+                             path, max_extra=0)
+        assert rep.valid is valid, rep.message

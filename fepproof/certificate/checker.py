@@ -16,8 +16,9 @@ What a valid certificate establishes (the checker's three steps):
    bound is above it may be split further by the checker (failure, input and
    sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
    the certificate invalid, and the report names it.  A node of the tree's first
-   levels whose region the interval bound already closes is not looked into further
-   (its subtree is still walked for its form).  Leaves are closed independently
+   levels whose region the interval bound already closes, or a node with its failure
+   set decided that the linear forms close, is not looked into further (its subtree is
+   still walked for its form).  Leaves are closed independently
    of each other, so they may be closed on several forked processes (``jobs``); their
    results are still taken in tree order.
 
@@ -194,14 +195,18 @@ class _Run:
 
 
 TOP = 10  # the tree's first levels are tried whole (at most 2^10 - 1 interval bounds)
+# and so are the nodes whose failure set is decided, with the linear forms, while it pays:
+# a closed node saves the bounds of at least two leaves, a failed try costs one, so the
+# tries stop once fewer than one in three has closed its node (after the first 50)
 
 
 def _leaves(tree: list, root: LeafState, try_close: Callable[[LeafState], float | None] | None
             ) -> Iterator[tuple[Any, Any, int]]:
     """Each leaf of the tree as (its state, its number, its node), applying the splits
     from the root; where the tree is malformed, (None, the message, 0) ends it.  A node of
-    the first ``TOP`` levels that ``try_close`` bounds whole comes as (its bound, None,
-    its node), and its subtree is walked for its form only."""
+    the first ``TOP`` levels, or with its failure set decided, that ``try_close`` bounds
+    whole comes as (its bound, None, its node), and its subtree is walked for its form
+    only."""
     stack, pos, leaves = [(root, 0, False)], 0, 0
     while stack:
         st, depth, done = stack.pop()
@@ -214,7 +219,8 @@ def _leaves(tree: list, root: LeafState, try_close: Callable[[LeafState], float 
                 yield st, leaves, pos - 1
             leaves += 1
             continue
-        u = try_close(st) if not done and try_close is not None and depth < TOP else None
+        tried = not done and try_close is not None and (depth < TOP or not any(st.free))
+        u = try_close(st) if tried else None
         if u is not None:
             yield u, None, pos - 1
             done = True
@@ -344,8 +350,16 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
                 if st is None:
                     raise CertificateInvalid(msg)
         else:
+            tries = [0, 0]  # decided nodes tried whole: how many, how many closed
+
             def whole(st: LeafState) -> float | None:
-                u = leaf_bound(P, st)
+                if any(st.free):
+                    u = leaf_bound(P, st)
+                elif tries[0] < 50 or 3 * tries[1] >= tries[0]:  # while it pays (TOP)
+                    u = symbolic_bound(P, st)
+                    tries[0], tries[1] = tries[0] + 1, tries[1] + (u <= limit)
+                else:
+                    return None
                 return u if u <= limit else None
             worst = _check_leaves(run, _leaves(tree, root, whole), jobs, progress)
         leaves = sum(1 for node in tree if node == ["L"])
