@@ -29,6 +29,8 @@ helpers as :mod:`.bound` (:mod:`.rigor`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from flint import arb, ctx
 
@@ -74,42 +76,48 @@ def _add(f1, f2, xabs):
     return A, down(down(f1[1] + f2[1]) - err), up(up(f1[2] + f2[2]) + err)
 
 
-def _ball(lo: float, hi: float) -> arb:
-    return arb(lo).union(arb(hi))
+def _up(x: float) -> float:
+    return math.nextafter(x, math.inf)
+
+
+def _dn(x: float) -> float:
+    return math.nextafter(x, -math.inf)
 
 
 def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
-    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u]."""
-    if not u - l > 1e-12 * (1 + abs(l)):
-        return 0.0, sig.phi(l)[0], sig.phi(u)[1]
-    a = (sig.phi(u)[0] - sig.phi(l)[0]) / (u - l)
+    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u].
+
+    phi(s) - a s is extreme at l, at u, or where phi'(s) = a: sigma(t s) = q or 1 - q
+    with q (1 - q) = a / t, i.e. at s = z or -z, z = logit(q) / t < 0, where its value is
+    q - a z or 1 - q + a z (in ball arithmetic; a point whose ball meets [l, u] counts,
+    and an extra value only widens the offsets)."""
+    pl, pu = sig.phi(l), sig.phi(u)
+    if not (u - l > 1e-12 * (1 + abs(l)) and math.isfinite(u - l)):  # phi rises: a flat line
+        return 0.0, pl[0], pu[1]
+    a = (pu[0] - pl[0]) / (u - l)
     a = float(a) if np.isfinite(a) and a > 0 else 0.0
+    # at the ends: the enclosure of phi minus a s (one correctly rounded product)
+    ol = min(_dn(pl[0] - _up(a * l)), _dn(pu[0] - _up(a * u)))
+    ou = max(_up(pl[1] - _dn(a * l)), _up(pu[1] - _dn(a * u)))
     old = ctx.prec
     ctx.prec = PREC
     try:
-        t, A = sig.t, arb(a)
-
-        def h(z: arb) -> arb:
-            return 1 / (1 + (-(t * z)).exp()) - A * z
-
-        pts = [arb(l), arb(u)]
-        r2 = 1 - 4 * A / t
-        if a > 0 and r2 > 0:  # phi'(z) = a where sigma(t z) = q or 1 - q:
-            q = (2 * A / t) / (1 + r2.sqrt())  # q = (1 - sqrt(1 - 4a/t)) / 2, no cancellation
-            z = (q.log() - (-q).log1p()) / t
-            for c in (z, -z):
-                if not c.is_finite():
-                    pts.append(_ball(l, u))
-                elif c.upper() >= l and c.lower() <= u:
-                    pts.append(_ball(max(lower(c), l), min(upper(c), u)))
-        elif a > 0 and not r2 < 0:  # cannot tell: the whole range
-            pts.append(_ball(l, u))
-        vals = [h(p) for p in pts]
+        A = arb(a)
+        r2 = 1 - 4 * A / sig.t
+        vals, whole = [], a > 0 and not r2 < 0 and not r2 > 0  # r2's sign unknown
+        if a > 0 and r2 > 0:
+            q = (2 * A / sig.t) / (1 + r2.sqrt())  # (1 - sqrt(1 - 4a/t)) / 2, no cancellation
+            z = (q.log() - (-q).log1p()) / sig.t
+            whole = not z.is_finite()
+            vals = [v for c, v in ((z, q - A * z), (-z, 1 - q + A * z))
+                    if c.upper() >= l and c.lower() <= u]
     finally:
         ctx.prec = old
-    ol, ou = min(lower(v) for v in vals), max(upper(v) for v in vals)
+    if whole:  # the extremes not located: phi rises, so phi(l) - a u <= phi(s) - a s
+        ol, ou = min(ol, _dn(pl[0] - _up(a * u))), max(ou, _up(pu[1] - _dn(a * l)))
+    ol, ou = min([ol] + [lower(v) for v in vals]), max([ou] + [upper(v) for v in vals])
     if not (np.isfinite(ol) and np.isfinite(ou)):  # a ball lost every digit: a flat line
-        return 0.0, sig.phi(l)[0], sig.phi(u)[1]
+        return 0.0, pl[0], pu[1]
     return a, ol, ou
 
 
