@@ -244,9 +244,10 @@ def _close(run: _Run, st: Any, leaf: Any, node: int) -> float | str:
     local, worst = [st], 0.0
     while local:
         s = local.pop()
-        u = leaf_bound(run.P, s)
-        if u > run.limit and not any(s.free):  # decided failures: the linear forms
-            u = min(u, symbolic_bound(run.P, s))
+        # decided failures: the linear forms first (the interval bound rarely does better)
+        u = leaf_bound(run.P, s) if any(s.free) else symbolic_bound(run.P, s)
+        if u > run.limit and not any(s.free):
+            u = min(u, leaf_bound(run.P, s))
         if u <= run.limit:
             worst = max(worst, u)
             continue
