@@ -11,8 +11,9 @@ What a valid certificate establishes (the checker's three steps):
    counts, every point of the box, every pre-activation and sent value), so no gap can
    exist; the tree must be consumed exactly.
 3. **Every leaf is bounded** (unless Theorem 2's bound, recomputed exactly by
-   :mod:`.closed_form`, is already at most the claimed bound): the outward-rounded
-   :func:`.bound.leaf_bound` is at most the claimed bound on each leaf.  A leaf whose
+   :mod:`.closed_form`, is already at most the claimed bound): an outward-rounded leaf
+   bound (:func:`.bound.leaf_bound`; where the failure set is decided, the linear forms of
+   :func:`.symbolic.symbolic_bound` first) is at most the claimed bound on each leaf.  A leaf whose
    bound is above it may be split further by the checker (failure, input and
    sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
    the certificate invalid, and the report names it.  A node of the tree's first
