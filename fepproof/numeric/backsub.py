@@ -28,12 +28,15 @@ bound, so the float rows may differ from the exact products; what must be covere
 each step's own rounding:
 
 * a sum of k products rounds by at most gamma_k sum |terms| (gamma_k = k u / (1 - k u),
-  u = 2^-53): each offset, bias and input term adds sum |terms| to ``mag``;
+  u = 2^-53): each step adds at least sum |terms| to ``mag`` (an offset adds
+  |A| max(|lo|, |hi|), a bias |A| |b|, the input |A| max|x|);
 * A W in float differs from the exact product by at most gamma_n (|A| |W|) entry-wise,
   and that error multiplies z: ``affine`` adds (|A| |W|) zmax to ``mag``;
-* A a in float differs from the exact product by at most u |A a|, and that error
-  multiplies s = W z + b: covered by the next ``affine`` step's (|A a| |W|) zmax +
-  |A a| |b|, or by ``input``'s |A| max|x| at the input.
+* a row computed in float (A a, or a caller's sum of rows) is off by a few ulps of
+  itself, and that error multiplies the row's variable v: the step that takes the row
+  has |A| max|v| in its magnitude (an offset: |v| <= max(|lo|, |hi|); ``affine``:
+  |s| <= |W| zmax + |b|; ``input``: max|x|; for y = a s + c, |y| <= |a s| + |c| is
+  covered by the relaxation's offset and the next ``affine`` together).
 
 With k, n <= 1e6, gamma is below 1.2e-10, and ``PADR`` (1e-8, :mod:`.rounding`) times
 ``mag`` covers the sum of these bounds with a wide margin.
@@ -90,9 +93,8 @@ class BackSub:
         self._offset(A, lo, hi)
 
     def _offset(self, A: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        c = np.where(A > 0, A * lift(hi), A * lift(lo))
-        self.const += c.sum(axis=-1)
-        self.mag += np.abs(c).sum(axis=-1)
+        self.const += np.where(A > 0, A * lift(hi), A * lift(lo)).sum(axis=-1)
+        self.mag += bdot(np.abs(A), np.maximum(np.abs(lo), np.abs(hi)))
 
     def relax(self, A: np.ndarray, a: np.ndarray, lo: np.ndarray, hi: np.ndarray
               ) -> np.ndarray:
