@@ -280,8 +280,8 @@ CATALOGUE: tuple[Mutation, ...] = (
              "back-substitution: the rounding of the products A W left uncovered", (), "",
              ("tests/test_backsub.py",), "tests"),
     Mutation("backsub.offset_side", BS,
-             "        c = np.where(A > 0, A * lift(hi), A * lift(lo))\n",
-             "        c = A * lift(lo)\n",
+             "        self.const += np.where(A > 0, A * lift(hi), A * lift(lo)).sum(axis=-1)\n",
+             "        self.const += (A * lift(lo)).sum(axis=-1)\n",
              "back-substitution: a relaxation's offset taken at its lower end only", (), "",
              ("tests/test_backsub.py",), "tests"),
     # ---- witness checks and replay ------------------------------------------------------

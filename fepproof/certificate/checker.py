@@ -12,16 +12,16 @@ What a valid certificate establishes (the checker's three steps):
    exist; the tree must be consumed exactly.
 3. **Every leaf is bounded** (unless Theorem 2's bound, recomputed exactly by
    :mod:`.closed_form`, is already at most the claimed bound): an outward-rounded leaf
-   bound (:func:`.bound.leaf_bound`; where the failure set is decided, the linear forms of
-   :func:`.symbolic.symbolic_bound` first) is at most the claimed bound on each leaf.  A leaf whose
-   bound is above it may be split further by the checker (failure, input and
-   sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
-   the certificate invalid, and the report names it.  A node of the tree's first
-   levels whose region the interval bound already closes, or a node with its failure
-   set decided that the linear forms close, is not looked into further (its subtree is
-   still walked for its form).  Leaves are closed independently
-   of each other, so they may be closed on several forked processes (``jobs``); their
-   results are still taken in tree order.
+   bound (:func:`.bound.leaf_bound`; where the failure set is decided, the linear forms
+   of :func:`.symbolic.symbolic_bound` first) is at most the claimed bound on each leaf.
+   A leaf whose bound is above it may be split further by the checker (failure, input
+   and sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
+   the certificate invalid, and the report names it.  A node of the tree's first levels
+   whose region the interval bound already closes, or a node with its failure set
+   decided that the linear forms close, is not looked into further (its subtree is
+   still walked for its form).  Leaves are closed independently of each other, so they
+   may be closed on several forked processes (``jobs``); their results are still taken
+   in tree order.
 
 The trusted base is this package, the network reader, :class:`FailureModel` and the exact
 sigmoid form of a tanh network (:mod:`fepproof.sigmoid_form`); the

@@ -116,8 +116,7 @@ class BackSub:
     def input(self, A: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         """Add the maximum of A x over the input box [lo, hi] ((B, d))."""
         self._keep("input", A, np.array(lo), np.array(hi))
-        self.const += np.where(A > 0, A * lift(hi), A * lift(lo)).sum(axis=-1)
-        self.mag += bdot(np.abs(A), np.maximum(np.abs(lo), np.abs(hi)))
+        self._offset(A, lo, hi)  # the same maximum as an offset's
 
     def add(self, value: np.ndarray, mag: np.ndarray) -> None:
         """Add a term bounded by the caller, ``mag`` the magnitude of its computation."""
