@@ -145,3 +145,21 @@ def test_nominal_preactivation_bounds_replay_exactly(monkeypatch, seed, scale):
     assert len(chains) == 2  # layers 1 and 2 (layer 0 is plain interval arithmetic)
     for bs in chains:
         _check(bs)
+
+
+@pytest.mark.parametrize("model", [FailureModel.crash(), FailureModel.stuck_at("1/3"),
+                                   FailureModel.stuck_at(1), FailureModel.byzantine("1/2"),
+                                   FailureModel.byzantine(3),
+                                   FailureModel.byzantine(3, "value")], ids=str)
+def test_sent_max_bounds_every_value_the_failed_copy_sends(model):
+    """The joint bound's products with the failed copy's values are covered with
+    ``sent_max`` as the values' bound: every value a correct or failed neuron sends is
+    within it (a Byzantine neuron in the deviation reading sends up to 1 + C)."""
+    from fepproof.numeric.faultview import sent_deviation, sent_max
+    net = gaussian_network(0, 2, (3,), name="r")
+    fn = FloatNet.make(net, (1,), model)
+    y = np.linspace(0.0, 1.0, 11)[:, None]
+    u = np.linspace(-1.0, 1.0, 9)[None, :]
+    sent = y + sent_deviation(fn, np.broadcast_to(y, (11, 9)), np.broadcast_to(u, (11, 9)))
+    assert np.abs(sent).max() <= sent_max(fn)
+    assert sent_max(fn) >= 1.0

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backsub import BackSub
-from .faultview import Window, failed_offsets, sent_alpha
+from .faultview import Window, failed_offsets, sent_alpha, sent_max
 from .floatnet import FloatNet
 from .relax import chord_slope, dphi, lines, phi
 from .rounding import pad
@@ -46,7 +46,7 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
     Lf = -Ly                         # on failed y'_(L-1)
     bs = BackSub(Ly.shape[:-1])
     first = min((m for m in range(L) if failed[m].any()), default=L)
-    alpha = sent_alpha(fn)
+    alpha, ymax = sent_alpha(fn), sent_max(fn)
     for m in range(L - 1, -1, -1):
         fm = failed[m]
         if fm.any():
@@ -63,14 +63,15 @@ def _bound(fn: FloatNet, lo: np.ndarray, hi: np.ndarray, failed: list[np.ndarray
         # relax y = phi(s) (nominal) and y' = phi(s') (failed copy)
         a = _slopes(slo[m], shi[m], fn.slope, how)
         Ls = bs.relax(Ly, a[None], *(c[None] for c in lines(slo[m], shi[m], a, fn.slope)))
-        zmax = (np.ones((1, fn.Ws[m].shape[1])) if m > 0
-                else np.maximum(np.abs(lo), np.abs(hi))[None])
-        Ly = bs.affine(Ls, fn.Ws[m], fn.bs[m], zmax)
+        xmax = np.maximum(np.abs(lo), np.abs(hi))[None]  # below layer 0: the input
+        Ly = bs.affine(Ls, fn.Ws[m], fn.bs[m],
+                       np.ones((1, fn.Ws[m].shape[1])) if m > 0 else xmax)
         if Lf is not None:
             af = _slopes(flo[m], fhi[m], fn.slope, how)
             Lsf = bs.relax(Lf, af[None],
                            *(c[None] for c in lines(flo[m], fhi[m], af, fn.slope)))
-            Lf = bs.affine(Lsf, fn.Ws[m], fn.bs[m], zmax)
+            Lf = bs.affine(Lsf, fn.Ws[m], fn.bs[m],  # the failed copy's sent values
+                           np.full((1, fn.Ws[m].shape[1]), ymax) if m > 0 else xmax)
     bs.input(Ly if Lf is None else Ly + Lf, lo[None], hi[None])  # both copies read x
     up = bs.upper()[0]
     M = len(fn.rows)

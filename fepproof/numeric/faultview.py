@@ -21,7 +21,7 @@ from .rounding import pad
 __all__ = ["neuron_kind", "has_sign", "failed_deviation", "synapse_deviation",
            "sent_deviation", "synapse_extra", "exact_sent", "exact_synapse_delta", "model_of",
            "control_scale", "records_values",
-           "sent_alpha", "failed_offsets", "Window"]
+           "sent_alpha", "failed_offsets", "Window", "sent_max"]
 
 SHRINK = 1 - 1e-6  # free sent values stay this far inside the capacity (replay-safe)
 
@@ -157,3 +157,10 @@ def sent_alpha(fn: FloatNet) -> float:
     value reading)."""
     m = model_of(fn)
     return 1.0 if m.free_value and _offset_only(m) else 0.0
+
+
+def sent_max(fn: FloatNet) -> float:
+    """A bound on |y| for every value a neuron of the failed copy sends: a correct output
+    lies in (0, 1), a failed one is alpha y + o (:func:`failed_offsets`, whole window)."""
+    olo, ohi = failed_offsets(fn, np.zeros(1), np.ones(1))
+    return max(1.0, sent_alpha(fn) + float(max(abs(olo[0]), abs(ohi[0]))))
