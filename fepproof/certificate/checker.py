@@ -245,9 +245,9 @@ def _close(run: _Run, st: Any, leaf: Any, node: int) -> float | str:
     local, worst = [st], 0.0
     while local:
         s = local.pop()
-        # decided failures: the linear forms first (the interval bound rarely does better)
-        u = leaf_bound(run.P, s) if any(s.free) else symbolic_bound(run.P, s)
-        if u > run.limit and not any(s.free):
+        decided = not any(s.free)  # the linear forms first (the interval rarely does better)
+        u = symbolic_bound(run.P, s) if decided else leaf_bound(run.P, s)
+        if u > run.limit and decided:
             u = min(u, leaf_bound(run.P, s))
         if u <= run.limit:
             worst = max(worst, u)

@@ -38,8 +38,8 @@ from fractions import Fraction
 import numpy as np
 from flint import arb, ctx, fmpq
 
-__all__ = ["up", "down", "frac_interval", "mul_interval", "sum_up", "sum_down", "Sigmoid",
-           "bound_or_inf", "lower", "upper", "PREC"]
+__all__ = ["up", "down", "up1", "down1", "frac_interval", "mul_interval", "sum_up", "sum_down",
+           "Sigmoid", "bound_or_inf", "lower", "upper", "PREC"]
 
 U = 2.0 ** -53
 PREC = 80  # bits of the ball arithmetic (wider than float64, so balls stay within an ulp)
@@ -109,16 +109,26 @@ def bound_or_inf(x: float) -> float:
     return _INF if x != x else float(x)
 
 
+def up1(x: float) -> float:
+    """:func:`up` of one Python float (math.nextafter: no numpy call)."""
+    return math.nextafter(x, _INF)
+
+
+def down1(x: float) -> float:
+    """:func:`down` of one Python float."""
+    return math.nextafter(x, -_INF)
+
+
 def lower(b: arb) -> float:
     """A float <= every point of the ball (-inf for a ball that is NaN)."""
     v = float(b.lower())
-    return -_INF if v != v else math.nextafter(v, -_INF)
+    return -_INF if v != v else down1(v)
 
 
 def upper(b: arb) -> float:
     """A float >= every point of the ball (+inf for a ball that is NaN)."""
     v = float(b.upper())
-    return _INF if v != v else math.nextafter(v, _INF)
+    return _INF if v != v else up1(v)
 
 
 class Sigmoid:

@@ -35,7 +35,7 @@ import numpy as np
 from flint import arb, ctx
 
 from .bound import FAILED, Enclosed, LeafState, _affine, _failed
-from .rigor import PREC, U, down, lower, mul_interval, sum_down, sum_up, up, upper
+from .rigor import PREC, U, down, down1, lower, mul_interval, sum_down, sum_up, up, up1, upper
 
 __all__ = ["symbolic_bound"]
 
@@ -76,14 +76,6 @@ def _add(f1, f2, xabs):
     return A, down(down(f1[1] + f2[1]) - err), up(up(f1[2] + f2[2]) + err)
 
 
-def _up(x: float) -> float:
-    return math.nextafter(x, math.inf)
-
-
-def _dn(x: float) -> float:
-    return math.nextafter(x, -math.inf)
-
-
 def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
     """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u].
 
@@ -97,8 +89,8 @@ def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
     a = (pu[0] - pl[0]) / (u - l)
     a = float(a) if np.isfinite(a) and a > 0 else 0.0
     # at the ends: the enclosure of phi minus a s (one correctly rounded product)
-    ol = min(_dn(pl[0] - _up(a * l)), _dn(pu[0] - _up(a * u)))
-    ou = max(_up(pl[1] - _dn(a * l)), _up(pu[1] - _dn(a * u)))
+    ol = min(down1(pl[0] - up1(a * l)), down1(pu[0] - up1(a * u)))
+    ou = max(up1(pl[1] - down1(a * l)), up1(pu[1] - down1(a * u)))
     old = ctx.prec
     ctx.prec = PREC
     try:
@@ -114,7 +106,7 @@ def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
     finally:
         ctx.prec = old
     if whole:  # the extremes not located: phi rises, so phi(l) - a u <= phi(s) - a s
-        ol, ou = min(ol, _dn(pl[0] - _up(a * u))), max(ou, _up(pu[1] - _dn(a * l)))
+        ol, ou = min(ol, down1(pl[0] - up1(a * u))), max(ou, up1(pu[1] - down1(a * l)))
     ol, ou = min([ol] + [lower(v) for v in vals]), max([ou] + [upper(v) for v in vals])
     if not (np.isfinite(ol) and np.isfinite(ou)):  # a ball lost every digit: a flat line
         return 0.0, pl[0], pu[1]
@@ -206,9 +198,8 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
             ranges = [_range(*c, xlo, xhi) for c in cands]
             widths = np.array([hi - lo for lo, hi in ranges])
             widths[~np.isfinite(widths)] = np.inf
-            if finite and "chords" in forms:  # the chords' form (the last) keeps e tied
-                widths[-1] /= 2  # to x and the offsets' symbols, which later sums cancel:
-                # preferred unless its range is over twice the exact one (which is no form)
+            if finite and "chords" in forms:  # the chords' form (the last), tied to x and
+                widths[-1] /= 2  # the offsets' symbols: kept unless over twice as wide
             pick = np.argmin(widths, axis=0)
             for k, c in enumerate(cands):
                 rows = okj[pick[okj] == k]
