@@ -32,7 +32,7 @@ from ..failures import FailureModel
 from ..network import Network
 from .rigor import Sigmoid, down, frac_interval, mul_interval, sum_down, sum_up, up
 
-__all__ = ["FAILED", "OK", "MAYBE", "Enclosed", "LeafState", "leaf_bound", "normalise_status"]
+__all__ = ["FAILED", "OK", "MAYBE", "Enclosed", "LeafState", "leaf_bounds", "normalise_status"]
 
 FAILED, OK, MAYBE = 1, -1, 0
 
@@ -116,23 +116,26 @@ class LeafState:
 
 
 def _affine(W, b, lo, hi):
-    tlo, thi = mul_interval(W[0], W[1], lo[None, :], hi[None, :])
-    return down(sum_down(tlo, axis=1) + b[0]), up(sum_up(thi, axis=1) + b[1])
+    tlo, thi = mul_interval(W[0], W[1], lo[..., None, :], hi[..., None, :])
+    return down(sum_down(tlo, axis=-1) + b[0]), up(sum_up(thi, axis=-1) + b[1])
 
 
 def _spread(W, ok, fail, status, free):
-    """[lo, hi] of sum_j W_kj e_j per row k, e_j from ``ok`` or ``fail`` by the status."""
-    olo, ohi = mul_interval(W[0], W[1], ok[0][None, :], ok[1][None, :])
-    flo, fhi = mul_interval(W[0], W[1], fail[0][None, :], fail[1][None, :])
-    failed = status == FAILED
-    lo = sum_down(np.where(failed, flo, olo), axis=1)
-    hi = sum_up(np.where(failed, fhi, ohi), axis=1)
-    maybe = status == MAYBE
-    if free and maybe.any():
-        gain_hi = up(fhi[:, maybe] - ohi[:, maybe])
-        gain_lo = down(flo[:, maybe] - olo[:, maybe])
-        hi = up(hi + sum_up(-np.sort(-gain_hi, axis=1)[:, :free], axis=1))
-        lo = down(lo + sum_down(np.sort(gain_lo, axis=1)[:, :free], axis=1))
+    """[lo, hi] of sum_j W_kj e_j per row k, e_j from ``ok`` or ``fail`` by the status
+    (a batch of leaves: arrays (B, n), ``free`` (B,))."""
+    olo, ohi = mul_interval(W[0], W[1], ok[0][..., None, :], ok[1][..., None, :])
+    flo, fhi = mul_interval(W[0], W[1], fail[0][..., None, :], fail[1][..., None, :])
+    failed = (status == FAILED)[:, None, :]
+    lo = sum_down(np.where(failed, flo, olo), axis=-1)
+    hi = sum_up(np.where(failed, fhi, ohi), axis=-1)
+    maybe = (status == MAYBE)[:, None, :]
+    if np.any(free > 0) and maybe.any():
+        top = np.arange(maybe.shape[-1]) < free[:, None, None]  # the free largest changes
+        with np.errstate(all="ignore"):
+            gain_hi = -np.sort(-np.where(maybe, up(fhi - ohi), -np.inf), axis=-1)
+            gain_lo = np.sort(np.where(maybe, down(flo - olo), np.inf), axis=-1)
+        hi = up(hi + sum_up(np.where(top, gain_hi, 0.0), axis=-1))
+        lo = down(lo + sum_down(np.where(top, gain_lo, 0.0), axis=-1))
     return lo, hi
 
 
@@ -147,43 +150,38 @@ def _failed(P: Enclosed, ylo, yhi, ulo, uhi):
     return down(clo - yhi), up(chi - ylo)
 
 
-def leaf_bound(P: Enclosed, st: LeafState) -> float:
-    """An upper bound of max |F_k(x) - F_S,k(x)| over the leaf's points (0 if it has none);
-    +inf when the arithmetic overflowed."""
-    if st.empty():
-        return 0.0
-    ylo, yhi = st.lo, st.hi
-    ok = fail = None
-    status_prev = None
-    L = len(P.Ws)
-    for l in range(L):
+def leaf_bounds(P: Enclosed, states: list[LeafState]) -> np.ndarray:
+    """Upper bounds of max |F_k(x) - F_S,k(x)| over the points of each leaf, all at once
+    (a batch axis first): 0 for a leaf without points, +inf where the arithmetic
+    overflowed."""
+    def stack(name, l=None):
+        return np.stack([getattr(s, name) if l is None else getattr(s, name)[l]
+                         for s in states])
+    empty = np.array([s.empty() for s in states])
+    bad = np.zeros(len(states), dtype=bool)
+    ylo, yhi = stack("lo"), stack("hi")
+    ok = fail = status = free = None
+    for l in range(len(P.Ws)):
         slo, shi = _affine(P.Ws[l], P.bs[l], ylo, yhi)
-        slo, shi = np.maximum(slo, st.plo[l]), np.minimum(shi, st.phi[l])
-        if np.any(slo > shi):
-            return 0.0
-        n = slo.shape[0]
+        slo = np.maximum(slo, stack("plo", l))
+        shi = np.minimum(shi, stack("phi", l))
+        empty |= np.any(slo > shi, axis=1)
         if l == 0:
-            dlo, dhi = np.zeros(n), np.zeros(n)
+            dlo, dhi = np.zeros_like(slo), np.zeros_like(slo)
         else:
-            dlo, dhi = _spread(P.Ws[l], ok, fail, status_prev, st.free[l - 1])
-        if not (np.all(np.isfinite(slo)) and np.all(np.isfinite(shi))
-                and np.all(np.isfinite(dlo)) and np.all(np.isfinite(dhi))):
-            return np.inf
-        pl = [P.sig.phi(float(v)) for v in slo]
-        ph = [P.sig.phi(float(v)) for v in shi]
-        ylo = np.array([a for a, _ in pl])
-        yhi = np.array([b for _, b in ph])
-        elo, ehi = np.zeros(n), np.zeros(n)
-        status = st.status[l]
-        for j in np.flatnonzero((status != FAILED) & ((dlo != 0) | (dhi != 0))):
-            elo[j], ehi[j] = P.sig.diff_range(float(slo[j]), float(shi[j]), float(dlo[j]),
-                                              float(dhi[j]))
-        ok = (elo, ehi)
-        if st.ulo is not None:
-            fail = _failed(P, ylo, yhi, st.ulo[l], st.uhi[l])
-        else:
-            fail = _failed(P, ylo, yhi, -1.0, 1.0)
-        status_prev = status
-    lo, hi = _spread(P.Wout, ok, fail, status_prev, st.free[L - 1])
-    worst = max(max(float(hi[k]), float(-lo[k])) for k in P.outputs)
-    return np.inf if worst != worst else worst
+            dlo, dhi = _spread(P.Ws[l], ok, fail, status, free)
+        bad |= ~np.all(np.isfinite(slo) & np.isfinite(shi) & np.isfinite(dlo)
+                       & np.isfinite(dhi), axis=1)
+        ylo, yhi = P.sig.phi(slo)[0], P.sig.phi(shi)[1]
+        status, free = stack("status", l), stack("free", l)
+        moved = (status != FAILED) & ((dlo != 0) | (dhi != 0))
+        elo, ehi = P.sig.diff_range(slo, shi, dlo, dhi)
+        ok = (np.where(moved, elo, 0.0), np.where(moved, ehi, 0.0))
+        u = (-1.0, 1.0) if states[0].ulo is None else (stack("ulo", l),
+                                                        stack("uhi", l))
+        fail = _failed(P, ylo, yhi, *u)
+        fail = tuple(np.broadcast_to(v, ylo.shape) for v in fail)
+    lo, hi = _spread(P.Wout, ok, fail, status, free)
+    with np.errstate(all="ignore"):
+        worst = np.maximum(hi[:, P.outputs], -lo[:, P.outputs]).max(axis=1)
+    return np.where(empty, 0.0, np.where(bad | np.isnan(worst), np.inf, worst))

@@ -12,16 +12,17 @@ What a valid certificate establishes (the checker's three steps):
    exist; the tree must be consumed exactly.
 3. **Every leaf is bounded** (unless Theorem 2's bound, recomputed exactly by
    :mod:`.closed_form`, is already at most the claimed bound): an outward-rounded leaf
-   bound (:func:`.bound.leaf_bound`; where the failure set is decided, the linear forms
-   of :func:`.symbolic.symbolic_bound` first) is at most the claimed bound on each leaf.
-   A leaf whose bound is above it may be split further by the checker (failure, input
-   and sent-value splits) within ``max_extra`` extra leaves; a leaf still above it makes
-   the certificate invalid, and the report names it.  A node of the tree's first levels
-   whose region the interval bound already closes, or a node with its failure set
-   decided that the linear forms close, is not looked into further (its subtree is
-   still walked for its form).  Leaves are closed independently of each other, so they
-   may be closed on several forked processes (``jobs``); their results are still taken
-   in tree order.
+   bound (:func:`.bound.leaf_bounds`; where the failure set is decided, the linear forms
+   of :func:`.symbolic.symbolic_bounds` first, the cheaper ones before all of them) is
+   at most the claimed bound on each leaf.  A leaf whose bound is above it may be split
+   further by the checker (failure, input and sent-value splits) within ``max_extra``
+   extra leaves; a leaf still above it makes the certificate invalid, and the report
+   names it.  A node of the tree's first levels whose region the interval bound already
+   closes, or a node with its failure set decided that the linear forms close, is not
+   looked into further (its subtree is still walked for its form).  Leaves are closed
+   independently of each other, in batches (the bounds take a batch axis), and on
+   several forked processes (``jobs``): small subtrees whose failure set is decided
+   go to the workers whole; results are still taken in tree order.
 
 The trusted base is this package, the network reader, :class:`FailureModel` and the exact
 sigmoid form of a tanh network (:mod:`fepproof.sigmoid_form`); the
@@ -49,11 +50,11 @@ from ..failures import FailureModel
 from ..formats import load_network
 from ..netdigest import network_digest
 from ..sigmoid_form import sigmoid_form, sigmoid_model
-from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bound
+from .bound import FAILED, MAYBE, Enclosed, LeafState, leaf_bounds
 from .closed_form import sound_fep
 from .fileformat import read_certificate
 from .rigor import down, frac_interval, up
-from .symbolic import symbolic_bound
+from .symbolic import QUICK, symbolic_bounds
 from .tree import TreeError, split
 
 __all__ = ["CheckReport", "CertificateInvalid", "check_certificate", "check_document"]
@@ -184,9 +185,10 @@ class _Run:
     extra leaves of all processes."""
 
     def __init__(self, P: Enclosed, limit: float, bound: Fraction, max_extra: int,
-                 budget: Any):
+                 budget: Any, tree: list):
         self.P, self.infl, self.limit, self.bound = P, _influence(P), limit, bound
-        self.max_extra, self.budget = max_extra, budget
+        self.max_extra, self.budget, self.tree = max_extra, budget, tree
+        self.ends, self.leafno = _extent(tree)
 
     def take_extra(self) -> bool:
         with self.budget.get_lock():
@@ -199,80 +201,153 @@ TOP = 10  # the tree's first levels are tried whole (at most 2^10 - 1 interval b
 # and so are the nodes whose failure set is decided, with the linear forms, while it pays:
 # a closed node saves the bounds of at least two leaves, a failed try costs one, so the
 # tries stop once fewer than one in three has closed its node (after the first 50)
+TRIES = [0, 0]  # this process's tries: how many, how many closed
+SUB = 256  # a subtree with its failure set decided and at most this many nodes is one item
 
 
-def _leaves(tree: list, root: LeafState, try_close: Callable[[LeafState], float | None] | None
-            ) -> Iterator[tuple[Any, Any, int]]:
-    """Each leaf of the tree as (its state, its number, its node), applying the splits
-    from the root; where the tree is malformed, (None, the message, 0) ends it.  A node of
-    the first ``TOP`` levels, or with its failure set decided, that ``try_close`` bounds
-    whole comes as (its bound, None, its node), and its subtree is walked for its form
-    only."""
-    stack, pos, leaves = [(root, 0, False)], 0, 0
+def _trying() -> bool:
+    return TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]
+
+
+def _extent(tree: list) -> tuple[list[int], list[int]]:
+    """For each node the position after its subtree, and the number of leaves before it
+    (a node other than ``["L"]`` has two subtrees); CertificateInvalid when the list is
+    not one binary tree in preorder."""
+    n = len(tree)
+    leaf = [node == ["L"] for node in tree]
+    ends = [0] * n + [n + 1]  # n + 1: runs past the end
+    for i in range(n - 1, -1, -1):
+        ends[i] = i + 1 if leaf[i] else ends[min(ends[i + 1], n)]
+    if ends[0] > n:
+        raise CertificateInvalid(f"tree: ends after {n} nodes with leaves left open")
+    if ends[0] < n:
+        raise CertificateInvalid(f"tree: {n - ends[0]} nodes after the last leaf")
+    return ends, list(itertools.accumulate(leaf, initial=0))
+
+
+def _form(run: _Run, st: LeafState, pos: int) -> str | None:
+    """Walk the subtree at ``pos`` for its form only: the first malformed node, or None."""
+    stack = [(st, pos)]
     while stack:
-        st, depth, done = stack.pop()
-        if pos >= len(tree):
-            yield None, f"tree: ends after {pos} nodes with leaves left open", 0
-            return
-        node, pos = tree[pos], pos + 1
-        if node == ["L"]:
-            if not done:
-                yield st, leaves, pos - 1
-            leaves += 1
+        st, pos = stack.pop()
+        if run.tree[pos] != ["L"]:
+            try:
+                a, b = split(st, run.tree[pos])
+            except TreeError as exc:
+                return f"tree node {pos}: {exc}"
+            stack += [(b, run.ends[pos + 1]), (a, pos + 1)]
+    return None
+
+
+def _items(run: _Run, root: LeafState, try_close: Callable[[LeafState, bool], float | None]
+           ) -> Iterator[tuple[Any, int, Any]]:
+    """The tree's work in tree order, applying the splits from the root: (state, node,
+    None) for a leaf or a small subtree with its failure set decided (closed by
+    :func:`_close`); (bound, node, state) for a node of the first ``TOP`` levels or with
+    its failure set decided that ``try_close`` bounds whole (its subtree is then walked
+    for its form only); (message, node, None) for a malformed node, which ends it."""
+    stack = [(root, 0, 0)]
+    while stack:
+        st, pos, depth = stack.pop()
+        decided = not any(st.free)
+        if run.tree[pos] == ["L"] or (decided and run.ends[pos] - pos <= SUB):
+            yield st, pos, None
             continue
-        tried = not done and try_close is not None and (depth < TOP or not any(st.free))
-        u = try_close(st) if tried else None
+        u = try_close(st, decided) if depth < TOP or decided else None
         if u is not None:
-            yield u, None, pos - 1
-            done = True
-        try:
-            a, b = split(st, node)
-        except TreeError as exc:
-            yield None, f"tree node {pos - 1}: {exc}", 0
-            return
-        stack += [(b, depth + 1, done), (a, depth + 1, done)]
-    if pos != len(tree):
-        yield None, f"tree: {len(tree) - pos} nodes after the last leaf", 0
-
-
-def _close(run: _Run, st: Any, leaf: Any, node: int) -> float | str:
-    """The largest bound of the leaf's pieces, splitting it while the budget allows; or
-    the message naming why it cannot be closed (or why the tree is malformed)."""
-    if st is None:
-        return leaf
-    if not isinstance(st, LeafState):  # a node the walk already bounded whole
-        return st
-    local, worst = [st], 0.0
-    while local:
-        s = local.pop()
-        decided = not any(s.free)  # the linear forms first (the interval rarely does better)
-        u = symbolic_bound(run.P, s) if decided else leaf_bound(run.P, s)
-        if u > run.limit and decided:
-            u = min(u, leaf_bound(run.P, s))
-        if u <= run.limit:
-            worst = max(worst, u)
+            yield u, pos, st
             continue
-        kids = _refine(run.P, s, run.infl) if np.isfinite(u) else None
-        if kids is None or not run.take_extra():
-            extra = run.budget.value
-            return (f"leaf {leaf} (tree node {node}): the checker's bound {float(up(u)):.9g} "
-                    f"exceeds the claimed bound {float(run.bound):.9g}"
-                    + (f" after {extra} extra leaves" if extra else ""))
-        local += [kids[1], kids[0]]
-    return worst
+        try:
+            a, b = split(st, run.tree[pos])
+        except TreeError as exc:
+            yield f"tree node {pos}: {exc}", pos, None
+            return
+        stack += [(b, run.ends[pos + 1], depth + 1), (a, pos + 1, depth + 1)]
+
+
+def _close(run: _Run, items: list[tuple[Any, int, Any]]) -> list[float | str]:
+    """For each item (:func:`_items`): the largest bound of its leaves' pieces, or the
+    message naming why one cannot be closed (or why the tree is malformed).
+
+    The pieces of all items advance together, bounded in batches: the nodes of a decided
+    subtree are tried whole by the linear forms while it pays, then split as the tree
+    says; a leaf is bounded by the linear forms where its failure set is decided (the
+    interval bound where these fall short, or alone), and split by the checker while its
+    bound is too high and the budget allows."""
+    out: list[float | str] = []
+    todo = []  # (item, state, node, a node of the tree (else a piece of the leaf at node))
+    for k, (v, pos, st) in enumerate(items):
+        out.append(0.0 if isinstance(v, LeafState) else v if st is None
+                   else _form(run, st, pos) or v)
+        if isinstance(v, LeafState):
+            todo.append((k, v, pos, True))
+    while todo:
+        inner = [t and run.tree[p] != ["L"] for _, _, p, t in todo]
+        bound = [not i or _trying() for i in inner]
+        dec = [i for i, (_, s, _, _) in enumerate(todo) if bound[i] and not any(s.free)]
+        ub = np.full(len(todo), np.inf)
+        quick = [i for i in dec if todo[i][3] or inner[i]]  # the cheaper forms first,
+        if quick:  # except on the checker's own pieces (their leaf already needed more)
+            ub[quick] = symbolic_bounds(run.P, [todo[i][1] for i in quick], QUICK)
+        full = [i for i in dec if ub[i] > run.limit and not inner[i]]
+        if full:
+            ub[full] = np.minimum(ub[full], symbolic_bounds(run.P, [todo[i][1] for i in full]))
+        rest = [i for i in range(len(todo)) if ub[i] > run.limit and not inner[i]]
+        if rest:
+            ub[rest] = np.minimum(ub[rest], leaf_bounds(run.P, [todo[i][1] for i in rest]))
+        nxt = []
+        for (k, s, p, _), u, i, b in zip(todo, ub.tolist(), inner, bound):
+            if isinstance(out[k], str):
+                continue
+            if i:  # a node of a decided subtree
+                TRIES[0], TRIES[1] = TRIES[0] + b, TRIES[1] + (b and u <= run.limit)
+                if b and u <= run.limit:
+                    out[k] = _form(run, s, p) or max(out[k], u)
+                    continue
+                try:
+                    kids = split(s, run.tree[p])
+                except TreeError as exc:
+                    out[k] = f"tree node {p}: {exc}"
+                    continue
+                nxt += [(k, kids[0], p + 1, True), (k, kids[1], run.ends[p + 1], True)]
+            elif u <= run.limit:
+                out[k] = max(out[k], u)
+            elif (kids := _refine(run.P, s, run.infl) if np.isfinite(u) else None) is None \
+                    or not run.take_extra():
+                extra = run.budget.value
+                out[k] = (f"leaf {run.leafno[p]} (tree node {p}): the checker's bound "
+                          f"{float(up(u)):.9g} exceeds the claimed bound {float(run.bound):.9g}"
+                          + (f" after {extra} extra leaves" if extra else ""))
+            else:
+                nxt += [(k, kids[0], p, False), (k, kids[1], p, False)]
+        todo = [e for e in nxt if not isinstance(out[e[0]], str)]
+    return out
 
 
 _RUN: _Run | None = None
 
 
-def _close_all(items: list[tuple[LeafState, int, int]]) -> list[float | str]:
-    return [_close(_RUN, *it) for it in items]  # type: ignore[arg-type]
+def _close_all(items: list[tuple[Any, int, Any]]) -> list[float | str]:
+    return _close(_RUN, items)  # type: ignore[arg-type]
 
 
-def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
+def _chunks(run: _Run, items: Iterator) -> Iterator[list]:
+    """The items in chunks of about ``SUB`` tree nodes (or 64 items)."""
+    chunk, size = [], 0
+    for it in items:
+        chunk.append(it)
+        size += run.ends[it[1]] - it[1] if it[2] is None else 1
+        if size >= SUB or len(chunk) >= 64:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _check_leaves(run: _Run, items: Iterator, jobs: int,
                   progress: Callable[[str], None] | None) -> float:
-    """Close every leaf, in order, and return the largest bound; with ``jobs`` > 1 on that
-    many forked processes, in chunks (a bounded number in flight), each result still
+    """Close every item, in order, and return the largest bound; with ``jobs`` > 1 on
+    that many forked processes, in chunks (a bounded number in flight), each result still
     taken in tree order."""
     global _RUN
     count, worst, last = 0, 0.0, time.monotonic()
@@ -285,7 +360,8 @@ def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
             count, worst = count + 1, max(worst, r)
         if progress is not None and time.monotonic() - last > 1.0:
             last = time.monotonic()
-            progress(f"check-certificate: {count} leaves checked, {run.budget.value} extra")
+            progress(f"check-certificate: {count} leaves and subtrees closed, "
+                     f"{run.budget.value} extra leaves")
 
     try:
         shared = _FORK.Value("q", 0) if jobs > 1 and _FORK.get_start_method() == "fork" \
@@ -293,16 +369,17 @@ def _check_leaves(run: _Run, leaves: Iterator, jobs: int,
     except OSError:  # no shared memory here: one process
         shared = None
     if shared is None:
-        for it in leaves:
-            take([_close(run, *it)])
+        for chunk in _chunks(run, items):
+            take(_close(run, chunk))
         return worst
     run.budget = shared
     _RUN = run
     try:
         with ProcessPoolExecutor(jobs, mp_context=_FORK) as pool:
             pending: deque = deque()
+            chunks = _chunks(run, items)
             while True:
-                chunk = list(itertools.islice(leaves, 64))
+                chunk = next(chunks, None)
                 if chunk:
                     pending.append(pool.submit(_close_all, chunk))
                 if pending and (len(pending) > 4 * jobs or not chunk):
@@ -346,25 +423,24 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
         if len(tree) > MAX_NODES:
             raise CertificateInvalid(f"tree: {len(tree)} nodes, more than {MAX_NODES}")
         one = SimpleNamespace(value=0, get_lock=contextlib.nullcontext)  # one process
-        run = _Run(P, limit, bound, max_extra, one)
+        TRIES[:] = [0, 0]
+        run = _Run(P, limit, bound, max_extra, one, tree)
         if closed:  # the tree is only checked for its form
-            for st, msg, _ in _leaves(tree, root, None):
-                if st is None:
-                    raise CertificateInvalid(msg)
+            msg = _form(run, root, 0)
+            if msg is not None:
+                raise CertificateInvalid(msg)
         else:
-            tries = [0, 0]  # decided nodes tried whole: how many, how many closed
-
-            def whole(st: LeafState) -> float | None:
-                if any(st.free):
-                    u = leaf_bound(P, st)
-                elif tries[0] < 50 or 3 * tries[1] >= tries[0]:  # while it pays (TOP)
-                    u = symbolic_bound(P, st)
-                    tries[0], tries[1] = tries[0] + 1, tries[1] + (u <= limit)
+            def whole(st: LeafState, decided: bool) -> float | None:
+                if not decided:
+                    u = float(leaf_bounds(P, [st])[0])
+                elif _trying():
+                    u = float(symbolic_bounds(P, [st], QUICK)[0])
+                    TRIES[0], TRIES[1] = TRIES[0] + 1, TRIES[1] + (u <= limit)
                 else:
                     return None
                 return u if u <= limit else None
-            worst = _check_leaves(run, _leaves(tree, root, whole), jobs, progress)
-        leaves = sum(1 for node in tree if node == ["L"])
+            worst = _check_leaves(run, _items(run, root, whole), jobs, progress)
+        leaves = run.leafno[-1]
         extra = run.budget.value
     except CertificateInvalid as exc:
         extra = run.budget.value if run is not None else 0

@@ -12,8 +12,8 @@ in a back-substituted (CROWN-style) bound; only rounding errors go to [lo, hi]:
   (at most 4 (n + 2) u |W_lo| |A| |z|, Higham's bound for a matrix product, doubled for
   computing the bound itself);
 * y = phi(s): one slope a (the chord of phi over the range of s) with offsets
-  ``phi(s) - a s in [ol, ou]`` on that range, computed in ball arithmetic at the range's
-  ends and at the points where phi' = a (the only interior extremes);
+  ``phi(s) - a s in [ol, ou]`` on that range, from phi's enclosures at the range's
+  ends and tangents where phi' = a (:func:`_chord`);
 * a correct neuron's e: its exact interval (:mod:`.bound`), or y' - y with both outputs
   relaxed by chords where that form's range is at most twice as wide (it stays tied to
   the input and the offsets' symbols, which later sums cancel: on 8-16-16-1 networks
@@ -29,20 +29,22 @@ helpers as :mod:`.bound` (:mod:`.rigor`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from flint import arb, ctx
 
 from .bound import FAILED, Enclosed, LeafState, _affine, _failed
-from .rigor import PREC, U, down, down1, lower, mul_interval, sum_down, sum_up, up, up1, upper
+from .rigor import U, dot_range, down, mul_interval, sum_down, sum_up, up
 
-__all__ = ["symbolic_bound"]
+__all__ = ["symbolic_bounds", "FORMS", "QUICK"]
+
+
+def _mv(M, v):
+    """M v for a batch of matrices (B, n, d) and vectors (B, d) (float; not rounded)."""
+    return (M @ v[..., None])[..., 0]
 
 
 def _range(A, lo, hi, xlo, xhi):
-    tlo, thi = mul_interval(A, A, xlo[None, :], xhi[None, :])
-    return down(sum_down(tlo, axis=1) + lo), up(sum_up(thi, axis=1) + hi)
+    tlo, thi = dot_range(A, xlo[:, None, :], xhi[:, None, :])
+    return down(tlo + lo), up(thi + hi)
 
 
 def _lin(W, A, lo, hi, qlo, qhi, xabs):
@@ -50,20 +52,20 @@ def _lin(W, A, lo, hi, qlo, qhi, xabs):
     Wm = W[0]
     with np.errstate(all="ignore"):
         A2 = Wm @ A
-        g = up(4.0 * (Wm.shape[1] + A.shape[1] + 2) * U)
-        err = up(g * up((np.abs(Wm) @ np.abs(A)) @ xabs))
-    clo, chi = mul_interval(Wm, Wm, lo[None, :], hi[None, :])
-    rlo, rhi = mul_interval(np.zeros_like(Wm), up(W[1] - Wm), qlo[None, :], qhi[None, :])
-    lo2 = down(down(sum_down(clo, axis=1) + sum_down(rlo, axis=1)) - err)
-    hi2 = up(up(sum_up(chi, axis=1) + sum_up(rhi, axis=1)) + err)
+        g = up(4.0 * (Wm.shape[1] + A.shape[-1] + 2) * U)
+        err = up(g * up(_mv(np.abs(Wm) @ np.abs(A), xabs)))
+    clo, chi = dot_range(Wm, lo[:, None, :], hi[:, None, :])
+    rlo, rhi = mul_interval(np.zeros_like(Wm), up(W[1] - Wm), qlo[:, None, :], qhi[:, None, :])
+    lo2 = down(down(clo + sum_down(rlo, axis=-1)) - err)
+    hi2 = up(up(chi + sum_up(rhi, axis=-1)) + err)
     return A2, lo2, hi2
 
 
 def _scale(a, A, lo, hi, xabs):
-    """a q elementwise (a a float vector) for q(x) in A x + [lo, hi]."""
+    """a q elementwise (a a float array (B, n)) for q(x) in A x + [lo, hi]."""
     with np.errstate(all="ignore"):
-        A2 = a[:, None] * A
-        err = up(up(4.0 * (A.shape[1] + 2) * U) * up(np.abs(A2) @ xabs))
+        A2 = a[..., None] * A
+        err = up(up(4.0 * (A.shape[-1] + 2) * U) * up(_mv(np.abs(A2), xabs)))
     clo, chi = mul_interval(a, a, lo, hi)
     return A2, down(clo - err), up(chi + err)
 
@@ -72,45 +74,79 @@ def _add(f1, f2, xabs):
     """f1 + f2 (forms (A, lo, hi)), the coefficients' rounding moved to the constant."""
     with np.errstate(all="ignore"):
         A = f1[0] + f2[0]
-        err = up(up(4.0 * U) * up(np.abs(A) @ xabs))
+        err = up(up(4.0 * U) * up(_mv(np.abs(A), xabs)))
     return A, down(down(f1[1] + f2[1]) - err), up(up(f1[2] + f2[2]) + err)
 
 
-def _chord(sig, l: float, u: float) -> tuple[float, float, float]:
-    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u].
-
-    phi(s) - a s is extreme at l, at u, or where phi'(s) = a: sigma(t s) = q or 1 - q
-    with q (1 - q) = a / t, i.e. at s = z or -z, z = logit(q) / t < 0, where its value is
-    q - a z or 1 - q + a z (in ball arithmetic; a point whose ball meets [l, u] counts,
-    and an extra value only widens the offsets)."""
+def _chord(sig, l, u):
+    """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u], elementwise, a the
+    chord's slope (a flat line where the offsets overflow; :func:`_offsets`)."""
+    l, u = np.asarray(l, dtype=np.float64), np.asarray(u, dtype=np.float64)
     pl, pu = sig.phi(l), sig.phi(u)
-    if not (u - l > 1e-12 * (1 + abs(l)) and math.isfinite(u - l)):  # phi rises: a flat line
-        return 0.0, pl[0], pu[1]
-    a = (pu[0] - pl[0]) / (u - l)
-    a = float(a) if np.isfinite(a) and a > 0 else 0.0
-    # at the ends: the enclosure of phi minus a s (one correctly rounded product)
-    ol = min(down1(pl[0] - up1(a * l)), down1(pu[0] - up1(a * u)))
-    ou = max(up1(pl[1] - down1(a * l)), up1(pu[1] - down1(a * u)))
-    old = ctx.prec
-    ctx.prec = PREC
-    try:
-        A = arb(a)
-        r2 = 1 - 4 * A / sig.t
-        vals, whole = [], a > 0 and not r2 < 0 and not r2 > 0  # r2's sign unknown
-        if a > 0 and r2 > 0:
-            q = (2 * A / sig.t) / (1 + r2.sqrt())  # (1 - sqrt(1 - 4a/t)) / 2, no cancellation
-            z = (q.log() - (-q).log1p()) / sig.t
-            whole = not z.is_finite()
-            vals = [v for c, v in ((z, q - A * z), (-z, 1 - q + A * z))
-                    if c.upper() >= l and c.lower() <= u]
-    finally:
-        ctx.prec = old
-    if whole:  # the extremes not located: phi rises, so phi(l) - a u <= phi(s) - a s
-        ol, ou = min(ol, down1(pl[0] - up1(a * u))), max(ou, up1(pu[1] - down1(a * l)))
-    ol, ou = min([ol] + [lower(v) for v in vals]), max([ou] + [upper(v) for v in vals])
-    if not (np.isfinite(ol) and np.isfinite(ou)):  # a ball lost every digit: a flat line
-        return 0.0, pl[0], pu[1]
-    return a, ol, ou
+    with np.errstate(all="ignore"):
+        w = u - l
+        a = (pu[0] - pl[0]) / w
+        a = np.where((w > 1e-12 * (1 + np.abs(l))) & np.isfinite(w) & np.isfinite(a)
+                     & (a > 0), a, 0.0)  # else a flat line
+    ol, ou = _offsets(sig, l, u, a, (pl, pu))
+    bad = ~(np.isfinite(ol) & np.isfinite(ou))  # a bound lost every digit: a flat line
+    return (np.where(bad, 0.0, a), np.where(bad, pl[0], ol), np.where(bad, pu[1], ou))
+
+
+def _offsets(sig, l, u, a, ends=None):
+    """[ol, ou] containing phi(s) - a s for every s in [l, u], elementwise (any slope a).
+
+    g(s) = phi(s) - a s is concave on s >= 0 and convex on s <= 0, so on [max(l, 0), u]
+    it lies below its tangent at any point p, and on [l, min(u, 0)] above it; its other
+    extremes are at l, u and 0 (where g = 1/2).  The tangent is taken at p near the point
+    where phi' = a (a float estimate, not trusted; clamped to the piece, where it also
+    gives the piece's end value), and bounded at the piece's ends in outward-rounded
+    interval arithmetic.  ``ends``: phi's enclosures at l and u, if already known."""
+    l, u = np.asarray(l, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    a = np.broadcast_to(a, l.shape)
+    if ends is None:
+        plu = sig.phi(np.stack([l, u]))
+        ends = (plu[0][0], plu[1][0]), (plu[0][1], plu[1][1])
+    pl, pu = ends
+    with np.errstate(all="ignore"):
+        def g(s, ps):  # [lo, hi] of phi(s) - a s, phi(s) in ps
+            p = np.where(a == 0, 0.0, a * s)
+            return down(ps[0] - up(p)), up(ps[1] - down(p))
+        gl, gu = g(l, pl), g(u, pu)
+        ol, ou = np.minimum(gl[0], gu[0]), np.maximum(gl[1], gu[1])
+        mid = (l < 0) & (u > 0)
+        ol, ou = np.where(mid, np.minimum(ol, 0.5), ol), np.where(mid, np.maximum(ou, 0.5), ou)
+        q = (2 * a / float(sig.thi)) / (1 + np.sqrt(np.maximum(1 - 4 * a / float(sig.tlo), 0)))
+        z = np.nan_to_num((np.log1p(-q) - np.log(q)) / float(sig.tlo))  # phi'(+-z) ~ a
+        # the pieces [max(l, 0), u] (concave, first) and [l, min(u, 0)] (convex), at once
+        L, R = np.stack([np.maximum(l, 0.0), l]), np.stack([u, np.minimum(u, 0.0)])
+        p = np.clip(np.stack([z, -z]), L, R)
+        ps = sig.phi(p)
+        gp = g(p, ps)
+        one = mul_interval(np.maximum(ps[0], 0), ps[1], down(1 - ps[1]), up(1 - ps[0]))
+        dlo, dhi = mul_interval(sig.tlo, sig.thi, *one)
+        dg = (down(dlo - a), up(dhi - a))  # g'(p) = t phi (1 - phi) - a
+        eL, eR = (mul_interval(*dg, down(e - p), up(e - p)) for e in (L, R))
+        top = up(gp[1][0] + np.maximum(eL[1][0], eR[1][0]))
+        bot = down(gp[0][1] + np.minimum(eL[0][1], eR[0][1]))
+        ou, ol = np.where(u > 0, np.maximum(ou, top), ou), np.where(l < 0, np.minimum(ol, bot), ol)
+    return ol, ou
+
+
+def _coupled(sig, sr, dr, a, a2, k: int = 16):
+    """[lo, hi] containing (phi(s + d) - a2 (s + d)) - (phi(s) - a s) for every s in sr,
+    d in dr, elementwise: both offsets bounded together on each of k pieces of sr (s in
+    the piece, s + d in [its lo + d lo, its hi + d hi]), which keeps most of their
+    coupling when d is small against the range of s."""
+    t = np.linspace(0.0, 1.0, k + 1).reshape(-1, *([1] * np.ndim(sr[0])))
+    with np.errstate(all="ignore"):
+        pts = sr[0] + t * (sr[1] - sr[0])  # nondecreasing: every operation is monotone
+    pts[0], pts[-1] = sr[0], sr[1]
+    sl, sh = pts[:-1], pts[1:]
+    ol1, ou1 = _offsets(sig, down(sl + dr[0]), up(sh + dr[1]), a2)
+    ps = sig.phi(pts)
+    ol2, ou2 = _offsets(sig, sl, sh, a, ((ps[0][:-1], ps[1][:-1]), (ps[0][1:], ps[1][1:])))
+    return down(down(ol1 - ou2).min(axis=0)), up(up(ou1 - ol2).max(axis=0))
 
 
 def _noise(f, col: int):
@@ -118,34 +154,38 @@ def _noise(f, col: int):
     [-1, 1] (columns col, col + 1, ...): c = fl((lo + hi) / 2), R = diag(r) with
     r >= max(hi - c, c - lo), so every value of the form is still taken.  Offsets kept as
     symbols cancel where later sums combine them with opposite signs (as the back-
-    substituted bound does), instead of adding up in absolute value."""
+    substituted bound does), instead of adding up in absolute value.  A row whose c or r
+    overflows keeps its interval."""
     A, lo, hi = f
-    n = lo.shape[0]
+    n = lo.shape[-1]
     with np.errstate(all="ignore"):
         c = 0.5 * lo + 0.5 * hi
         r = np.maximum(up(hi - c), up(c - lo))
-    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(r))):
-        return f
+    ok = np.isfinite(c) & np.isfinite(r)
     A = A.copy()
-    A[np.arange(n), col + np.arange(n)] = r
-    return A, c, c.copy()
+    A[:, np.arange(n), col + np.arange(n)] = np.where(ok, r, 0.0)
+    return A, np.where(ok, c, lo), np.where(ok, c, hi)
 
 
-FORMS = ("interval", "chords")
+FORMS = ("interval", "chords", "coupled")
+QUICK = ("interval", "chords")  # without the costlier coupled form
+COUPLED = 0.5
 
 
-def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -> float:
-    """An upper bound of max |F_k - F_S,k| on a leaf whose failure set is decided (every
-    neuron FAILED or OK); +inf when the arithmetic overflowed.  ``forms``: which forms of a
-    correct neuron's difference to choose from (all by default; fewer only in tests)."""
-    d0 = st.lo.shape[0]
+def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...] = FORMS
+                    ) -> np.ndarray:
+    """Upper bounds of max |F_k - F_S,k| on leaves whose failure set is decided (every
+    neuron FAILED or OK), all at once (a batch axis first); +inf where the arithmetic
+    overflowed, 0 for a leaf without points.  ``forms``: which forms of a correct
+    neuron's difference to choose from (all by default; fewer only in tests)."""
+    B, d0 = len(states), states[0].lo.shape[0]
     d = d0 + 2 * sum(W[0].shape[0] for W in P.Ws)  # the inputs, two symbols per neuron
-    xlo = np.concatenate([st.lo, -np.ones(d - d0)])
-    xhi = np.concatenate([st.hi, np.ones(d - d0)])
+    xlo = np.concatenate([np.stack([s.lo for s in states]), -np.ones((B, d - d0))], axis=1)
+    xhi = np.concatenate([np.stack([s.hi for s in states]), np.ones((B, d - d0))], axis=1)
     xabs = np.maximum(np.abs(xlo), np.abs(xhi))
-    y = (np.eye(d0, d), np.zeros(d0), np.zeros(d0))
-    col = d0
-    yr = (st.lo, st.hi)
+    y = (np.broadcast_to(np.eye(d0, d), (B, d0, d)), np.zeros((B, d0)), np.zeros((B, d0)))
+    col, empty = d0, np.zeros(B, dtype=bool)
+    yr = (xlo[:, :d0], xhi[:, :d0])
     e = er = None
     for l in range(len(P.Ws)):
         W, b = P.Ws[l], P.bs[l]
@@ -153,72 +193,70 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
         s = (A, down(slo + b[0]), up(shi + b[1]))
         sr = _range(*s, xlo, xhi)
         ia = _affine(W, b, *yr)
-        sr = (np.maximum(np.maximum(sr[0], ia[0]), st.plo[l]),
-              np.minimum(np.minimum(sr[1], ia[1]), st.phi[l]))
-        if np.any(sr[0] > sr[1]):
-            return 0.0
-        n = sr[0].shape[0]
-        chords = [_chord(P.sig, float(a), float(c)) for a, c in zip(*sr)]
-        a = np.array([c[0] for c in chords])
+        sr = (np.maximum(np.maximum(sr[0], ia[0]), np.stack([t.plo[l] for t in states])),
+              np.minimum(np.minimum(sr[1], ia[1]), np.stack([t.phi[l] for t in states])))
+        empty |= np.any(sr[0] > sr[1], axis=1)
+        n = sr[0].shape[1]
+        a, ol, ou = _chord(P.sig, *sr)
         Ay, ylo, yhi = _scale(a, *s, xabs)
-        yf = _noise((Ay, down(ylo + np.array([c[1] for c in chords])),
-                     up(yhi + np.array([c[2] for c in chords]))), col)
+        yf = _noise((Ay, down(ylo + ol), up(yhi + ou)), col)
         col += n
         yfr = _range(*yf, xlo, xhi)
-        ylo_i, yhi_i = (np.maximum(yfr[0], [P.sig.phi(float(v))[0] for v in sr[0]]),
-                        np.minimum(yfr[1], [P.sig.phi(float(v))[1] for v in sr[1]]))
-        status = st.status[l]
-        A_e, elo, ehi = np.zeros((n, d)), np.zeros(n), np.zeros(n)
-        exact_lo, exact_hi = np.full(n, -np.inf), np.full(n, np.inf)
+        ylo_i, yhi_i = (np.maximum(yfr[0], P.sig.phi(sr[0])[0]),
+                        np.minimum(yfr[1], P.sig.phi(sr[1])[1]))
+        failed = np.stack([t.status[l] for t in states]) == FAILED
+        A_e, elo, ehi = np.zeros((B, n, d)), np.zeros((B, n)), np.zeros((B, n))
+        exact_lo, exact_hi = np.full((B, n), -np.inf), np.full((B, n), np.inf)
         if e is not None:
             dA, dlo, dhi = _lin(W, *e, *er, xabs)
             dr = _range(dA, dlo, dhi, xlo, xhi)
             ia = _affine(W, (0.0, 0.0), *er)
             dr = (np.maximum(dr[0], ia[0]), np.minimum(dr[1], ia[1]))
-            okj = np.flatnonzero(status != FAILED)
-            cands = []
+            cands, prefer = [], []  # prefer: a form tied to x and the offsets' symbols is
+            # kept unless its range is over 1 / prefer times as wide as the narrowest
             if "interval" in forms:
-                for j in okj:
-                    exact_lo[j], exact_hi[j] = P.sig.diff_range(
-                        float(sr[0][j]), float(sr[1][j]), float(dr[0][j]), float(dr[1][j]))
-                cands.append((np.zeros((n, d)), exact_lo.copy(), exact_hi.copy()))
-            hl = down(sr[0] + np.minimum(dr[0], 0.0))
-            hu = up(sr[1] + np.maximum(dr[1], 0.0))
-            finite = np.all(np.isfinite(hl)) and np.all(np.isfinite(hu))
-            if finite and "chords" in forms:
-                # both outputs by chords: e = y' - y, s' = s + d
-                s2 = _add(s, (dA, dlo, dhi), xabs)
-                s2r = _range(*s2, xlo, xhi)
-                ch = np.array([_chord(P.sig, float(a), float(b)) for a, b in zip(*s2r)])
-                y2 = _scale(ch[:, 0], *s2, xabs)
-                y2 = (y2[0], down(y2[1] + ch[:, 1]), up(y2[2] + ch[:, 2]))
-                cands.append(_add(y2, (-yf[0], -yf[2], -yf[1]), xabs))
-            if not cands:
-                return np.inf
+                exact_lo, exact_hi = P.sig.diff_range(*sr, *dr)
+                cands.append((np.zeros((B, n, d)), exact_lo, exact_hi))
+                prefer.append(1.0)
+            s2 = _add(s, (dA, dlo, dhi), xabs)  # s' = s + d
+            a2, ol2, ou2 = _chord(P.sig, *_range(*s2, xlo, xhi))
+            y2 = _scale(a2, *s2, xabs)
+            if "chords" in forms:  # both outputs by chords: e = y' - y
+                y2c = (y2[0], down(y2[1] + ol2), up(y2[2] + ou2))
+                cands.append(_add(y2c, (-yf[0], -yf[2], -yf[1]), xabs))
+                prefer.append(0.5)
+            if "coupled" in forms:  # a2 s' - a s + both offsets bounded together
+                oc = _coupled(P.sig, sr, dr, a, a2)
+                ys = _scale(a, *s, xabs)
+                f = _add(y2, (-ys[0], -ys[2], -ys[1]), xabs)
+                cands.append((f[0], down(f[1] + oc[0]), up(f[2] + oc[1])))
+                prefer.append(COUPLED)
             ranges = [_range(*c, xlo, xhi) for c in cands]
-            widths = np.array([hi - lo for lo, hi in ranges])
+            with np.errstate(all="ignore"):
+                widths = np.array([hi - lo for lo, hi in ranges])
             widths[~np.isfinite(widths)] = np.inf
-            if finite and "chords" in forms:  # the chords' form (the last), tied to x and
-                widths[-1] /= 2  # the offsets' symbols: kept unless over twice as wide
+            widths *= np.array(prefer)[:, None, None]
             pick = np.argmin(widths, axis=0)
             for k, c in enumerate(cands):
-                rows = okj[pick[okj] == k]
+                rows = ~failed & (pick == k)
                 A_e[rows], elo[rows], ehi[rows] = c[0][rows], c[1][rows], c[2][rows]
-        for j in np.flatnonzero(status == FAILED):
-            exact_lo[j], exact_hi[j] = _failed(
-                P, ylo_i[j], yhi_i[j], -1.0 if st.ulo is None else st.ulo[l][j],
-                1.0 if st.uhi is None else st.uhi[l][j])
-            if P.fixed is not None:  # e = v - y
-                A_e[j], elo[j], ehi[j] = -yf[0][j], down(P.fixed[0] - yf[2][j]), \
-                    up(P.fixed[1] - yf[1][j])
-                continue
-            ulo = -1.0 if st.ulo is None else st.ulo[l][j]
-            uhi = 1.0 if st.uhi is None else st.uhi[l][j]
+        ulo = -1.0 if states[0].ulo is None else np.stack([t.ulo[l] for t in states])
+        uhi = 1.0 if states[0].uhi is None else np.stack([t.uhi[l] for t in states])
+        flo, fhi = _failed(P, ylo_i, yhi_i, ulo, uhi)
+        exact_lo, exact_hi = np.where(failed, flo, exact_lo), np.where(failed, fhi, exact_hi)
+        if P.fixed is not None:  # e = v - y
+            A_e[failed], elo[failed], ehi[failed] = (-yf[0][failed],
+                                                     down(P.fixed[0] - yf[2][failed]),
+                                                     up(P.fixed[1] - yf[1][failed]))
+        else:
             clo, chi = mul_interval(P.C[0], P.C[1], ulo, uhi)
+            clo, chi = np.broadcast_to(clo, (B, n)), np.broadcast_to(chi, (B, n))
             if P.model.tracks_nominal:  # e = C u
-                elo[j], ehi[j] = clo, chi
+                A_e[failed], elo[failed], ehi[failed] = 0.0, clo[failed], chi[failed]
             else:  # e = C u - y
-                A_e[j], elo[j], ehi[j] = -yf[0][j], down(clo - yf[2][j]), up(chi - yf[1][j])
+                A_e[failed], elo[failed], ehi[failed] = (-yf[0][failed],
+                                                         down(clo[failed] - yf[2][failed]),
+                                                         up(chi[failed] - yf[1][failed]))
         e = _noise((A_e, elo, ehi), col)
         col += n
         er = _range(*e, xlo, xhi)
@@ -226,5 +264,6 @@ def symbolic_bound(P: Enclosed, st: LeafState, forms: tuple[str, ...] = FORMS) -
         y, yr = yf, (ylo_i, yhi_i)
     A, lo, hi = _lin(P.Wout, *e, *er, xabs)
     olo, ohi = _range(A, lo, hi, xlo, xhi)
-    worst = max(max(float(ohi[k]), float(-olo[k])) for k in P.outputs)
-    return np.inf if worst != worst else worst
+    with np.errstate(all="ignore"):
+        worst = np.maximum(ohi[:, P.outputs], -olo[:, P.outputs]).max(axis=1)
+    return np.where(empty, 0.0, np.where(np.isnan(worst), np.inf, worst))
