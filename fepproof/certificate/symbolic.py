@@ -96,11 +96,13 @@ def _chord(sig, l, u):
 def _offsets(sig, l, u, a, ends=None):
     """[ol, ou] containing phi(s) - a s for every s in [l, u], elementwise (any slope a).
 
-    g(s) = phi(s) - a s is concave on s >= 0 and convex on s <= 0, so on [max(l, 0), u]
-    it lies below its tangent at any point p, and on [l, min(u, 0)] above it; its other
-    extremes are at l, u and 0 (where g = 1/2).  The tangent is taken at p near the point
-    where phi' = a (a float estimate, not trusted; clamped to the piece, where it also
-    gives the piece's end value), and bounded at the piece's ends in outward-rounded
+    g(s) = phi(s) - a s is concave on s >= 0 and convex on s <= 0: on [max(l, 0), u] g'
+    falls, so g's maximum there is at an end unless g' > 0 at the left end and < 0 at the
+    right one (g' = t phi (1 - phi) - a from phi's enclosures, phi(0) = 1/2), and then g
+    lies below its tangent at any point p; on [l, min(u, 0)] the same holds for the
+    minimum, g rising and above its tangent.  The ends are l, u and 0 (where g = 1/2).
+    The tangent is taken at p near the point where phi' = a (a float estimate, not
+    trusted, clamped to the piece), and bounded at the piece's ends in outward-rounded
     interval arithmetic.  ``ends``: phi's enclosures at l and u, if already known."""
     l, u = np.asarray(l, dtype=np.float64), np.asarray(u, dtype=np.float64)
     a = np.broadcast_to(a, l.shape)
@@ -109,27 +111,38 @@ def _offsets(sig, l, u, a, ends=None):
         ends = (plu[0][0], plu[1][0]), (plu[0][1], plu[1][1])
     pl, pu = ends
     with np.errstate(all="ignore"):
-        def g(s, ps):  # [lo, hi] of phi(s) - a s, phi(s) in ps
+        def g(s, ps, a):  # [lo, hi] of phi(s) - a s, phi(s) in ps
             p = np.where(a == 0, 0.0, a * s)
             return down(ps[0] - up(p)), up(ps[1] - down(p))
-        gl, gu = g(l, pl), g(u, pu)
+
+        def dg(ps, a):  # [lo, hi] of g'(s), phi(s) in ps
+            one = mul_interval(np.maximum(ps[0], 0), ps[1], down(1 - ps[1]), up(1 - ps[0]))
+            d = mul_interval(sig.tlo, sig.thi, *one)
+            return down(d[0] - a), up(d[1] - a)
+        gl, gu = g(l, pl, a), g(u, pu, a)
         ol, ou = np.minimum(gl[0], gu[0]), np.maximum(gl[1], gu[1])
         mid = (l < 0) & (u > 0)
         ol, ou = np.where(mid, np.minimum(ol, 0.5), ol), np.where(mid, np.maximum(ou, 0.5), ou)
-        q = (2 * a / float(sig.thi)) / (1 + np.sqrt(np.maximum(1 - 4 * a / float(sig.tlo), 0)))
-        z = np.nan_to_num((np.log1p(-q) - np.log(q)) / float(sig.tlo))  # phi'(+-z) ~ a
-        # the pieces [max(l, 0), u] (concave, first) and [l, min(u, 0)] (convex), at once
-        L, R = np.stack([np.maximum(l, 0.0), l]), np.stack([u, np.minimum(u, 0.0)])
-        p = np.clip(np.stack([z, -z]), L, R)
-        ps = sig.phi(p)
-        gp = g(p, ps)
-        one = mul_interval(np.maximum(ps[0], 0), ps[1], down(1 - ps[1]), up(1 - ps[0]))
-        dlo, dhi = mul_interval(sig.tlo, sig.thi, *one)
-        dg = (down(dlo - a), up(dhi - a))  # g'(p) = t phi (1 - phi) - a
-        eL, eR = (mul_interval(*dg, down(e - p), up(e - p)) for e in (L, R))
-        top = up(gp[1][0] + np.maximum(eL[1][0], eR[1][0]))
-        bot = down(gp[0][1] + np.minimum(eL[0][1], eR[0][1]))
-        ou, ol = np.where(u > 0, np.maximum(ou, top), ou), np.where(l < 0, np.minimum(ol, bot), ol)
+        dl, du, d0 = dg(pl, a), dg(pu, a), dg((0.5, 0.5), a)
+        top = np.flatnonzero((u > 0) & (np.where(l > 0, dl[1], d0[1]) > 0) & (du[0] < 0))
+        bot = np.flatnonzero((l < 0) & (dl[0] < 0) & (np.where(u < 0, du[1], d0[1]) > 0))
+        if len(top) + len(bot):
+            A = a.reshape(-1)[np.concatenate([top, bot])]
+            q = (2 * A / float(sig.thi)) / (1 + np.sqrt(np.maximum(1 - 4 * A / float(sig.tlo),
+                                                                   0)))
+            z = np.nan_to_num((np.log1p(-q) - np.log(q)) / float(sig.tlo))  # phi'(+-z) ~ a
+            lf, uf = l.reshape(-1), u.reshape(-1)
+            L = np.concatenate([np.maximum(lf[top], 0.0), lf[bot]])
+            R = np.concatenate([uf[top], np.minimum(uf[bot], 0.0)])
+            p = np.clip(np.concatenate([z[:len(top)], -z[len(top):]]), L, R)
+            ps = sig.phi(p)
+            gp, dp = g(p, ps, A), dg(ps, A)
+            eL, eR = (mul_interval(*dp, down(e - p), up(e - p)) for e in (L, R))
+            hi = up(gp[1] + np.maximum(eL[1], eR[1]))[:len(top)]
+            lo = down(gp[0] + np.minimum(eL[0], eR[0]))[len(top):]
+            ou, ol = ou.reshape(-1), ol.reshape(-1)
+            ou[top], ol[bot] = np.maximum(ou[top], hi), np.minimum(ol[bot], lo)
+            ou, ol = ou.reshape(l.shape), ol.reshape(l.shape)
     return ol, ou
 
 
