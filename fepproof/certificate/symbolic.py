@@ -93,7 +93,7 @@ def _chord(sig, l, u):
     return (np.where(bad, 0.0, a), np.where(bad, pl[0], ol), np.where(bad, pu[1], ou))
 
 
-def _offsets(sig, l, u, a, ends=None):
+def _offsets(sig, l, u, a, ends):
     """[ol, ou] containing phi(s) - a s for every s in [l, u], elementwise (any slope a).
 
     g(s) = phi(s) - a s is concave on s >= 0 and convex on s <= 0: on [max(l, 0), u] g'
@@ -103,12 +103,9 @@ def _offsets(sig, l, u, a, ends=None):
     minimum, g rising and above its tangent.  The ends are l, u and 0 (where g = 1/2).
     The tangent is taken at p near the point where phi' = a (a float estimate, not
     trusted, clamped to the piece), and bounded at the piece's ends in outward-rounded
-    interval arithmetic.  ``ends``: phi's enclosures at l and u, if already known."""
+    interval arithmetic.  ``ends``: phi's enclosures at l and at u."""
     l, u = np.asarray(l, dtype=np.float64), np.asarray(u, dtype=np.float64)
     a = np.broadcast_to(a, l.shape)
-    if ends is None:
-        plu = sig.phi(np.stack([l, u]))
-        ends = (plu[0][0], plu[1][0]), (plu[0][1], plu[1][1])
     pl, pu = ends
     with np.errstate(all="ignore"):
         def g(s, ps, a):  # [lo, hi] of phi(s) - a s, phi(s) in ps
@@ -156,7 +153,8 @@ def _coupled(sig, sr, dr, a, a2, k: int = 16):
         pts = sr[0] + t * (sr[1] - sr[0])  # nondecreasing: every operation is monotone
     pts[0], pts[-1] = sr[0], sr[1]
     sl, sh = pts[:-1], pts[1:]
-    ol1, ou1 = _offsets(sig, down(sl + dr[0]), up(sh + dr[1]), a2)
+    ul, uh = down(sl + dr[0]), up(sh + dr[1])
+    ol1, ou1 = _offsets(sig, ul, uh, a2, (sig.phi(ul), sig.phi(uh)))
     ps = sig.phi(pts)
     ol2, ou2 = _offsets(sig, sl, sh, a, ((ps[0][:-1], ps[1][:-1]), (ps[0][1:], ps[1][1:])))
     return down(down(ol1 - ou2).min(axis=0)), up(up(ou1 - ol2).max(axis=0))
