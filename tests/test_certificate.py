@@ -64,11 +64,29 @@ def _claim(path, net, f, model, bound, output=None):
 @settings(max_examples=200, deadline=None)
 @given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), st.floats(-1e3, 1e3), st.floats(0, 1e3))
 def test_interval_products_enclose_the_exact_product(a, b, c, w):
+    _check_product(a, b, c, w)
+
+
+def _check_product(a, b, c, w):
     lo, hi = mul_interval(np.float64(a), np.float64(b if b >= a else a), np.float64(c),
                           np.float64(c + w))
     A, B, Cc, D = (Fraction(v) for v in (a, max(a, b), c, c + w))
     exact = [A * Cc, A * D, B * Cc, B * D]
     assert Fraction(float(lo)) <= min(exact) and max(exact) <= Fraction(float(hi))
+
+
+def test_rounding_to_nearest_instead_of_outward_is_caught(monkeypatch):
+    """The checker's rounding mutated to round to nearest (up and down the identity):
+    the product and exact-number checks above fail on it."""
+    from fepproof.certificate import rigor
+    monkeypatch.setattr(rigor, "up", lambda x: x)
+    monkeypatch.setattr(rigor, "down", lambda x: x)
+    with pytest.raises(AssertionError):
+        _check_product(0.1, 0.1, 0.3, 0.0)  # 0.1 * 0.3 is not a float
+    lo, hi = rigor.frac_interval(Fraction(1, 3))
+    assert not Fraction(lo) <= Fraction(1, 3) <= Fraction(hi)
+    monkeypatch.undo()
+    _check_product(0.1, 0.1, 0.3, 0.0)
 
 
 @settings(max_examples=100, deadline=None)
