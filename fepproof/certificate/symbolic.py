@@ -190,7 +190,9 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
     overflowed, 0 for a leaf without points.  ``forms``: which forms of a correct
     neuron's difference to choose from (all by default; fewer only in tests)."""
     B, d0 = len(states), states[0].lo.shape[0]
-    d = d0 + 2 * sum(W[0].shape[0] for W in P.Ws)  # the inputs, two symbols per neuron
+    # the inputs, and two symbols per neuron but in the last layer, whose offsets each
+    # stay in one row (its y only in its e, its e only in the output): intervals there
+    d = d0 + 2 * sum(W[0].shape[0] for W in P.Ws[:-1])
     xlo = np.concatenate([np.stack([s.lo for s in states]), -np.ones((B, d - d0))], axis=1)
     xhi = np.concatenate([np.stack([s.hi for s in states]), np.ones((B, d - d0))], axis=1)
     xabs = np.maximum(np.abs(xlo), np.abs(xhi))
@@ -199,7 +201,7 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
     yr = (xlo[:, :d0], xhi[:, :d0])
     e = er = None
     for l in range(len(P.Ws)):
-        W, b = P.Ws[l], P.bs[l]
+        W, b, last = P.Ws[l], P.bs[l], l == len(P.Ws) - 1
         A, slo, shi = _lin(W, *y, *yr, xabs)
         s = (A, down(slo + b[0]), up(shi + b[1]))
         sr = _range(*s, xlo, xhi)
@@ -210,8 +212,8 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
         n = sr[0].shape[1]
         a, ol, ou = _chord(P.sig, *sr)
         Ay, ylo, yhi = _scale(a, *s, xabs)
-        yf = _noise((Ay, down(ylo + ol), up(yhi + ou)), col)
-        col += n
+        yf = (Ay, down(ylo + ol), up(yhi + ou))
+        yf, col = (yf, col) if last else (_noise(yf, col), col + n)
         yfr = _range(*yf, xlo, xhi)
         ylo_i, yhi_i = (np.maximum(yfr[0], P.sig.phi(sr[0])[0]),
                         np.minimum(yfr[1], P.sig.phi(sr[1])[1]))
@@ -268,8 +270,7 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
                 A_e[failed], elo[failed], ehi[failed] = (-yf[0][failed],
                                                          down(clo[failed] - yf[2][failed]),
                                                          up(chi[failed] - yf[1][failed]))
-        e = _noise((A_e, elo, ehi), col)
-        col += n
+        e, col = ((A_e, elo, ehi), col) if last else (_noise((A_e, elo, ehi), col), col + n)
         er = _range(*e, xlo, xhi)
         er = (np.maximum(er[0], exact_lo), np.minimum(er[1], exact_hi))
         y, yr = yf, (ylo_i, yhi_i)
