@@ -120,7 +120,8 @@ def _offsets(sig, l, u, a, ends):
         ol, ou = np.minimum(gl[0], gu[0]), np.maximum(gl[1], gu[1])
         mid = (l < 0) & (u > 0)
         ol, ou = np.where(mid, np.minimum(ol, 0.5), ol), np.where(mid, np.maximum(ou, 0.5), ou)
-        dl, du, d0 = dg(pl, a), dg(pu, a), dg((0.5, 0.5), a)
+        dl, du = dg(pl, a), dg(pu, a)
+        d0 = down(0.25 * sig.tlo - a), up(0.25 * sig.thi - a)  # phi'(0) = t / 4
         top = np.flatnonzero((u > 0) & (np.where(l > 0, dl[1], d0[1]) > 0) & (du[0] < 0))
         bot = np.flatnonzero((l < 0) & (dl[0] < 0) & (np.where(u < 0, du[1], d0[1]) > 0))
         if len(top) + len(bot):
