@@ -5,7 +5,8 @@ d = W e and e = y' - y) is kept as ``q in A z + [lo, hi]`` where z = (x, eps): t
 x ranges over the leaf's box and each eps_k over [-1, 1].  Every relaxation below adds
 its offset as a fresh symbol eps_k (one per neuron and relaxation; :func:`_noise`)
 instead of an interval, so offsets that later sums weigh with opposite signs cancel, as
-in a back-substituted (CROWN-style) bound; only rounding errors go to [lo, hi]:
+in a back-substituted (CROWN-style) bound (in the last layer each offset appears in one
+row only, so it stays in [lo, hi]: the same bound); only rounding errors go to [lo, hi]:
 
 * sums ``W q + b``: A' = fl(W_lo A); the constant collects W_lo's interval product with
   [lo, hi], the weight enclosures' width times q's range, and the product's rounding
