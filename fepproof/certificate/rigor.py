@@ -237,7 +237,8 @@ class Sigmoid:
         k = np.where(s >= 0, -1.0, 1.0)
         Elo, Ehi = self._exp_tx(k * s, 1.0)
         a, b = mul_interval(self.tlo, self.thi, k * d, k * d)
-        Mlo, Mhi = expm1_enclosure(a)[0], expm1_enclosure(b)[1]
+        Mlo, Mhi = expm1_enclosure(np.stack([a, b]))
+        Mlo, Mhi = Mlo[0], Mhi[1]
         with np.errstate(all="ignore"):
             Flo, Fhi = down(Elo * np.maximum(down(1.0 + Mlo), 0.0)), up(Ehi * up(1.0 + Mhi))
             Dlo, Dhi = down(down(1.0 + Flo) * down(1.0 + Elo)), up(up(1.0 + Fhi) * up(1.0 + Ehi))
@@ -266,8 +267,8 @@ class Sigmoid:
         exact (d near the smallest floats), |phi(s + d) - phi(s)| <= t |d| / 4 instead.
         """
         slo, shi, dlo, dhi = (np.asarray(v, dtype=np.float64) for v in (slo, shi, dlo, dhi))
-        c = np.clip(-0.5 * np.stack([dhi, dlo]), slo, shi)
         d = np.stack([dhi, dlo])
+        c = np.clip(-0.5 * d, slo, shi)
         lo, hi = self.diff(np.stack([c, np.broadcast_to(slo, c.shape),
                                      np.broadcast_to(shi, c.shape)]), d[None])
         top = np.where(dhi >= 0, hi[0, 0], np.maximum(hi[1, 0], hi[2, 0]))

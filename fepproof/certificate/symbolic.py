@@ -79,11 +79,12 @@ def _add(f1, f2, xabs):
     return A, down(down(f1[1] + f2[1]) - err), up(up(f1[2] + f2[2]) + err)
 
 
-def _chord(sig, l, u):
+def _chord(sig, l, u, ends=None):
     """(a, ol, ou): phi(s) - a s in [ol, ou] for every s in [l, u], elementwise, a the
-    chord's slope (a flat line where the offsets overflow; :func:`_offsets`)."""
+    chord's slope (a flat line where the offsets overflow; :func:`_offsets`).  ``ends``:
+    phi's enclosures at l and at u, if the caller has them."""
     l, u = np.asarray(l, dtype=np.float64), np.asarray(u, dtype=np.float64)
-    pl, pu = sig.phi(l), sig.phi(u)
+    pl, pu = ends or (sig.phi(l), sig.phi(u))
     with np.errstate(all="ignore"):
         w = u - l
         a = (pu[0] - pl[0]) / w
@@ -212,13 +213,13 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
               np.minimum(np.minimum(sr[1], ia[1]), np.stack([t.phi[l] for t in states])))
         empty |= np.any(sr[0] > sr[1], axis=1)
         n = sr[0].shape[1]
-        a, ol, ou = _chord(P.sig, *sr)
+        ends = P.sig.phi(sr[0]), P.sig.phi(sr[1])
+        a, ol, ou = _chord(P.sig, *sr, ends)
         Ay, ylo, yhi = _scale(a, *s, xabs)
         yf = (Ay, down(ylo + ol), up(yhi + ou))
         yf, col = (yf, col) if last else (_noise(yf, col), col + n)
         yfr = _range(*yf, xlo, xhi)
-        ylo_i, yhi_i = (np.maximum(yfr[0], P.sig.phi(sr[0])[0]),
-                        np.minimum(yfr[1], P.sig.phi(sr[1])[1]))
+        ylo_i, yhi_i = np.maximum(yfr[0], ends[0][0]), np.minimum(yfr[1], ends[1][1])
         failed = np.stack([t.status[l] for t in states]) == FAILED
         A_e, elo, ehi = np.zeros((B, n, d)), np.zeros((B, n)), np.zeros((B, n))
         exact_lo, exact_hi = np.full((B, n), -np.inf), np.full((B, n), np.inf)
@@ -242,8 +243,7 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
                 prefer.append(0.5)
             if "coupled" in forms:  # a2 s' - a s + both offsets bounded together
                 oc = _coupled(P.sig, sr, dr, a, a2)
-                ys = _scale(a, *s, xabs)
-                f = _add(y2, (-ys[0], -ys[2], -ys[1]), xabs)
+                f = _add(y2, (-Ay, -yhi, -ylo), xabs)  # - a s
                 cands.append((f[0], down(f[1] + oc[0]), up(f[2] + oc[1])))
                 prefer.append(COUPLED)
             ranges = [_range(*c, xlo, xhi) for c in cands]
