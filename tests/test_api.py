@@ -36,7 +36,7 @@ def test_import_is_lazy() -> None:
             "f = fepproof.verify; assert 'fepproof.api' in sys.modules; "
             "assert f is sys.modules['fepproof.api'].verify; print('ok')")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=300)
     assert res.stdout.strip() == "ok", res.stderr
     assert fepproof.load_network is not None and fepproof.fep is not None  # old exports
     with pytest.raises(AttributeError):
@@ -53,7 +53,7 @@ def test_check_and_harden_are_modules_and_functions() -> None:
             "bound='1/2'); import fepproof.harden as h; assert h.replicate; "
             "print(r.factors)")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "(4, 1, 9)"
 
@@ -96,22 +96,22 @@ def test_bound_equals_cli(args) -> None:
 
 def test_verify_equals_cli_and_writes_a_certificate(tmp_path: Path) -> None:
     cert = tmp_path / "p.cert"
-    res = fepproof.verify(FIG1, [1, 0, 1], bound="1.55", certificate=cert, timeout=120)
+    res = fepproof.verify(FIG1, [1, 0, 1], bound="1.55", certificate=cert, timeout=300)
     assert res.verdict.value == "proved"
     assert res.stats["certificate"] == str(cert) and cert.is_file()
     code, out, _ = cli("check-certificate", FIG1, cert, "--quiet")
     assert code == 0 and out.startswith("valid")
     code, out, err = cli("verify", FIG1, "--failures", "1,0,1", "--bound", "1.55", "--json",
-                         "--quiet", "--jobs", "1", "--timeout", "120")
+                         "--quiet", "--jobs", "1", "--timeout", "300")
     assert code == 0, err
     data = json.loads(out)
     mine = res.to_json()
     for key in ("verdict", "claim", "fep", "failures", "model", "engine"):
         assert mine[key] == data[key], key
     # refuted: the same replayed witness error as the command
-    bad = fepproof.verify(FIG1, [1, 0, 1], bound="1.4", timeout=120, bracket=False)
+    bad = fepproof.verify(FIG1, [1, 0, 1], bound="1.4", timeout=300, bracket=False)
     code, out, _ = cli("verify", FIG1, "--failures", "1,0,1", "--bound", "1.4", "--json",
-                       "--quiet", "--no-bracket", "--jobs", "1", "--timeout", "120")
+                       "--quiet", "--no-bracket", "--jobs", "1", "--timeout", "300")
     assert code == 1 and bad.verdict.value == "refuted"
     assert bad.to_json()["witness"]["error"] > 1.4
     assert json.loads(out)["witness"]["error"] > 1.4
@@ -119,13 +119,13 @@ def test_verify_equals_cli_and_writes_a_certificate(tmp_path: Path) -> None:
 
 def test_verify_default_bound_is_fep_and_box_and_model_options() -> None:
     res = fepproof.verify(XOR, [1], model="byzantine", capacity="1/4", bound=1,
-                          input_box=[[-0.5, 1.5]], timeout=120)
+                          input_box=[[-0.5, 1.5]], timeout=300)
     assert res.verdict.value == "proved"
     assert res.problem.net.input_domain == ((Fraction(-1, 2), Fraction(3, 2)),) * 2
     same = fepproof.verify(XOR, "1", model="byzantine", capacity="1/4", bound=1,
-                           input_box="-0.5,1.5", timeout=120)
+                           input_box="-0.5,1.5", timeout=300)
     assert same.problem.net.input_domain == res.problem.net.input_domain
-    fep_claim = fepproof.verify(fepproof.load(FIG1), [1, 0, 1], timeout=120, bracket=False)
+    fep_claim = fepproof.verify(fepproof.load(FIG1), [1, 0, 1], timeout=300, bracket=False)
     assert fep_claim.problem.bound == Fraction(91, 32) and fep_claim.verdict.value == "proved"
 
 

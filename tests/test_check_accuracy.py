@@ -161,12 +161,12 @@ def test_accuracy_keys_refused_on_verify_claims(project: Path) -> None:
 
 def test_defaults_apply_across_kinds(project: Path) -> None:
     (project / "fepproof.toml").write_text(
-        '[defaults]\nbound = "fep"\nengine = "auto"\nradius = 0\ntimeout = 30\n\n'
+        '[defaults]\nbound = "fep"\nengine = "auto"\nradius = 0\ntimeout = 300\n\n'
         + claim_toml("acc", min_certified=0)
         + '[[claim]]\nname = "v"\nnetwork = "cmp2.json"\nfailures = [1]\n')
     spec = load_spec(project / "fepproof.toml")
     assert [c.kind for c in spec.claims] == ["accuracy", "verify"]
-    assert spec.claims[0].timeout == 30
+    assert spec.claims[0].timeout == 300
     code, _, err = cli("check", project, "--jobs", "1")
     assert code == 0, err
 

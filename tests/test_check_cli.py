@@ -28,7 +28,7 @@ EXAMPLE = ROOT / "cases" / "ci" / "fepproof.toml"
 
 SPEC = """\
 [defaults]
-timeout = 60
+timeout = 300
 
 [[claim]]
 name = "classifier tolerates one crashed hidden neuron"
@@ -432,7 +432,7 @@ def test_a_network_is_loaded_once_per_run(project, tmp_path, monkeypatch):
     monkeypatch.setattr(netio, "load_network", counting)
     body = "".join(f'[[claim]]\nname = "c{i}"\nnetwork = "models/classifier.onnx"\n'
                    f'failures = [1, 0]\nbound = "fep"\nengine = "numeric"\n'
-                   f"timeout = {60 + i}\n" for i in range(5))
+                   f"timeout = {300 + i}\n" for i in range(5))
     (project / "fepproof.toml").write_text(body)
     code, out, err = run(["check", str(project), "--no-cache", "--jobs", "2"])
     assert code == 0 and "5 claim(s): 5 passed" in out, out + err

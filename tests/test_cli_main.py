@@ -52,7 +52,7 @@ def _imported_after(code: str, names: tuple[str, ...] = HEAVY) -> list[str]:
     probe = (f"import sys\n{code}\n"
              f"print(','.join(m for m in {names!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+                          cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     last = (done.stdout.strip().splitlines() or [""])[-1]
     return [m for m in last.split(",") if m]

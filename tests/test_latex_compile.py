@@ -50,7 +50,7 @@ def compile_text(source: str, where: Path, name: str = "doc") -> str:
     (where / f"{name}.tex").write_text(source, encoding="utf-8")
     proc = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode",
                            f"{name}.tex"], cwd=where, capture_output=True, text=True,
-                          timeout=180, stdin=subprocess.DEVNULL)
+                          timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-3000:]
     return pdf_text(where / f"{name}.pdf")
 

@@ -173,7 +173,7 @@ def test_cli_prints_the_stripped_note(tmp_path: Path) -> None:
                                     max_iter=5, random_state=0), X, y)
     path = _skl(clf, X, tmp_path / "c.onnx")
     proc = subprocess.run([sys.executable, "-m", "fepproof", "bound", str(path),
-                           "--failures", "1"], capture_output=True, text=True, timeout=120)
+                           "--failures", "1"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     notes = [ln for ln in proc.stderr.splitlines() if "note" in ln]
     assert len(notes) == 1 and "Softmax" in notes[0] and "ZipMap" in notes[0], proc.stderr

@@ -98,10 +98,10 @@ def test_broken_proofs_file_exits_2(tmp_path):
 def test_pytest_plugin_collects_obligations():
     r = subprocess.run([sys.executable, "-m", "pytest", str(PROOFS / "theorem1.py"), "-q",
                         "-p", "no:cacheprovider", "--collect-only"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "theorem1.upper_bound" in r.stdout and "5 tests collected" in r.stdout
     r = subprocess.run([sys.executable, "-m", "pytest", str(PROOFS / "lemma2.py"), "-q",
                         "-p", "no:cacheprovider"], capture_output=True, text=True, cwd=ROOT,
-                       timeout=120)
+                       timeout=300)
     assert r.returncode == 0 and "4 passed" in r.stdout, r.stdout + r.stderr

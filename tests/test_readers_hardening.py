@@ -392,7 +392,7 @@ def test_written_files_follow_the_umask(tmp_path: Path, umask: str, mode: int) -
     out = tmp_path / "out"
     out.mkdir()
     res = subprocess.run([sys.executable, "-c", _MODES, umask, str(out), str(src)],
-                         capture_output=True, text=True, timeout=120, cwd=REPO)
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
     assert res.returncode == 0, res.stderr
     modes = dict(line.split()[1:] for line in res.stdout.splitlines()
                  if line.startswith("MODE "))
@@ -430,7 +430,7 @@ def test_onnx_is_not_imported_for_other_formats(tmp_path: Path) -> None:
                   Activation("sigmoid", Fraction(1, 4)), (), "m")
     save_network(net, src)
     res = subprocess.run([sys.executable, "-c", _LAZY, str(tmp_path), str(src)],
-                         capture_output=True, text=True, timeout=120, cwd=REPO)
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().splitlines()[-1] == "False []", res.stdout
 

@@ -52,7 +52,7 @@ def exhaustive_max(net, failures, n=41):
     return float(neuron_errors(net, X, masks).max())
 
 
-def _problem(net, f, bound, model=None, timeout=20.0, bracket=False):
+def _problem(net, f, bound, model=None, timeout=300.0, bracket=False):
     model = model or FailureModel.crash()
     F = fep(net, f, model).value
     return VerifyProblem(net, tuple(f), model, Fraction(bound), F, Fraction(1, 100),
@@ -171,7 +171,7 @@ def test_several_outputs(output):
     out = Layer(((Fraction(1), Fraction(1)), (Fraction(3), Fraction(-1))), (Fraction(0),) * 2)
     net = Network((hidden,), out, Activation(), ((Fraction(0), Fraction(1)),))
     F = fep(net, (1,), output=output).value
-    res = verify_z3(VerifyProblem(net, (1,), FailureModel.crash(), F, F, timeout=20,
+    res = verify_z3(VerifyProblem(net, (1,), FailureModel.crash(), F, F, timeout=300,
                                   output=output))
     assert res.verdict is Status.PROVED
     r = replay(net, res.witness, FailureModel.crash(), output=output)
@@ -187,7 +187,7 @@ def test_counterexamples_from_z3_models_replay():
                     options=opts)
     assert res.verdict is Status.REFUTED and res.stats["sat"] >= 1
     assert replay(net, res.witness, FailureModel.crash()).error > worst * 0.95
-    full = verify_z3(_problem(net, (1, 1), fep(net, (1, 1)).value, timeout=60, bracket=True),
+    full = verify_z3(_problem(net, (1, 1), fep(net, (1, 1)).value, timeout=300, bracket=True),
                      options=opts)
     assert full.verdict is Status.PROVED and full.stats["sat"] >= 1
     assert worst <= float(full.upper) + 1e-9  # (the grid may miss the true max: no lower check)

@@ -149,7 +149,7 @@ def test_cli_verifies_a_tanh_network_and_names_what_it_refuses(tmp_path):
     save_network(_net(), tmp_path / "t.json")
     out, err = io.StringIO(), io.StringIO()
     code = main(["verify", str(tmp_path / "t.json"), "--failures", "1,1", "--json",
-                 "--quiet", "--timeout", "120"], out, err)
+                 "--quiet", "--timeout", "300"], out, err)
     data = json.loads(out.getvalue())
     assert code == 0 and data["verdict"] == "proved"  # Fep holds on tanh networks too
     out, err = io.StringIO(), io.StringIO()

@@ -39,7 +39,7 @@ def run(*argv):
 
 
 def test_fep_claim_is_proved_with_a_bracket(net_path):
-    code, out, err = run("verify", net_path, "--failures", "1,1", "--json", "--timeout", "60",
+    code, out, err = run("verify", net_path, "--failures", "1,1", "--json", "--timeout", "300",
                          "--engine", "z3")
     assert code == 0, err
     data = json.loads(out)
@@ -150,10 +150,10 @@ def test_no_query_reason_follows_the_stats():
 
 def test_where_the_run_ran_is_reported():
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
-                       "--quiet", "--jobs", "3", "--timeout", "5")
+                       "--quiet", "--jobs", "3", "--timeout", "300")
     assert code == 0 and "locally, up to 3 worker processes" in out
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
-                       "--quiet", "--json", "--timeout", "5")
+                       "--quiet", "--json", "--timeout", "300")
     assert json.loads(out)["ran_on"] == {"where": "local", "processes": 2, "scheduler": None,
                                          "note": None}
     code, _, err = run("verify", FIG1, "--failures", "1,0,1", "--engine", "z3-v1",
