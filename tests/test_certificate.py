@@ -27,7 +27,15 @@ from fepproof.certificate import (
     read_certificate,
 )
 from fepproof.certificate.produce import CertificateRefused, certificate_for
-from fepproof.certificate.rigor import Sigmoid, frac_interval, mul_interval, sum_down, sum_up
+from fepproof.certificate.rigor import (
+    Sigmoid,
+    down,
+    frac_interval,
+    mul_interval,
+    sum_down,
+    sum_up,
+    up,
+)
 from fepproof.failures import FailureModel
 from fepproof.formats import save_network
 from fepproof.numeric.bab import BabOptions
@@ -87,6 +95,36 @@ def test_rounding_to_nearest_instead_of_outward_is_caught(monkeypatch):
     assert not Fraction(lo) <= Fraction(1, 3) <= Fraction(hi)
     monkeypatch.undo()
     _check_product(0.1, 0.1, 0.3, 0.0)
+
+
+_EDGES = [0.0, -0.0, 5e-324, 1e-323, 2.0 ** -1022, 2.0 ** -1022 - 5e-324, 2.0 ** -970,
+          2.0 ** -971 * 3, 1.0, 1.0 + 2.0 ** -52, 2.0 - 2.0 ** -52, 2.0 ** 52, 2.0 ** 1023,
+          1.7976931348623157e308, np.inf, 0.1, 1 / 3]
+
+
+def _steps_ok(x: np.ndarray) -> None:
+    """up(x) and down(x) are at least one float away from x (sound), at most two (tight)."""
+    with np.errstate(all="ignore"):
+        u, d = up(x), down(x)
+    assert np.all(u >= np.nextafter(x, np.inf)) and np.all(d <= np.nextafter(x, -np.inf))
+    fin = np.abs(x) < 1e308
+    two_up, two_down = (np.nextafter(np.nextafter(x, v), v) for v in (np.inf, -np.inf))
+    assert np.all(u[fin] <= two_up[fin]) and np.all(d[fin] >= two_down[fin])
+
+
+def test_outward_steps_pass_the_next_float_at_the_edges():
+    x = np.array(_EDGES + [-v for v in _EDGES])
+    _steps_ok(x)
+    _steps_ok(np.nextafter(x, np.inf))
+    _steps_ok(np.nextafter(x, -np.inf))
+    assert np.isnan(up(np.nan)) and np.isnan(down(np.nan))
+    assert -np.inf < up(-np.inf) <= -1e308 and 1e308 <= down(np.inf) < np.inf
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False), min_size=1, max_size=20))
+def test_outward_steps_pass_the_next_float(xs):
+    _steps_ok(np.array(xs))
 
 
 @settings(max_examples=100, deadline=None)

@@ -107,9 +107,8 @@ class LeafState:
 
     def empty(self) -> bool:
         """No point: an inverted box or window, or fewer MAYBE neurons than failures left."""
-        if np.any(self.lo > self.hi):
-            return True
-        if any(int((s == MAYBE).sum()) < f for s, f in zip(self.status, self.free, strict=True)):
+        if np.any(self.lo > self.hi) or any(int((s == MAYBE).sum()) < f for s, f
+                                            in zip(self.status, self.free, strict=True)):
             return True
         return bool(self.ulo is not None
                     and any(np.any(a > b) for a, b in zip(self.ulo, self.uhi, strict=True)))
@@ -163,8 +162,7 @@ def leaf_bounds(P: Enclosed, states: list[LeafState]) -> np.ndarray:
     ok = fail = status = free = None
     for l in range(len(P.Ws)):
         slo, shi = _affine(P.Ws[l], P.bs[l], ylo, yhi)
-        slo = np.maximum(slo, stack("plo", l))
-        shi = np.minimum(shi, stack("phi", l))
+        slo, shi = np.maximum(slo, stack("plo", l)), np.minimum(shi, stack("phi", l))
         empty |= np.any(slo > shi, axis=1)
         if l == 0:
             dlo, dhi = np.zeros_like(slo), np.zeros_like(slo)
@@ -177,10 +175,8 @@ def leaf_bounds(P: Enclosed, states: list[LeafState]) -> np.ndarray:
         moved = (status != FAILED) & ((dlo != 0) | (dhi != 0))
         elo, ehi = P.sig.diff_range(slo, shi, dlo, dhi)
         ok = (np.where(moved, elo, 0.0), np.where(moved, ehi, 0.0))
-        u = (-1.0, 1.0) if states[0].ulo is None else (stack("ulo", l),
-                                                        stack("uhi", l))
-        fail = _failed(P, ylo, yhi, *u)
-        fail = tuple(np.broadcast_to(v, ylo.shape) for v in fail)
+        u = (-1.0, 1.0) if states[0].ulo is None else (stack("ulo", l), stack("uhi", l))
+        fail = tuple(np.broadcast_to(v, ylo.shape) for v in _failed(P, ylo, yhi, *u))
     lo, hi = _spread(P.Wout, ok, fail, status, free)
     with np.errstate(all="ignore"):
         worst = np.maximum(hi[:, P.outputs], -lo[:, P.outputs]).max(axis=1)

@@ -5,11 +5,14 @@ The soundness argument, once (the rest of the checker only calls these helpers):
 * **Elementary float operations.**  IEEE 754 float64 ``+ - * /`` (numpy's elementwise
   operations) are correctly rounded, subnormal results included: the exact result r of
   one operation on floats lies within one ulp of the computed value c, so ``down(c) <= r
-  <= up(c)`` where ``down`` and ``up`` step one float toward -inf / +inf
-  (:func:`numpy.nextafter`; :func:`math.nextafter` for the ends of a ball).  Overflow
-  gives +-inf, which stays a valid bound on its side; a NaN (inf - inf, 0 * inf) makes
-  the bound unusable, and the leaf bounds report it as +inf.  Other float functions
-  (log, sqrt) only choose where to look, never bound anything.
+  <= up(c)`` where ``down`` and ``up`` step at least one float toward -inf / +inf: c -+ s
+  with s = fl(min(fl(|c| 2^-52), 2^971) + 2^-1074) at least the spacing of the floats
+  at c (|c| 2^-52 is exact or rounds to at least 2^-1074, the subnormals' spacing;
+  2^971 is the largest spacing), and rounding is monotone, so fl(c + s) is at least the
+  next float (:func:`math.nextafter` for the ends of a ball).  Overflow gives +-inf,
+  which stays a valid bound on its side (``down(inf)`` is finite: r may be); a NaN
+  (inf - inf, 0 * inf) makes the bound unusable, and the leaf bounds report it as +inf.
+  Other float functions (log, sqrt) only choose where to look, never bound anything.
 * **Sums.**  For any order of pairwise additions (numpy's pairwise and SIMD summation
   included), the computed sum S of n floats satisfies ``|S - sum| <= g(n-1) sum|t_i|``,
   g(k) = k u / (1 - k u), u = 2^-53 (Higham, *Accuracy and Stability of Numerical
@@ -51,17 +54,18 @@ __all__ = ["up", "down", "frac_interval", "mul_interval", "sum_up", "sum_down", 
 
 U = 2.0 ** -53
 PREC = 80  # bits of the ball arithmetic (wider than float64, so balls stay within an ulp)
-_INF = np.inf
+_INF, _MAX, _E, _C, _T = np.inf, float(np.finfo(float).max), 2.0 ** -52, 2.0 ** 971, 2.0 ** -1074
 
 
 def up(x):
-    """The next float toward +inf (an upper bound of anything rounded to nearest to x)."""
-    return np.nextafter(x, _INF)
+    """A float >= the next float toward +inf (an upper bound of anything rounded to
+    nearest to x; -MAX for -inf, which overflow gives for anything below -MAX)."""
+    return np.maximum(x, -_MAX) + (np.minimum(np.abs(x) * _E, _C) + _T)
 
 
 def down(x):
-    """The next float toward -inf."""
-    return np.nextafter(x, -_INF)
+    """A float <= the next float toward -inf (MAX's predecessor for +inf)."""
+    return np.minimum(x, _MAX) - (np.minimum(np.abs(x) * _E, _C) + _T)
 
 
 def frac_interval(q: Fraction) -> tuple[float, float]:
@@ -110,9 +114,7 @@ def _err(terms: np.ndarray, axis: int) -> np.ndarray:
 
 def sum_up(terms: np.ndarray, axis: int = -1) -> np.ndarray:
     """An upper bound of the exact sum of ``terms`` along ``axis`` (module docstring)."""
-    terms = np.asarray(terms, dtype=np.float64)
-    if terms.shape[axis] == 0:
-        return np.zeros(np.delete(terms.shape, axis % terms.ndim))
+    terms = np.asarray(terms, dtype=np.float64)  # no terms: a tiny positive bound
     with np.errstate(all="ignore"):
         return up(terms.sum(axis=axis) + _err(terms, axis))
 
@@ -120,8 +122,6 @@ def sum_up(terms: np.ndarray, axis: int = -1) -> np.ndarray:
 def sum_down(terms: np.ndarray, axis: int = -1) -> np.ndarray:
     """A lower bound of the exact sum of ``terms`` along ``axis``."""
     terms = np.asarray(terms, dtype=np.float64)
-    if terms.shape[axis] == 0:
-        return np.zeros(np.delete(terms.shape, axis % terms.ndim))
     with np.errstate(all="ignore"):
         return down(terms.sum(axis=axis) - _err(terms, axis))
 
@@ -217,6 +217,8 @@ class Sigmoid:
     def _exp_tx(self, x, sign: float):
         """[lo, hi] containing exp(sign t x)."""
         x = sign * np.asarray(x, dtype=np.float64)
+        if self.tlo == self.thi == 1.0:  # t x = x exactly
+            return exp_enclosure(x)
         lo, hi = exp_enclosure(np.stack(mul_interval(self.tlo, self.thi, x, x)))
         return lo[0], hi[1]
 

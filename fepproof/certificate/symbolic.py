@@ -44,8 +44,10 @@ def _mv(M, v):
 
 
 def _range(A, lo, hi, xlo, xhi):
-    tlo, thi = dot_range(A, xlo[:, None, :], xhi[:, None, :])
-    return down(tlo + lo), up(thi + hi)
+    """The range of A z + [lo, hi], z = (x, eps): x in [xlo, xhi], each eps_k in [-1, 1]."""
+    tlo, thi = dot_range(A[..., :xlo.shape[-1]], xlo[:, None, :], xhi[:, None, :])
+    r = sum_up(np.abs(A[..., xlo.shape[-1]:]))
+    return down(down(tlo - r) + lo), up(up(thi + r) + hi)
 
 
 def _lin(W, A, lo, hi, qlo, qhi, xabs):
@@ -116,7 +118,7 @@ def _offsets(sig, l, u, a, ends):
 
         def dg(ps, a):  # [lo, hi] of g'(s), phi(s) in ps
             one = mul_interval(np.maximum(ps[0], 0), ps[1], down(1 - ps[1]), up(1 - ps[0]))
-            d = mul_interval(sig.tlo, sig.thi, *one)
+            d = one if sig.tlo == sig.thi == 1.0 else mul_interval(sig.tlo, sig.thi, *one)
             return down(d[0] - a), up(d[1] - a)
         gl, gu = g(l, pl, a), g(u, pu, a)
         ol, ou = np.minimum(gl[0], gu[0]), np.maximum(gl[1], gu[1])
@@ -196,12 +198,11 @@ def symbolic_bounds(P: Enclosed, states: list[LeafState], forms: tuple[str, ...]
     # the inputs, and two symbols per neuron but in the last layer, whose offsets each
     # stay in one row (its y only in its e, its e only in the output): intervals there
     d = d0 + 2 * sum(W[0].shape[0] for W in P.Ws[:-1])
-    xlo = np.concatenate([np.stack([s.lo for s in states]), -np.ones((B, d - d0))], axis=1)
-    xhi = np.concatenate([np.stack([s.hi for s in states]), np.ones((B, d - d0))], axis=1)
-    xabs = np.maximum(np.abs(xlo), np.abs(xhi))
+    xlo, xhi = np.stack([s.lo for s in states]), np.stack([s.hi for s in states])
+    xabs = np.concatenate([np.maximum(np.abs(xlo), np.abs(xhi)), np.ones((B, d - d0))], 1)
     y = (np.broadcast_to(np.eye(d0, d), (B, d0, d)), np.zeros((B, d0)), np.zeros((B, d0)))
     col, empty = d0, np.zeros(B, dtype=bool)
-    yr = (xlo[:, :d0], xhi[:, :d0])
+    yr = (xlo, xhi)
     e = er = None
     for l in range(len(P.Ws)):
         W, b, last = P.Ws[l], P.bs[l], l == len(P.Ws) - 1
