@@ -226,8 +226,10 @@ def _extent(tree: list) -> tuple[list[int], list[int]]:
     return ends, list(itertools.accumulate(leaf, initial=0))
 
 
-def _form(run: _Run, st: LeafState, pos: int) -> str | None:
-    """Walk the subtree at ``pos`` for its form only: the first malformed node, or None."""
+def _form(run: _Run, st: LeafState, pos: int, leaves: list | None = None, k: int = 0
+          ) -> str | None:
+    """Walk the subtree at ``pos`` for its form only (with ``leaves``, append (k, state,
+    node, True) for each of its leaves): the first malformed node, or None."""
     stack = [(st, pos)]
     while stack:
         st, pos = stack.pop()
@@ -237,6 +239,8 @@ def _form(run: _Run, st: LeafState, pos: int) -> str | None:
             except TreeError as exc:
                 return f"tree node {pos}: {exc}"
             stack += [(b, run.ends[pos + 1]), (a, pos + 1)]
+        elif leaves is not None:
+            leaves.append((k, st, pos, True))
     return None
 
 
@@ -283,10 +287,13 @@ def _close(run: _Run, items: list[tuple[Any, int, Any]]) -> list[float | str]:
         if isinstance(v, LeafState):
             todo.append((k, v, pos, True))
     while todo:
+        if not (TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]):  # the tries (TOP) stopped
+            pieces = [e for e in todo if not e[3]]  # paying: a subtree's leaves at once
+            for k, s, p, _ in (e for e in todo if e[3]):
+                out[k] = _form(run, s, p, pieces, k) or out[k]
+            todo = pieces
         inner = [t and run.tree[p] != ["L"] for _, _, p, t in todo]
-        trying = TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]  # while it pays (TOP)
-        bound = [not i or trying for i in inner]
-        dec = [i for i, (_, s, _, _) in enumerate(todo) if bound[i] and not any(s.free)]
+        dec = [i for i, (_, s, _, _) in enumerate(todo) if not any(s.free)]
         ub = np.full(len(todo), np.inf)
         STAGED[0] += 1  # the cheaper forms first on nodes, and on leaves while they pay
         first = STAGED[1] < 256 or 3 * STAGED[2] >= 2 * STAGED[1] or STAGED[0] % 8 == 0
@@ -303,12 +310,12 @@ def _close(run: _Run, items: list[tuple[Any, int, Any]]) -> list[float | str]:
         if rest:
             ub[rest] = np.minimum(ub[rest], leaf_bounds(run.P, [todo[i][1] for i in rest]))
         nxt = []
-        for (k, s, p, _), u, i, b in zip(todo, ub.tolist(), inner, bound):
+        for (k, s, p, _), u, i in zip(todo, ub.tolist(), inner):
             if isinstance(out[k], str):
                 continue
             if i:  # a node of a decided subtree
-                TRIES[0], TRIES[1] = TRIES[0] + b, TRIES[1] + (b and u <= run.limit)
-                if b and u <= run.limit:
+                TRIES[0], TRIES[1] = TRIES[0] + 1, TRIES[1] + (u <= run.limit)
+                if u <= run.limit:
                     out[k] = _form(run, s, p) or max(out[k], u)
                     continue
                 try:
