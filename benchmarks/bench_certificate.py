@@ -10,6 +10,8 @@ verify time.  Also the README's MNIST example (claim = Fep).
 
     nice python benchmarks/bench_certificate.py                  # all rows, 2 seeds, 20 s
     nice python benchmarks/bench_certificate.py --rows 2-8-8-1 --seeds 1 --timeout 5
+    nice python benchmarks/bench_certificate.py --first-seed 2 --no-mnist   # other seeds
+    nice python benchmarks/bench_certificate.py --scale 0.3 --no-mnist      # other weights
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", default=",".join(ROWS))
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds first-seed .. first-seed + seeds - 1 (default 0)")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="the networks' weights ~ N(0, scale^2) (default 1)")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--max-extra", type=int, default=20_000)
     ap.add_argument("--check-jobs", type=int, default=2,
@@ -64,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp())
     print(f"{'row':<20} {'seed':>4} {'verify s':>8} {'no tree s':>9} {'nodes':>6} "
-          f"{'claim':>6} {'valid':>5} {'check s':>8} {'extra':>6} {'cert kB':>7}")
+          f"{'claim':>6} {'valid':>5} {'check s':>8} {'/verify':>7} {'extra':>6} "
+          f"{'cert kB':>7}")
     for key in args.rows.split(","):
         d, widths, f, mname = ROWS[key]
         model = MODELS[mname]
-        for seed in range(args.seeds):
-            net = issue_network(d, widths, seed)
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            net = issue_network(d, widths, seed, args.scale)
             path = tmp / f"{key.replace('/', '_')}-{seed}.json"
             save_network(net, path)
             fe = fep(net, f, model).sound
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                                  args.check_jobs)
                 print(f"{key:<20} {seed:>4} {t_tree:>8.1f} {t_plain:>9.1f} "
                       f"{len(res.proof_tree):>6} {label:>6} {str(rep.valid):>5} {tc:>8.1f} "
-                      f"{rep.extra_leaves:>6} {kb:>7.0f}", flush=True)
+                      f"{tc / t_tree:>7.2f} {rep.extra_leaves:>6} {kb:>7.0f}", flush=True)
     if not args.no_mnist and MNIST.exists():
         net = load_network(MNIST)
         fe = fep(net, (2, 0)).value
@@ -103,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         rep, tc = _check(MNIST, net, (2, 0), MODELS["crash"], fe, res.proof_tree, 0,
                          args.check_jobs)
         print(f"{'MNIST 784-98-10':<20} {'-':>4} {tv:>8.1f} {'-':>9} {len(res.proof_tree):>6} "
-              f"{'Fep':>6} {str(rep.valid):>5} {tc:>8.1f} {rep.extra_leaves:>6}  "
+              f"{'Fep':>6} {str(rep.valid):>5} {tc:>8.1f} {tc / tv:>7.2f} "
+              f"{rep.extra_leaves:>6}  "
               f"({res.verdict.value}, certificate {size} bytes)")
     return 0
 
