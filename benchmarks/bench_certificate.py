@@ -12,6 +12,8 @@ verify time.  Also the README's MNIST example (claim = Fep).
     nice python benchmarks/bench_certificate.py --rows 2-8-8-1 --seeds 1 --timeout 5
     nice python benchmarks/bench_certificate.py --first-seed 2 --no-mnist   # other seeds
     nice python benchmarks/bench_certificate.py --scale 0.3 --no-mnist      # other weights
+    nice python benchmarks/bench_certificate.py --rows 8-16-16-1 --seeds 1 --timeout 60 \
+        --tolerance 0 --no-mnist                     # the certificate of a 60 s run
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the networks' weights ~ N(0, scale^2) (default 1)")
     ap.add_argument("--timeout", type=float, default=20.0)
     ap.add_argument("--max-extra", type=int, default=20_000)
+    ap.add_argument("--tolerance", type=Fraction, default=Fraction(1, 100),
+                    help="the engine stops when upper - lower <= tolerance * upper (default "
+                         "1/100; 0: it runs the whole --timeout, for the size of a long run)")
     ap.add_argument("--check-jobs", type=int, default=2,
                     help="processes of the checker (default 2, as verify and check-certificate)")
     ap.add_argument("--no-mnist", action="store_true")
@@ -80,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             path = tmp / f"{key.replace('/', '_')}-{seed}.json"
             save_network(net, path)
             fe = fep(net, f, model).sound
-            problem = VerifyProblem(net, f, model, Fraction(0), fe, timeout=args.timeout)
+            problem = VerifyProblem(net, f, model, Fraction(0), fe, args.tolerance,
+                                    timeout=args.timeout)
             t = time.monotonic()
             verify_bab(problem, None, BabOptions(jobs=2, record_tree=False))
             t_plain = time.monotonic() - t
