@@ -202,6 +202,13 @@ TOP = 10  # the tree's first levels are tried whole (at most 2^10 - 1 interval b
 # a closed node saves the bounds of at least two leaves, a failed try costs one, so the
 # tries stop once fewer than one in three has closed its node (after the first 50)
 TRIES = [0, 0]  # this process's tries: how many, how many closed
+
+
+def _paying() -> bool:
+    """Whether trying decided nodes whole still pays (see TOP)."""
+    return TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]
+
+
 SUB = 256  # a subtree with its failure set decided and at most this many nodes is one item
 
 
@@ -279,16 +286,13 @@ def _close(run: _Run, items: list[tuple[Any, int, Any]]) -> list[float | str]:
     says; a leaf is bounded by the linear forms where its failure set is decided (the
     interval bound where these fall short, or alone), and split by the checker while its
     bound is too high and the budget allows."""
-    out: list[float | str] = []
-    todo = []  # (item, state, node, a node of the tree (else a piece of the leaf at node))
-    for k, (v, pos, st) in enumerate(items):
-        out.append(0.0 if isinstance(v, LeafState) else v if st is None
-                   else _form(run, st, pos) or v)
-        if isinstance(v, LeafState):
-            todo.append((k, v, pos, True))
+    out: list[float | str] = [0.0 if isinstance(v, LeafState) else v if st is None
+                              else _form(run, st, pos) or v for v, pos, st in items]
+    # (item, state, node, a node of the tree (else a piece of the leaf at node))
+    todo = [(k, v, p, True) for k, (v, p, _) in enumerate(items) if isinstance(v, LeafState)]
     while todo:
-        if not (TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]):  # the tries (TOP) stopped
-            pieces = [e for e in todo if not e[3]]  # paying: a subtree's leaves at once
+        if not _paying():  # then a decided subtree's leaves are bounded in one batch
+            pieces = [e for e in todo if not e[3]]
             for k, s, p, _ in (e for e in todo if e[3]):
                 out[k] = _form(run, s, p, pieces, k) or out[k]
             todo = pieces
@@ -447,7 +451,7 @@ def check_document(doc: dict[str, Any], net_path: str | os.PathLike[str], *,
             def whole(st: LeafState, decided: bool) -> float | None:
                 if not decided:
                     u = float(leaf_bounds(P, [st])[0])
-                elif TRIES[0] < 50 or 3 * TRIES[1] >= TRIES[0]:
+                elif _paying():
                     u = float(symbolic_bounds(P, [st], QUICK)[0])
                     TRIES[0], TRIES[1] = TRIES[0] + 1, TRIES[1] + (u <= limit)
                 else:

@@ -205,6 +205,13 @@ def expm1_enclosure(x) -> tuple[np.ndarray, np.ndarray]:
     return np.where(small, slo, down(elo - 1.0)), np.where(small, shi, up(ehi - 1.0))
 
 
+def _pair(f, a, b):
+    """(the lower end of f(a), the upper end of f(b)) for an enclosure f of an increasing
+    function, a <= b elementwise: one call on both, or on a alone where b is a."""
+    lo, hi = f(a) if a is b else f(np.stack([a, b]))
+    return (lo, hi) if a is b else (lo[0], hi[1])
+
+
 class Sigmoid:
     """Enclosures of phi(x) = 1 / (1 + exp(-t x)) and of phi(s + d) - phi(s), t > 0 exact,
     elementwise on float arrays."""
@@ -214,13 +221,15 @@ class Sigmoid:
             raise ValueError("the sigmoid's slope must be positive")
         self.tlo, self.thi = frac_interval(Fraction(t))
 
+    def times_t(self, lo, hi):
+        """[lo, hi] containing t v for every v in [lo, hi] (the same arrays where t = 1)."""
+        return (lo, hi) if self.tlo == self.thi == 1.0 else mul_interval(self.tlo, self.thi,
+                                                                          lo, hi)
+
     def _exp_tx(self, x, sign: float):
         """[lo, hi] containing exp(sign t x)."""
         x = sign * np.asarray(x, dtype=np.float64)
-        if self.tlo == self.thi == 1.0:  # t x = x exactly
-            return exp_enclosure(x)
-        lo, hi = exp_enclosure(np.stack(mul_interval(self.tlo, self.thi, x, x)))
-        return lo[0], hi[1]
+        return _pair(exp_enclosure, *self.times_t(x, x))
 
     def phi(self, x) -> tuple[np.ndarray, np.ndarray]:
         """[lo, hi] containing phi(x) for the floats x."""
@@ -238,9 +247,8 @@ class Sigmoid:
                                    np.asarray(d, dtype=np.float64))
         k = np.where(s >= 0, -1.0, 1.0)
         Elo, Ehi = self._exp_tx(k * s, 1.0)
-        a, b = mul_interval(self.tlo, self.thi, k * d, k * d)
-        Mlo, Mhi = expm1_enclosure(np.stack([a, b]))
-        Mlo, Mhi = Mlo[0], Mhi[1]
+        kd = k * d
+        Mlo, Mhi = _pair(expm1_enclosure, *self.times_t(kd, kd))
         with np.errstate(all="ignore"):
             Flo, Fhi = down(Elo * np.maximum(down(1.0 + Mlo), 0.0)), up(Ehi * up(1.0 + Mhi))
             Dlo, Dhi = down(down(1.0 + Flo) * down(1.0 + Elo)), up(up(1.0 + Fhi) * up(1.0 + Ehi))

@@ -118,7 +118,7 @@ def _offsets(sig, l, u, a, ends):
 
         def dg(ps, a):  # [lo, hi] of g'(s), phi(s) in ps
             one = mul_interval(np.maximum(ps[0], 0), ps[1], down(1 - ps[1]), up(1 - ps[0]))
-            d = one if sig.tlo == sig.thi == 1.0 else mul_interval(sig.tlo, sig.thi, *one)
+            d = sig.times_t(*one)
             return down(d[0] - a), up(d[1] - a)
         gl, gu = g(l, pl, a), g(u, pu, a)
         ol, ou = np.minimum(gl[0], gu[0]), np.maximum(gl[1], gu[1])
