@@ -182,5 +182,5 @@ def test_witness_out_is_checked_before_the_run(tmp_path):
                        tmp_path / "no" / "w.json")
     assert code == 2 and "--witness-out: directory" in err and err.count("\n") == 1
     code, out, _ = run("verify", FIG1, "--failures", "1,0,1", "--engine", "numeric",
-                       "--quiet", "--timeout", "5", "--witness-out", tmp_path / "w.json")
+                       "--quiet", "--timeout", "300", "--witness-out", tmp_path / "w.json")
     assert code == 0 and f"wrote     {tmp_path / 'w.json'}" in out

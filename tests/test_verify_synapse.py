@@ -15,7 +15,7 @@ def test_synapse_verify_auto_uses_numeric_and_replays(tmp_path: Path) -> None:
     wit = tmp_path / "w.json"
     out, err = io.StringIO(), io.StringIO()
     code = main(["verify", FIG1, "--failures", "0,0,1,1", "--model", "synapse", "--capacity",
-                 "1/2", "--timeout", "6", "--json", "--quiet", "--witness-out", str(wit)],
+                 "1/2", "--timeout", "300", "--json", "--quiet", "--witness-out", str(wit)],
                 out, err)
     data = json.loads(out.getvalue())
     assert data["engine"] == "numeric" and data["model"] == "synapse"
